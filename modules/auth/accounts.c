@@ -1,0 +1,296 @@
+/*
+ * Accounts of people: DIC manages every agency's, an agency's focal point
+ * its own agency's (Art. 15). Consumer-system accounts are issued on a
+ * grant by the sharing module instead. A role can only be given by someone
+ * allowed to give it; secrets are generated and shown once.
+ */
+#include <string.h>
+
+#include "ds.h"
+#include "auth.h"
+
+#define ACCOUNT_COLS \
+	"a.id, a.agency_id, a.name, a.client_id, a.roles, a.status, " \
+	"a.grant_id, a.created_at, a.updated_at"
+
+static const char *sql_show =
+    "SELECT " ACCOUNT_COLS " FROM accounts a WHERE a.id = ?";
+
+static json_object *
+account_json(const struct db_rows *rows, size_t i)
+{
+	json_object *o = db_row_json(rows, i);
+
+	json_object_object_add(o, "roles",
+	    roles_json((unsigned)db_get_int(rows, i, "roles")));
+	return o;
+}
+
+/* The roles the caller may give to an account of agency (is_dic). */
+static unsigned
+grantable_roles(const struct identity *who, bool target_is_dic)
+{
+	unsigned r = 0;
+
+	if (who->roles & ROLE_DIC_ADMIN) {
+		r = ROLE_CHAIRMAN | ROLE_AGENCY_OFFICER | ROLE_FOCAL_POINT |
+		    ROLE_AUDITOR;
+		if (target_is_dic)
+			r |= ROLE_DIC_ADMIN;
+	} else if (who->roles & ROLE_FOCAL_POINT)
+		r = ROLE_AGENCY_OFFICER | ROLE_FOCAL_POINT;
+	return r;
+}
+
+/* Loads an account the caller may manage: DIC any, a focal point its own
+ * agency's; others' accounts are 404. */
+static int
+load_managed_or_reply(struct http_req *r, struct db_rows **rows)
+{
+	struct db_param p[] = { P_INT(r->captures[0]) };
+	int st;
+
+	if (auth_require_role_or_reply(r, ROLE_DIC_ADMIN | ROLE_FOCAL_POINT))
+		return -1;
+	if ((st = db_query(r->arena, sql_show, p, 1, rows)) != DS_OK)
+		return http_error_status(r, st);
+	if ((*rows)->nrows != 1)
+		return http_error_status(r, DS_ENOTFOUND);
+	return auth_require_agency_or_reply(r,
+	    db_get_int(*rows, 0, "agency_id"), ROLE_DIC_ADMIN);
+}
+
+void
+accounts_list(struct http_req *r)
+{
+	static const char *sql =
+	    "SELECT " ACCOUNT_COLS " FROM accounts a "
+	    "WHERE (? = 0 OR a.agency_id = ?) AND (? = 0 OR a.id > ?) "
+	    "ORDER BY a.id LIMIT ?";
+	struct page pg;
+	struct db_rows *rows;
+	long long agency;
+	json_object *items;
+	int st;
+
+	if (auth_require_role_or_reply(r, ROLE_DIC_ADMIN | ROLE_FOCAL_POINT |
+	    ROLE_AUDITOR) || http_page_or_reply(r, &pg) ||
+	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency))
+		return;
+	/* A focal point sees only its own agency's accounts. */
+	if (!auth_has_role(&r->who, ROLE_DIC_ADMIN | ROLE_AUDITOR))
+		agency = r->who.agency_id;
+	{
+		struct db_param p[] = { P_INT(agency), P_INT(agency),
+		    P_INT(pg.after), P_INT(pg.after), P_INT(pg.limit) };
+
+		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
+			http_error_status(r, st);
+			return;
+		}
+	}
+	items = json_object_new_array();
+	for (size_t i = 0; i < rows->nrows; i++)
+		json_object_array_add(items, account_json(rows, i));
+	http_reply_page(r, &pg, items);
+}
+
+void
+account_show(struct http_req *r)
+{
+	struct db_rows *rows;
+
+	/* Everyone may read their own account. */
+	if (r->captures[0] != r->who.account_id &&
+	    load_managed_or_reply(r, &rows) != 0)
+		return;
+	if (r->captures[0] == r->who.account_id) {
+		struct db_param p[] = { P_INT(r->captures[0]) };
+		int st;
+
+		if ((st = db_query(r->arena, sql_show, p, 1, &rows)) ||
+		    rows->nrows != 1) {
+			http_error_status(r, st ? st : DS_ENOTFOUND);
+			return;
+		}
+	}
+	http_reply(r, 200, account_json(rows, 0));
+}
+
+/* Issues the secret: stores its hash and returns it once. */
+static const char *
+new_secret(struct http_req *r, char hash[SECRET_HASH_MAX])
+{
+	const char *secret = secret_generate(r->arena, 32);
+
+	return secret_hash(secret, hash) == DS_OK ? secret : NULL;
+}
+
+void
+account_create(struct http_req *r)
+{
+	static const struct field spec[] = {
+		{ "agency_id", F_ID, true, 0, 0, NULL },
+		{ "name", F_STRING, true, 1, 255, NULL },
+		{ "roles", F_STRINGS, true, 1, 6, NULL },
+	};
+	static const char *agency_sql =
+	    "SELECT id, is_dic FROM agencies WHERE id = ?";
+	static const char *insert =
+	    "INSERT INTO accounts (agency_id, name, client_id, secret_hash, "
+	    "  roles, created_by) VALUES (?, ?, ?, ?, ?, ?)";
+	struct fval v[NPARAMS(spec)];
+	struct db_rows *ag, *rows;
+	char hash[SECRET_HASH_MAX];
+	const char *secret, *client_id;
+	unsigned long long id;
+	long roles;
+	json_object *o;
+	int st;
+
+	if (auth_require_role_or_reply(r, ROLE_DIC_ADMIN | ROLE_FOCAL_POINT) ||
+	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v))
+		return;
+	if ((roles = roles_from_json(v[2].o)) <= 0) {
+		json_detail(r, "roles", "unknown role");
+		json_details_reply(r, "the request has invalid fields");
+		return;
+	}
+	{
+		struct db_param p[] = { P_INT(v[0].i) };
+
+		if ((st = db_query(r->arena, agency_sql, p, 1, &ag))) {
+			http_error_status(r, st);
+			return;
+		}
+	}
+	if (ag->nrows != 1) {
+		json_detail(r, "agency_id", "no such agency");
+		json_details_reply(r, "the request has invalid fields");
+		return;
+	}
+	if (auth_require_agency_or_reply(r, v[0].i, ROLE_DIC_ADMIN))
+		return;
+	if (((unsigned long)roles & ~grantable_roles(&r->who,
+	    db_get_int(ag, 0, "is_dic") != 0)) != 0) {
+		http_error(r, 403, "forbidden",
+		    "you may not give one of these roles to this account");
+		return;
+	}
+	client_id = arena_printf(r->arena, "ds-%s",
+	    secret_generate(r->arena, 12));
+	if ((secret = new_secret(r, hash)) == NULL) {
+		http_error_status(r, DS_ERR);
+		return;
+	}
+	if ((st = db_begin()))
+		goto fail;
+	{
+		struct db_param p[] = { P_INT(v[0].i), P_STR(v[1].s),
+		    P_STR(client_id), P_STR(hash), P_INT(roles),
+		    P_INT(r->who.account_id) };
+		struct db_param q[1];
+
+		if ((st = db_exec(insert, p, NPARAMS(p), NULL, &id)))
+			goto fail;
+		q[0] = P_INT((long long)id);
+		if ((st = db_query(r->arena, sql_show, q, 1, &rows)))
+			goto fail;
+	}
+	o = account_json(rows, 0);
+	if ((st = audit_append(&r->who, "account.create", "account",
+	    (long long)id, NULL, json_object_get(o))) || (st = db_commit())) {
+		json_object_put(o);
+		goto fail;
+	}
+	json_object_object_add(o, "client_secret",
+	    json_object_new_string(secret));
+	http_header(r, "Cache-Control", "no-store");
+	http_reply(r, 201, o);
+	return;
+fail:
+	db_rollback();
+	http_error_status(r, st);
+}
+
+void
+account_disable(struct http_req *r)
+{
+	static const char *sql =
+	    "UPDATE accounts SET status = 'disabled', "
+	    "  updated_at = CURRENT_TIMESTAMP(6) "
+	    "WHERE id = ? AND status = 'active'";
+	struct db_param p[] = { P_INT(r->captures[0]) };
+	struct db_rows *before, *after;
+	unsigned long long n;
+	int st;
+
+	if (load_managed_or_reply(r, &before))
+		return;
+	if ((st = db_begin()) || (st = db_exec(sql, p, 1, &n, NULL)))
+		goto fail;
+	if (n == 0) {
+		db_rollback();
+		http_error(r, 409, "conflict", "the account is not active");
+		return;
+	}
+	if ((st = db_query(r->arena, sql_show, p, 1, &after)) ||
+	    (st = audit_append(&r->who, "account.disable", "account",
+	    r->captures[0], account_json(before, 0), account_json(after, 0))) ||
+	    (st = db_commit()))
+		goto fail;
+	http_reply(r, 200, account_json(after, 0));
+	return;
+fail:
+	db_rollback();
+	http_error_status(r, st);
+}
+
+void
+account_rotate(struct http_req *r)
+{
+	static const char *sql =
+	    "UPDATE accounts SET secret_hash = ?, "
+	    "  updated_at = CURRENT_TIMESTAMP(6) "
+	    "WHERE id = ? AND status = 'active'";
+	struct db_rows *before;
+	char hash[SECRET_HASH_MAX];
+	const char *secret;
+	unsigned long long n;
+	json_object *o;
+	int st;
+
+	if (load_managed_or_reply(r, &before))
+		return;
+	if ((secret = new_secret(r, hash)) == NULL) {
+		http_error_status(r, DS_ERR);
+		return;
+	}
+	{
+		struct db_param p[] = { P_STR(hash), P_INT(r->captures[0]) };
+
+		if ((st = db_begin()) ||
+		    (st = db_exec(sql, p, 2, &n, NULL)))
+			goto fail;
+	}
+	if (n == 0) {
+		db_rollback();
+		http_error(r, 409, "conflict", "the account is not active");
+		return;
+	}
+	o = account_json(before, 0);
+	/* The audit row records that the secret changed, never the secret. */
+	if ((st = audit_append(&r->who, "account.rotate_secret", "account",
+	    r->captures[0], NULL, json_object_get(o))) || (st = db_commit())) {
+		json_object_put(o);
+		goto fail;
+	}
+	json_object_object_add(o, "client_secret",
+	    json_object_new_string(secret));
+	http_header(r, "Cache-Control", "no-store");
+	http_reply(r, 200, o);
+	return;
+fail:
+	db_rollback();
+	http_error_status(r, st);
+}

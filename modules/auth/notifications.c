@@ -1,0 +1,64 @@
+/*
+ * The caller's agency's notification feed (R9.2): every event that
+ * concerns the agency lands here, newest first.
+ */
+#include "ds.h"
+#include "auth.h"
+
+void
+notifications_list(struct http_req *r)
+{
+	static const char *sql =
+	    "SELECT id, kind, entity, entity_id, payload_json, created_at, "
+	    "  read_at FROM notifications "
+	    "WHERE agency_id = ? AND (? = 0 OR id < ?) "
+	    "  AND (? = 0 OR read_at IS NULL) "
+	    "ORDER BY id DESC LIMIT ?";
+	struct page pg;
+	struct db_rows *rows;
+	bool unread;
+	int st;
+
+	if (http_page_or_reply(r, &pg) != DS_OK ||
+	    http_param_bool_or_reply(r, "unread", &unread) != DS_OK)
+		return;
+	{
+		struct db_param p[] = {
+			P_INT(r->who.agency_id), P_INT(pg.after),
+			P_INT(pg.after), P_INT(unread), P_INT(pg.limit),
+		};
+
+		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows)) !=
+		    DS_OK) {
+			http_error_status(r, st);
+			return;
+		}
+	}
+	http_reply_page(r, &pg, db_rows_json(rows));
+}
+
+void
+notification_read(struct http_req *r)
+{
+	static const char *mark =
+	    "UPDATE notifications SET read_at = CURRENT_TIMESTAMP(6) "
+	    "WHERE id = ? AND agency_id = ? AND read_at IS NULL";
+	static const char *show =
+	    "SELECT id, kind, entity, entity_id, payload_json, created_at, "
+	    "  read_at FROM notifications WHERE id = ? AND agency_id = ?";
+	struct db_param p[] = { P_INT(r->captures[0]), P_INT(r->who.agency_id) };
+	struct db_rows *rows;
+	int st;
+
+	/* Marking twice is harmless: the first time wins, both answer 200. */
+	if ((st = db_exec(mark, p, 2, NULL, NULL)) != DS_OK ||
+	    (st = db_query(r->arena, show, p, 2, &rows)) != DS_OK) {
+		http_error_status(r, st);
+		return;
+	}
+	if (rows->nrows != 1) {
+		http_error_status(r, DS_ENOTFOUND);
+		return;
+	}
+	http_reply(r, 200, db_row_json(rows, 0));
+}

@@ -1,0 +1,204 @@
+/*
+ * Agencies: departments, district and commune committees, state
+ * enterprises (Art. 2). DIC creates and edits them; every authenticated
+ * caller reads them.
+ */
+#include "ds.h"
+#include "catalog.h"
+
+static const char *const levels[] = {
+	"province", "department", "district", "commune", "enterprise", "other",
+	NULL
+};
+
+#define AGENCY_COLS "id, code, name, name_en, level, parent_id, is_dic, " \
+	"created_at, updated_at"
+
+static const char *sql_show =
+    "SELECT " AGENCY_COLS " FROM agencies WHERE id = ?";
+
+/* Loads one agency as JSON into *out; replies 404 when absent. */
+static int
+load_or_reply(struct http_req *r, long long id, json_object **out)
+{
+	struct db_param p[] = { P_INT(id) };
+	struct db_rows *rows;
+	int st;
+
+	if ((st = db_query(r->arena, sql_show, p, 1, &rows)) != DS_OK)
+		return http_error_status(r, st);
+	if (rows->nrows != 1)
+		return http_error(r, 404, "not_found", "no such agency");
+	*out = db_row_json(rows, 0);
+	return 0;
+}
+
+void
+agencies_list(struct http_req *r)
+{
+	static const char *sql =
+	    "SELECT " AGENCY_COLS " FROM agencies "
+	    "WHERE (? IS NULL OR level = ?) AND (? = 0 OR id > ?) "
+	    "ORDER BY id LIMIT ?";
+	const char *level = http_param(r, "level");
+	struct page pg;
+	struct db_rows *rows;
+	int st;
+
+	if (http_page_or_reply(r, &pg) != DS_OK)
+		return;
+	{
+		struct db_param p[] = { P_STR(level), P_STR(level),
+		    P_INT(pg.after), P_INT(pg.after), P_INT(pg.limit) };
+
+		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
+			http_error_status(r, st);
+			return;
+		}
+	}
+	http_reply_page(r, &pg, db_rows_json(rows));
+}
+
+void
+agency_show(struct http_req *r)
+{
+	json_object *o;
+
+	if (load_or_reply(r, r->captures[0], &o) == 0)
+		http_reply(r, 200, o);
+}
+
+/* A parent must exist; 422 naming the field otherwise. */
+static int
+check_parent_or_reply(struct http_req *r, const struct fval *parent)
+{
+	struct db_param p[] = { P_INT(parent->i) };
+	struct db_rows *rows;
+	int st;
+
+	if (!parent->present)
+		return 0;
+	if ((st = db_query(r->arena, sql_show, p, 1, &rows)) != DS_OK)
+		return http_error_status(r, st);
+	if (rows->nrows != 1) {
+		json_detail(r, "parent_id", "no such agency");
+		return json_details_reply(r, "the request has invalid fields");
+	}
+	return 0;
+}
+
+void
+agency_create(struct http_req *r)
+{
+	static const struct field spec[] = {
+		{ "code", F_STRING, true, 1, 32, NULL },
+		{ "name", F_STRING, true, 1, 255, NULL },
+		{ "name_en", F_STRING, false, 1, 255, NULL },
+		{ "level", F_ENUM, false, 0, 0, levels },
+		{ "parent_id", F_ID, false, 0, 0, NULL },
+	};
+	static const char *insert =
+	    "INSERT INTO agencies (code, name, name_en, level, parent_id) "
+	    "VALUES (?, ?, ?, COALESCE(?, 'department'), ?)";
+	struct fval v[NPARAMS(spec)];
+	unsigned long long id;
+	json_object *o;
+	int st;
+
+	if (auth_require_role_or_reply(r, ROLE_DIC_ADMIN) ||
+	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v) ||
+	    check_parent_or_reply(r, &v[4]))
+		return;
+	{
+		struct db_param p[] = { P_STR(v[0].s), P_STR(v[1].s),
+		    P_STR(v[2].s), P_STR(v[3].s), db_param_fval(&v[4], F_ID) };
+
+		if ((st = db_begin()) ||
+		    (st = db_exec(insert, p, NPARAMS(p), NULL, &id)))
+			goto fail;
+	}
+	if (load_or_reply(r, (long long)id, &o) != 0) {
+		db_rollback();
+		return;
+	}
+	if ((st = audit_append(&r->who, "agency.create", "agency",
+	    (long long)id, NULL, json_object_get(o))) || (st = db_commit())) {
+		json_object_put(o);
+		goto fail;
+	}
+	http_reply(r, 201, o);
+	return;
+fail:
+	db_rollback();
+	if (st == DS_ECONFLICT)
+		http_error(r, 409, "conflict", "an agency with code '%s' "
+		    "already exists", v[0].s);
+	else
+		http_error_status(r, st);
+}
+
+void
+agency_update(struct http_req *r)
+{
+	static const struct field spec[] = {
+		{ "name", F_STRING, false, 1, 255, NULL },
+		{ "name_en", F_STRING, false, 1, 255, NULL },
+		{ "level", F_ENUM, false, 0, 0, levels },
+		{ "parent_id", F_ID, false, 0, 0, NULL },
+	};
+	/* Each field changes only when given: "?, 1" pairs say whether. */
+	static const char *update =
+	    "UPDATE agencies SET name = IF(?, ?, name), "
+	    "  name_en = IF(?, ?, name_en), level = IF(?, ?, level), "
+	    "  parent_id = IF(?, ?, parent_id), "
+	    "  updated_at = CURRENT_TIMESTAMP(6) WHERE id = ?";
+	struct fval v[NPARAMS(spec)];
+	json_object *before, *after;
+	long long id = r->captures[0];
+	int st;
+
+	if (auth_require_role_or_reply(r, ROLE_DIC_ADMIN) ||
+	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v) ||
+	    check_parent_or_reply(r, &v[3]))
+		return;
+	if (v[3].present && v[3].i == id) {
+		json_detail(r, "parent_id", "an agency cannot be its own parent");
+		json_details_reply(r, "the request has invalid fields");
+		return;
+	}
+	if ((st = db_begin()))
+		goto fail;
+	if (load_or_reply(r, id, &before) != 0) {
+		db_rollback();
+		return;
+	}
+	{
+		struct db_param p[] = {
+			P_INT(v[0].present), P_STR(v[0].s),
+			P_INT(v[1].present || v[1].is_null), P_STR(v[1].s),
+			P_INT(v[2].present), P_STR(v[2].s),
+			P_INT(v[3].present || v[3].is_null),
+			db_param_fval(&v[3], F_ID), P_INT(id),
+		};
+
+		if ((st = db_exec(update, p, NPARAMS(p), NULL, NULL))) {
+			json_object_put(before);
+			goto fail;
+		}
+	}
+	if (load_or_reply(r, id, &after) != 0) {
+		json_object_put(before);
+		db_rollback();
+		return;
+	}
+	if ((st = audit_append(&r->who, "agency.update", "agency", id, before,
+	    json_object_get(after))) || (st = db_commit())) {
+		json_object_put(after);
+		goto fail;
+	}
+	http_reply(r, 200, after);
+	return;
+fail:
+	db_rollback();
+	http_error_status(r, st);
+}

@@ -1,0 +1,547 @@
+/*
+ * Token verification (DESIGN.md, Auth).
+ *
+ * libjwt 1.10 takes the algorithm from the token's own header and parses
+ * the PEM key on every call (about 290 us). So the signature is checked
+ * here, with the pinned algorithm and a public key loaded once per process
+ * and chosen by "kid"; libjwt, given no key, then only parses the claims,
+ * which means nothing it returns is trusted before that check.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <jwt.h>
+#include <openssl/evp.h>
+#include <openssl/core_names.h>
+#include <openssl/pem.h>
+
+#include "ds.h"
+
+#define MAX_KEYS	16
+#define TOKEN_MAX	8192
+#define SKEW		60
+
+static struct {
+	char		 kid[65];
+	EVP_PKEY	*key;
+} keys[MAX_KEYS];
+static size_t nkeys;
+
+static const char *const role_names[] = {
+	"dic_admin", "chairman", "agency_officer", "focal_point", "auditor",
+	"system", NULL
+};
+
+int
+role_parse(const char *name)
+{
+	for (int i = 0; role_names[i] != NULL; i++)
+		if (strcmp(role_names[i], name) == 0)
+			return 1 << i;
+	return -1;
+}
+
+const char *
+role_name(unsigned bit)
+{
+	for (int i = 0; role_names[i] != NULL; i++)
+		if (bit == 1u << i)
+			return role_names[i];
+	return NULL;
+}
+
+static int
+valid_kid(const char *s, size_t n)
+{
+	if (n == 0 || n > 64)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
+			return 0;
+	return 1;
+}
+
+int
+auth_init(char *errbuf, size_t errlen)
+{
+	const char *dir = conf_get("jwt_keys_dir");
+	const char *alg = conf_str("jwt_alg", "RS256");
+	DIR *d;
+	struct dirent *de;
+
+	if (strcmp(alg, "RS256") != 0) {
+		snprintf(errbuf, errlen, "jwt_alg: only RS256 is supported, "
+		    "not '%s'", alg);
+		return DS_ERR;
+	}
+	if (dir == NULL) {
+		snprintf(errbuf, errlen, "jwt_keys_dir is not set");
+		return DS_ERR;
+	}
+	if ((d = opendir(dir)) == NULL) {
+		snprintf(errbuf, errlen, "jwt_keys_dir %s: %s", dir,
+		    strerror(errno));
+		return DS_ERR;
+	}
+	while ((de = readdir(d)) != NULL && nkeys < MAX_KEYS) {
+		size_t n = strlen(de->d_name);
+		char path[PATH_MAX];
+		FILE *f;
+		EVP_PKEY *k;
+
+		if (n <= 8 || strcmp(de->d_name + n - 8, ".pub.pem") != 0 ||
+		    !valid_kid(de->d_name, n - 8))
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+		    de->d_name) >= sizeof(path) || (f = fopen(path, "r")) == NULL)
+			continue;
+		k = PEM_read_PUBKEY(f, NULL, NULL, NULL);
+		fclose(f);
+		if (k == NULL || EVP_PKEY_get_base_id(k) != EVP_PKEY_RSA) {
+			EVP_PKEY_free(k);
+			log_warnx(__func__, "%s: not an RSA public key", path);
+			continue;
+		}
+		memcpy(keys[nkeys].kid, de->d_name, n - 8);
+		keys[nkeys].kid[n - 8] = '\0';
+		keys[nkeys].key = k;
+		nkeys++;
+	}
+	closedir(d);
+	if (nkeys == 0) {
+		snprintf(errbuf, errlen, "no public key (<kid>.pub.pem) in %s",
+		    dir);
+		return DS_ERR;
+	}
+	return DS_OK;
+}
+
+static EVP_PKEY *
+key_find(const char *kid)
+{
+	for (size_t i = 0; i < nkeys; i++)
+		if (strcmp(keys[i].kid, kid) == 0)
+			return keys[i].key;
+	return NULL;
+}
+
+static int
+rs256_verify(EVP_PKEY *key, const char *signed_part, size_t len,
+    const unsigned char *sig, size_t siglen)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok;
+
+	if (ctx == NULL)
+		abort();
+	ok = EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) == 1 &&
+	    EVP_DigestVerify(ctx, sig, siglen,
+	    (const unsigned char *)signed_part, len) == 1;
+	EVP_MD_CTX_free(ctx);
+	return ok;
+}
+
+/* Reads an integer claim; 0 when present and valid, -1 otherwise. */
+static int
+claim_int(jwt_t *jwt, const char *name, long long *out)
+{
+	long v;
+
+	errno = 0;
+	v = jwt_get_grant_int(jwt, name);
+	if (errno != 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_roles(jwt_t *jwt, unsigned *roles)
+{
+	char *s = jwt_get_grants_json(jwt, "roles");
+	json_object *a;
+	int ok = 1;
+
+	*roles = 0;
+	if (s == NULL)
+		return -1;
+	a = json_tokener_parse(s);
+	free(s);
+	if (!json_object_is_type(a, json_type_array) ||
+	    json_object_array_length(a) == 0)
+		ok = 0;
+	for (size_t i = 0; ok && i < json_object_array_length(a); i++) {
+		json_object *it = json_object_array_get_idx(a, i);
+		int bit;
+
+		if (!json_object_is_type(it, json_type_string) ||
+		    (bit = role_parse(json_object_get_string(it))) < 0)
+			ok = 0;
+		else
+			*roles |= (unsigned)bit;
+	}
+	json_object_put(a);
+	return ok ? 0 : -1;
+}
+
+/* Claims are checked after the signature; now < 0 skips the time checks
+ * (the caller checks them against the database clock). */
+static int
+check_claims(struct arena *a, jwt_t *jwt, long long now, struct identity *who,
+    long long *exp, const char **why)
+{
+	const char *iss = jwt_get_grant(jwt, "iss");
+	const char *sub = jwt_get_grant(jwt, "sub");
+	const char *jti = jwt_get_grant(jwt, "jti");
+	long long agency, iat = 0, nbf = 0;
+
+	if (iss == NULL || strcmp(iss, conf_str("jwt_issuer",
+	    "datashare")) != 0) {
+		*why = "wrong issuer";
+		return DS_EINVAL;
+	}
+	if (sub == NULL || parse_ll(sub, 1, LLONG_MAX, &who->account_id) != 0 ||
+	    jti == NULL || claim_int(jwt, "exp", exp) != 0 ||
+	    claim_int(jwt, "agency", &agency) != 0 || agency <= 0 ||
+	    parse_roles(jwt, &who->roles) != 0) {
+		*why = "a required claim is missing or malformed";
+		return DS_EINVAL;
+	}
+	if (claim_int(jwt, "iat", &iat) != 0)
+		iat = 0;
+	if (claim_int(jwt, "nbf", &nbf) != 0)
+		nbf = 0;
+	if (now >= 0) {
+		if (now > *exp + SKEW) {
+			*why = "the token has expired";
+			return DS_EINVAL;
+		}
+		if (nbf > now + SKEW || iat > now + SKEW) {
+			*why = "the token is not valid yet";
+			return DS_EINVAL;
+		}
+	}
+	who->agency_id = agency;
+	who->jti = arena_strdup(a, jti);
+	return DS_OK;
+}
+
+static int
+verify(struct arena *a, const char *token, long long now,
+    struct identity *who, long long *exp, const char **why)
+{
+	const char *dot1, *dot2;
+	unsigned char *hdr, *sig;
+	long hlen, slen;
+	json_object *h, *alg, *kid;
+	char err[128];
+	EVP_PKEY *key;
+	jwt_t *jwt = NULL;
+	int st;
+	size_t tlen = strlen(token);
+
+	memset(who, 0, sizeof(*who));
+	*why = "malformed token";
+	if (tlen > TOKEN_MAX)
+		return DS_EINVAL;
+	for (size_t i = 0; i < tlen; i++)
+		if (!isalnum((unsigned char)token[i]) && token[i] != '-' &&
+		    token[i] != '_' && token[i] != '.')
+			return DS_EINVAL;
+	if ((dot1 = strchr(token, '.')) == NULL ||
+	    (dot2 = strchr(dot1 + 1, '.')) == NULL || strchr(dot2 + 1, '.'))
+		return DS_EINVAL;
+	if ((hlen = b64url_decode(a, token, (size_t)(dot1 - token), &hdr)) < 0 ||
+	    (slen = b64url_decode(a, dot2 + 1, strlen(dot2 + 1), &sig)) <= 0)
+		return DS_EINVAL;
+	if ((h = json_parse_strict((char *)hdr, (size_t)hlen, err,
+	    sizeof(err))) == NULL)
+		return DS_EINVAL;
+	/* The algorithm is pinned: the header may only confirm it. */
+	if (!json_object_object_get_ex(h, "alg", &alg) ||
+	    !json_object_is_type(alg, json_type_string) ||
+	    strcmp(json_object_get_string(alg), "RS256") != 0) {
+		json_object_put(h);
+		*why = "algorithm not allowed";
+		return DS_EINVAL;
+	}
+	if (!json_object_object_get_ex(h, "kid", &kid) ||
+	    !json_object_is_type(kid, json_type_string) ||
+	    (key = key_find(json_object_get_string(kid))) == NULL) {
+		json_object_put(h);
+		*why = "unknown signing key";
+		return DS_EINVAL;
+	}
+	json_object_put(h);
+	if (!rs256_verify(key, token, (size_t)(dot2 - token), sig,
+	    (size_t)slen)) {
+		*why = "bad signature";
+		return DS_EINVAL;
+	}
+	/* Signature good: libjwt may parse the claims (no key: it skips
+	 * the signature, which was checked above). */
+	if (jwt_decode(&jwt, token, NULL, 0) != 0 || jwt == NULL) {
+		*why = "malformed claims";
+		return DS_EINVAL;
+	}
+	st = check_claims(a, jwt, now, who, exp, why);
+	jwt_free(jwt);
+	return st;
+}
+
+int
+auth_verify_token(struct arena *a, const char *token, long long now,
+    struct identity *who, const char **why)
+{
+	long long exp;
+	int st = verify(a, token, now, who, &exp, why);
+
+	who->authenticated = st == DS_OK;
+	return st;
+}
+
+int
+auth_verify(struct arena *a, const char *authorization, struct identity *who,
+    const char **why)
+{
+	static const char *sql =
+	    "SELECT a.status, a.agency_id, a.roles, a.grant_id, g.is_dic, "
+	    "  UNIX_TIMESTAMP() AS now "
+	    "FROM accounts a JOIN agencies g ON g.id = a.agency_id "
+	    "WHERE a.id = ?";
+	struct db_rows *rows;
+	struct db_param p[1];
+	long long exp, now, granted;
+	int st;
+
+	memset(who, 0, sizeof(*who));
+	if (authorization == NULL) {
+		*why = "a bearer token is required";
+		return DS_EINVAL;
+	}
+	if (strncasecmp(authorization, "Bearer ", 7) != 0) {
+		*why = "the Authorization header must be 'Bearer <token>'";
+		return DS_EINVAL;
+	}
+	if ((st = verify(a, authorization + 7, -1, who, &exp, why)) != DS_OK)
+		return st;
+	p[0] = P_INT(who->account_id);
+	if ((st = db_query(a, sql, p, 1, &rows)) != DS_OK) {
+		*why = "database unavailable";
+		return st;
+	}
+	if (rows->nrows != 1 || strcmp(db_get(rows, 0, "status"),
+	    "active") != 0 || db_get_int(rows, 0, "agency_id") !=
+	    who->agency_id) {
+		memset(who, 0, sizeof(*who));
+		*why = "the account is not active";
+		return DS_EINVAL;
+	}
+	now = db_get_int(rows, 0, "now");
+	if (now > exp + SKEW) {
+		memset(who, 0, sizeof(*who));
+		*why = "the token has expired";
+		return DS_EINVAL;
+	}
+	/* The database's roles are authoritative: a role removed from the
+	 * account is gone at once, whatever the token says. */
+	granted = db_get_int(rows, 0, "roles");
+	who->roles &= (unsigned)granted;
+	who->grant_id = db_get_int(rows, 0, "grant_id");
+	who->agency_is_dic = db_get_int(rows, 0, "is_dic") != 0;
+	who->authenticated = true;
+	return DS_OK;
+}
+
+bool
+auth_has_role(const struct identity *who, unsigned roles)
+{
+	return who->authenticated && (who->roles & roles) != 0;
+}
+
+int
+auth_require_role_or_reply(struct http_req *r, unsigned roles)
+{
+	if (auth_has_role(&r->who, roles))
+		return DS_OK;
+	http_error(r, 403, "forbidden", "your role does not allow this");
+	return DS_EINVAL;
+}
+
+int
+auth_require_agency_or_reply(struct http_req *r, long long agency_id,
+    unsigned allow_roles)
+{
+	if (r->who.authenticated && (r->who.agency_id == agency_id ||
+	    (r->who.roles & allow_roles) != 0))
+		return DS_OK;
+	http_error(r, 404, "not_found", "no such record");
+	return DS_EINVAL;
+}
+
+json_object *
+roles_json(unsigned roles)
+{
+	json_object *a = json_object_new_array();
+
+	for (int i = 0; role_names[i] != NULL; i++)
+		if (roles & (1u << i))
+			json_object_array_add(a,
+			    json_object_new_string(role_names[i]));
+	return a;
+}
+
+long
+roles_from_json(json_object *a)
+{
+	long bits = 0;
+	int bit;
+
+	if (!json_object_is_type(a, json_type_array))
+		return -1;
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		json_object *it = json_object_array_get_idx(a, i);
+
+		if (!json_object_is_type(it, json_type_string) ||
+		    (bit = role_parse(json_object_get_string(it))) < 0)
+			return -1;
+		bits |= bit;
+	}
+	return bits;
+}
+
+static json_object *
+bn_json(struct arena *a, EVP_PKEY *k, const char *param)
+{
+	BIGNUM *bn = NULL;
+	unsigned char *buf;
+	int n;
+	json_object *o;
+
+	if (EVP_PKEY_get_bn_param(k, param, &bn) != 1)
+		return NULL;
+	n = BN_num_bytes(bn);
+	buf = arena_alloc(a, (size_t)n + 1);
+	BN_bn2bin(bn, buf);
+	o = json_object_new_string(b64url_encode(a, buf, (size_t)n));
+	BN_free(bn);
+	return o;
+}
+
+json_object *
+auth_jwks(struct arena *a)
+{
+	json_object *doc = json_object_new_object();
+	json_object *list = json_object_new_array();
+
+	for (size_t i = 0; i < nkeys; i++) {
+		json_object *k = json_object_new_object();
+
+		json_object_object_add(k, "kty", json_object_new_string("RSA"));
+		json_object_object_add(k, "kid",
+		    json_object_new_string(keys[i].kid));
+		json_object_object_add(k, "use", json_object_new_string("sig"));
+		json_object_object_add(k, "alg",
+		    json_object_new_string("RS256"));
+		json_object_object_add(k, "n", bn_json(a, keys[i].key,
+		    OSSL_PKEY_PARAM_RSA_N));
+		json_object_object_add(k, "e", bn_json(a, keys[i].key,
+		    OSSL_PKEY_PARAM_RSA_E));
+		json_object_array_add(list, k);
+	}
+	json_object_object_add(doc, "keys", list);
+	return doc;
+}
+
+/* ------------------------------------------------------------------ */
+
+char *
+b64url_encode(struct arena *a, const unsigned char *in, size_t len)
+{
+	static const char tbl[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	char *out = arena_alloc(a, (len + 2) / 3 * 4 + 1), *o = out;
+	size_t i;
+
+	for (i = 0; i + 2 < len; i += 3) {
+		*o++ = tbl[in[i] >> 2];
+		*o++ = tbl[((in[i] & 3) << 4) | (in[i + 1] >> 4)];
+		*o++ = tbl[((in[i + 1] & 15) << 2) | (in[i + 2] >> 6)];
+		*o++ = tbl[in[i + 2] & 63];
+	}
+	if (i < len) {
+		*o++ = tbl[in[i] >> 2];
+		if (i + 1 < len) {
+			*o++ = tbl[((in[i] & 3) << 4) | (in[i + 1] >> 4)];
+			*o++ = tbl[(in[i + 1] & 15) << 2];
+		} else
+			*o++ = tbl[(in[i] & 3) << 4];
+	}
+	*o = '\0';
+	return out;
+}
+
+static int
+b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+long
+b64url_decode(struct arena *a, const char *in, size_t len, unsigned char **out)
+{
+	unsigned char *o;
+	size_t i, n = 0;
+	unsigned acc = 0;
+	int bits = 0, v;
+
+	if (len % 4 == 1 || len > LONG_MAX / 2)
+		return -1;
+	o = arena_alloc(a, len * 3 / 4 + 1);
+	for (i = 0; i < len; i++) {
+		if ((v = b64val((unsigned char)in[i])) < 0)
+			return -1;
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			o[n++] = (unsigned char)(acc >> bits);
+			acc &= (1u << bits) - 1;
+		}
+	}
+	/* Non-canonical trailing bits would give two spellings of a token. */
+	if (acc != 0)
+		return -1;
+	o[n] = '\0';
+	*out = o;
+	return (long)n;
+}
+
+void
+sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+
+	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1)
+		abort();
+	for (int i = 0; i < 32; i++)
+		snprintf(out + i * 2, 3, "%02x", md[i]);
+}

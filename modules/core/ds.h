@@ -1,0 +1,465 @@
+/*
+ * datashare core: the one header every module includes.
+ *
+ * The parts, each with its own prefix and file:
+ *   arena_   per-request memory, freed in one go       arena.c
+ *   conf_    key=value settings with env overrides      config.c
+ *   http_    the request and the response               http.c
+ *   router_  method + path pattern dispatch             router.c
+ *   json_    strict parsing and declared-field reading  json.c
+ *   db_      Connector/C with cached prepared statements db.c
+ *   auth_    JWT verification, roles, agency scope      auth.c
+ *   audit_   hash-chained audit trail, notifications    audit.c
+ *   server_  pre-fork master and the FastCGI loop       server.c
+ *
+ * Status convention: functions return DS_OK (0) or a negative ds_status.
+ * Helpers whose name ends in _or_reply have already written the HTTP error
+ * into the response when they fail, so the handler only has to return.
+ */
+#ifndef DS_H
+#define DS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+/* ------------------------------------------------------------------ */
+/* status                                                               */
+
+enum ds_status {
+	DS_OK = 0,
+	DS_ERR = -1,		/* internal failure, already logged */
+	DS_EUNAVAIL = -2,	/* database unreachable: 503 */
+	DS_ECONFLICT = -3,	/* unique key or state conflict: 409 */
+	DS_ENOTFOUND = -4,	/* no such row: 404 */
+	DS_EINVAL = -5,		/* bad input: 400/422 */
+	DS_EFKEY = -6,		/* foreign key violation: 422 */
+};
+
+void	 log_warnx(const char *fn, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 log_warn(const char *fn, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ------------------------------------------------------------------ */
+/* arena: everything a request allocates is freed by arena_reset()     */
+
+struct arena;
+struct arena	*arena_new(void);
+void		 arena_free(struct arena *);
+void		 arena_reset(struct arena *);
+/* Never returns NULL: an exhausted allocator aborts the worker, which
+ * the master replaces. */
+void		*arena_alloc(struct arena *, size_t);
+void		*arena_calloc(struct arena *, size_t, size_t);
+char		*arena_strdup(struct arena *, const char *);
+char		*arena_strndup(struct arena *, const char *, size_t);
+char		*arena_printf(struct arena *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+/* ------------------------------------------------------------------ */
+/* config                                                               */
+
+/* Loads FILE; every key may be overridden by DS_<KEY> in the environment.
+ * Returns DS_OK, or DS_ERR with a message in errbuf. */
+int		 conf_load(const char *file, char *errbuf, size_t errlen);
+/* Returns the value, or NULL when unset. Memory belongs to the config. */
+const char	*conf_get(const char *key);
+/* Returns the value or the default when unset. */
+const char	*conf_str(const char *key, const char *def);
+/* Reads an integer in [min, max]; an unset key yields def, a malformed or
+ * out-of-range one is reported in errstr and yields def. */
+long long	 conf_int(const char *key, long long def, long long min,
+		    long long max, const char **errstr);
+/* Sets a value (tests and command-line overrides). */
+void		 conf_set(const char *key, const char *value);
+void		 conf_clear(void);
+
+/* ------------------------------------------------------------------ */
+/* identity of the caller, filled by auth_                             */
+
+enum role {
+	ROLE_DIC_ADMIN = 1 << 0,
+	ROLE_CHAIRMAN = 1 << 1,
+	ROLE_AGENCY_OFFICER = 1 << 2,
+	ROLE_FOCAL_POINT = 1 << 3,
+	ROLE_AUDITOR = 1 << 4,
+	ROLE_SYSTEM = 1 << 5,
+};
+#define ROLE_ANY_AGENCY	(ROLE_AGENCY_OFFICER | ROLE_FOCAL_POINT)
+
+struct identity {
+	bool		 authenticated;
+	long long	 account_id;
+	long long	 agency_id;
+	unsigned	 roles;		/* enum role bits */
+	long long	 grant_id;	/* system accounts: the grant, else 0 */
+	bool		 agency_is_dic;	/* the caller's agency is the DIC */
+	const char	*jti;
+};
+
+/* Parses "dic_admin,agency_officer" or a JSON array's names. Returns the
+ * bits, or -1 naming the first unknown role in *bad. */
+int		 role_parse(const char *name);
+const char	*role_name(unsigned bit);
+
+/* ------------------------------------------------------------------ */
+/* http: the request and its response                                  */
+
+struct kv {
+	const char	*key;
+	const char	*value;
+};
+
+#define HTTP_MAX_CAPTURES	4
+#define HTTP_MAX_HEADERS	16
+
+struct http_req {
+	struct arena	*arena;
+	const char	*method;
+	const char	*path;		/* without the query string */
+	const char	*query;		/* raw */
+	const char	*request_id;
+	const char	*content_type;
+	const char	*authorization;
+	const char	*idempotency_key;
+	const char	*accept_language;
+	const char	*remote_addr;
+
+	struct kv	*params;	/* decoded query parameters */
+	size_t		 nparams;
+	long long	 captures[HTTP_MAX_CAPTURES];	/* {id} in the path */
+	size_t		 ncaptures;
+
+	long long	 content_length;	/* -1 when not given */
+	/* Reads up to n body bytes; returns the count, 0 at the end, -1 on
+	 * error. Set by server.c (FastCGI) or by tests (memory). */
+	int		(*body_read)(void *src, char *buf, int n);
+	void		*body_src;
+
+	char		*body;		/* NUL-terminated copy */
+	size_t		 body_len;
+	json_object	*json;		/* parsed body for JSON routes */
+
+	struct identity	 who;
+
+	/* the response */
+	int		 status;
+	json_object	*resp;		/* owned; freed after writing */
+	const char	*resp_raw;	/* or a raw body (CSV), arena owned */
+	size_t		 resp_raw_len;
+	const char	*resp_type;	/* Content-Type of the raw body */
+	struct kv	 headers[HTTP_MAX_HEADERS];
+	size_t		 nheaders;
+	json_object	*details;	/* 422 details being collected */
+};
+
+/* Sets the status and the JSON body (ownership of body passes to req). */
+void	 http_reply(struct http_req *, int status, json_object *body);
+/* Writes the error envelope {"error":{code,message,details,request_id}}.
+ * Returns -1 so handlers can "return http_error(...)" from int functions. */
+int	 http_error(struct http_req *, int status, const char *code,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Maps a ds_status from db_ and friends to its HTTP error. Returns -1. */
+int	 http_error_status(struct http_req *, int ds_status);
+void	 http_header(struct http_req *, const char *key, const char *value);
+/* Raw body (CSV exports); text belongs to the arena. */
+void	 http_reply_raw(struct http_req *, int status, const char *type,
+	    const char *text, size_t len);
+
+const char	*http_param(const struct http_req *, const char *key);
+/* Reads ?key= as an integer in [min,max]; default when absent. On a bad
+ * value replies 422 and returns DS_EINVAL. */
+int		 http_param_int_or_reply(struct http_req *, const char *key,
+		    long long def, long long min, long long max, long long *out);
+int		 http_param_bool_or_reply(struct http_req *, const char *key,
+		    bool *out);
+/* Paging (DESIGN.md, Lists): ?limit= (default 50, max 200) and an opaque
+ * ?cursor= naming the last id seen. A forged cursor is a 422; it can only
+ * move within what the query's own WHERE clause already allows. */
+struct page {
+	long long	 limit;
+	long long	 after;		/* 0: from the start */
+};
+int		 http_page_or_reply(struct http_req *, struct page *);
+/* Replies 200 {"items": items, "next_cursor": ...}: next_cursor is set
+ * when the page is full, from the "id" of its last item. Takes items. */
+void		 http_reply_page(struct http_req *, const struct page *,
+		    json_object *items);
+
+/* Decodes application/x-www-form-urlencoded text into kv pairs. */
+int		 http_parse_form(struct arena *, const char *text, size_t len,
+		    struct kv **out, size_t *n);
+const char	*kv_get(const struct kv *, size_t, const char *);
+
+/* ------------------------------------------------------------------ */
+/* router                                                               */
+
+enum route_flags {
+	RT_PUBLIC = 1 << 0,	/* no token needed */
+	RT_OPTIONAL_AUTH = 1 << 1, /* token read when present */
+	RT_JSON_BODY = 1 << 2,	/* body must be application/json */
+	RT_RAW_BODY = 1 << 3,	/* handler reads the body itself (uploads) */
+	RT_FORM_OR_JSON = 1 << 4, /* form or JSON body (token endpoint) */
+};
+
+typedef void (*route_fn)(struct http_req *);
+
+struct route {
+	const char	*method;
+	const char	*pattern;	/* "/api/v1/agencies/{id}" */
+	route_fn	 fn;
+	unsigned	 flags;
+};
+
+enum route_match {
+	ROUTE_FOUND,
+	ROUTE_NO_PATH,
+	ROUTE_NO_METHOD,
+};
+
+/* Matches method and path against the table. On ROUTE_FOUND, *hit and the
+ * captures are set; on ROUTE_NO_METHOD, allow (of allowlen) lists the
+ * methods of the path, comma separated. */
+enum route_match router_match(const struct route *, size_t n,
+		    const char *method, const char *path,
+		    const struct route **hit, long long *captures,
+		    size_t *ncaptures, char *allow, size_t allowlen);
+
+/* ------------------------------------------------------------------ */
+/* json                                                                 */
+
+#define JSON_MAX_DEPTH	16
+
+/* Strict parse: no trailing garbage, NaN, single quotes, comments, bad
+ * UTF-8 or embedded NUL; depth limited; duplicate keys refused. Returns
+ * a new object (caller puts it) or NULL with a reason in errbuf. */
+json_object	*json_parse_strict(const char *text, size_t len,
+		    char *errbuf, size_t errlen);
+
+enum field_type {
+	F_STRING,	/* UTF-8 text, length in characters within [min,max] */
+	F_TEXT,		/* like F_STRING, default max 20000 */
+	F_INT,		/* integer within [min,max] */
+	F_ID,		/* positive integer id */
+	F_BOOL,
+	F_ENUM,		/* a string among .choices */
+	F_DATE,		/* YYYY-MM-DD */
+	F_DATETIME,	/* RFC 3339, converted to UTC "YYYY-MM-DD HH:MM:SS" */
+	F_ARRAY,	/* any array, items checked by the handler */
+	F_STRINGS,	/* array of non-empty strings, at most max items */
+	F_OBJECT,
+};
+
+struct field {
+	const char		*name;
+	enum field_type		 type;
+	bool			 required;
+	long long		 min, max;	/* 0,0 = type default */
+	const char *const	*choices;	/* F_ENUM, NULL-terminated */
+};
+
+struct fval {
+	bool		 present;	/* given and not null */
+	bool		 is_null;	/* given as null */
+	const char	*s;		/* strings, enums, dates (arena) */
+	long long	 i;		/* ints, ids, bools */
+	json_object	*o;		/* arrays and objects (borrowed) */
+};
+
+/* Reads obj against spec (n fields) into out[n]. Unknown fields, missing
+ * required ones and every bad value are collected; if any, replies 422
+ * with details naming each and returns DS_EINVAL. */
+int	 json_read_or_reply(struct http_req *, json_object *obj,
+	    const struct field *spec, size_t n, struct fval *out);
+/* Adds one 422 detail {field, problem}; json_details_reply sends them. */
+void	 json_detail(struct http_req *, const char *field, const char *problem);
+int	 json_details_reply(struct http_req *, const char *message);
+bool	 json_has_details(const struct http_req *);
+/* Checks UTF-8 validity (no NUL) and returns the number of code points,
+ * or -1. */
+long	 utf8_length(const char *s, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* db                                                                   */
+
+enum db_type { DBT_NULL, DBT_INT, DBT_STR, DBT_DOUBLE };
+
+struct db_param {
+	enum db_type	 type;
+	long long	 i;
+	double		 d;
+	const char	*s;
+	size_t		 len;
+};
+
+#define P_INT(v)	((struct db_param){ .type = DBT_INT, .i = (v) })
+#define P_STR(v)	db_param_str(v)
+#define P_NULL		((struct db_param){ .type = DBT_NULL })
+#define P_DBL(v)	((struct db_param){ .type = DBT_DOUBLE, .d = (v) })
+/* NULL strings bind as SQL NULL. */
+struct db_param	 db_param_str(const char *);
+/* An fval as a parameter: absent or null -> NULL; ints as ints. */
+struct db_param	 db_param_fval(const struct fval *, enum field_type);
+
+enum col_kind { COL_STR, COL_INT, COL_DOUBLE, COL_DATETIME, COL_DATE, COL_JSON, COL_BOOL };
+
+struct db_rows {
+	size_t		  nrows, ncols;
+	const char	**names;	/* column names */
+	enum col_kind	 *kinds;
+	char		**cells;	/* nrows * ncols, NULL for SQL NULL */
+	size_t		 *lens;
+};
+
+/* Connects when not connected. Settings: db_socket or db_host/db_port,
+ * db_name, db_user, db_password. Returns DS_OK or DS_EUNAVAIL. */
+int		 db_connect(void);
+void		 db_disconnect(void);
+bool		 db_is_connected(void);
+/* Runs a statement (prepared once per connection, cached by the address
+ * of the sql text, so pass string literals). affected / insert_id may be
+ * NULL. */
+int		 db_exec(const char *sql, const struct db_param *, size_t n,
+		    unsigned long long *affected, unsigned long long *insert_id);
+/* Runs a query and fetches every row as text into the arena. Columns
+ * named "..._json" are kept as JSON, tinyint(1) columns as booleans. */
+int		 db_query(struct arena *, const char *sql,
+		    const struct db_param *, size_t n, struct db_rows **out);
+const char	*db_cell(const struct db_rows *, size_t row, size_t col);
+const char	*db_get(const struct db_rows *, size_t row, const char *name);
+long long	 db_get_int(const struct db_rows *, size_t row, const char *name);
+/* A row as a JSON object (datetimes in RFC 3339), or NULL past the end. */
+json_object	*db_row_json(const struct db_rows *, size_t row);
+/* Every row as a JSON array. */
+json_object	*db_rows_json(const struct db_rows *);
+
+int		 db_begin(void);
+int		 db_commit(void);
+void		 db_rollback(void);
+/* Tells whether a transaction is open (core rolls back leftovers). */
+bool		 db_in_tx(void);
+/* The last server error number (for tests and logs). */
+unsigned	 db_errno(void);
+
+#define NPARAMS(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* ------------------------------------------------------------------ */
+/* auth                                                                 */
+
+/* Loads the public keys (<kid>.pub.pem in jwt_keys_dir) once. */
+int	 auth_init(char *errbuf, size_t errlen);
+/* Verifies "Bearer <jwt>" fully (signature with the pinned algorithm,
+ * kid, iss, exp/nbf/iat with skew, required claims, account active).
+ * On success fills *who; otherwise returns DS_EINVAL (401) or
+ * DS_EUNAVAIL, with a reason in *why. */
+int	 auth_verify(struct arena *, const char *authorization,
+	    struct identity *who, const char **why);
+/* Verifies only the token (no database): unit tests and fuzzing. */
+int	 auth_verify_token(struct arena *, const char *token,
+	    long long now, struct identity *who, const char **why);
+/* 403 unless the caller has one of the roles. */
+int	 auth_require_role_or_reply(struct http_req *, unsigned roles);
+/* 404 (not 403: other agencies' records are invisible) unless the caller
+ * belongs to agency_id or is DIC/auditor in allow_roles. */
+int	 auth_require_agency_or_reply(struct http_req *, long long agency_id,
+	    unsigned allow_roles);
+bool	 auth_has_role(const struct identity *, unsigned roles);
+/* The role bits as a JSON array of names. */
+json_object *roles_json(unsigned roles);
+/* Parses a JSON array of role names into bits; -1 on an unknown one. */
+long	 roles_from_json(json_object *);
+/* The loaded public keys as a JWKS document (RFC 7517). */
+json_object *auth_jwks(struct arena *);
+
+/* Credentials (secret.c). */
+#define SECRET_HASH_MAX	128
+/* A random URL-safe string of bytes random bytes (arena). */
+char	*secret_generate(struct arena *, size_t bytes);
+/* argon2id hash of secret. */
+int	 secret_hash(const char *secret, char out[SECRET_HASH_MAX]);
+/* Constant-work check; hash NULL (unknown account) still costs a check. */
+bool	 secret_verify(const char *hash, const char *secret);
+
+/* Encoding helpers shared with the auth module. */
+char	*b64url_encode(struct arena *, const unsigned char *, size_t);
+/* Returns decoded length or -1. out gets a NUL-terminated arena copy. */
+long	 b64url_decode(struct arena *, const char *, size_t, unsigned char **out);
+void	 sha256_hex(const void *, size_t, char out[65]);
+
+/* ------------------------------------------------------------------ */
+/* token issuance (token.c)                                             */
+
+/* Signs an RS256 access token: claims iss (jwt_issuer), sub (the account
+ * id as a string), agency, roles (names), iat, nbf = iat, exp = iat + ttl
+ * and a random jti; header kid. The key is the newest private key in
+ * jwt_keys_dir, that is the lexically greatest kid with both <kid>.pem
+ * and <kid>.pub.pem, read once per process (a new key needs a restart).
+ * Returns an arena string, or NULL (logged). */
+char	*token_sign(struct arena *, long long account_id, long long agency_id,
+	    unsigned roles, long long iat, long long ttl);
+
+/* ------------------------------------------------------------------ */
+/* audit trail and notifications (inside the caller's transaction)     */
+
+/* Appends an audit event. before/after may be NULL; they are TAKEN (put
+ * here), so pass json_object_get(o) to keep using o. The row is linked
+ * into the hash chain later by chain_seal(). */
+int	 audit_append(const struct identity *, const char *action,
+	    const char *entity, long long entity_id,
+	    json_object *before, json_object *after);
+/* Records a notification for an agency's feed; payload may be NULL and
+ * is taken, like audit_append's. */
+int	 notify(long long agency_id, const char *kind, const char *entity,
+	    long long entity_id, json_object *payload);
+/* Links unsealed rows of a chain ("audit" or "access") into the hash
+ * chain, in batches, holding the chain head's lock only while sealing.
+ * Skips when another process is sealing. Returns rows sealed or <0. */
+long	 chain_seal(const char *chain, int max_rows);
+/* The hash of a row: SHA-256 of the previous hash, a newline and the
+ * row's content. */
+void	 chain_row_hash(const char *prev_hex, const char *content,
+	    size_t len, char out[65]);
+
+struct chain_report {
+	long long	 rows;		/* sealed rows checked */
+	long long	 last_id;	/* id of the row being checked */
+	long long	 head_seq;
+	char		 head_hash[65];
+	long long	 unsealed;	/* rows not linked yet */
+	const char	*problem;	/* NULL when intact */
+};
+/* Verifies a chain from its anchor to its head: DS_OK when intact,
+ * DS_EINVAL with rep->problem naming the first bad row. */
+int	 chain_verify(struct arena *, const char *chain, struct chain_report *);
+
+/* ------------------------------------------------------------------ */
+/* server                                                               */
+
+struct module {
+	const char		*name;
+	const struct route	*routes;
+	size_t			 nroutes;
+	/* Called after a committed state change (sealing), may be NULL. */
+	void			(*after_request)(struct http_req *);
+};
+
+/* Parses --config --socket --workers --socket-mode --pidfile, loads the
+ * config, listens, forks workers and supervises them. Returns the exit
+ * code for main. */
+int	 server_main(const struct module *, int argc, char **argv);
+/* Handles one request already read into req (tests call it directly). */
+void	 server_dispatch(const struct module *, struct http_req *);
+
+/* Current UTC time from the database clock when connected (deadlines
+ * follow the database, DESIGN.md), else the local clock. */
+long long	 ds_now(void);
+/* "YYYY-MM-DD HH:MM:SS" (database UTC) -> RFC 3339 "...T...Z". */
+char		*rfc3339_from_db(struct arena *, const char *);
+/* Parses a strictly bounded decimal integer. Returns 0 or -1. */
+int		 parse_ll(const char *, long long min, long long max,
+		    long long *out);
+
+#endif /* DS_H */

@@ -1,0 +1,74 @@
+/*
+ * Routes are a table of { method, pattern, handler, flags }. A pattern is
+ * a path whose "{name}" segments capture a positive integer id: a path
+ * whose id segment is not a number matches no route (404), as there is no
+ * such record.
+ */
+#include <string.h>
+
+#include "ds.h"
+
+/* Matches one pattern; fills captures on success. */
+static int
+pattern_match(const char *pat, const char *path, long long *cap, size_t *ncap)
+{
+	size_t n = 0;
+
+	while (*pat != '\0' && *path != '\0') {
+		if (*pat == '{') {
+			const char *pe = strchr(pat, '}');
+			long long v = 0;
+			size_t digits = 0;
+
+			if (pe == NULL)
+				return 0;
+			while (*path >= '0' && *path <= '9') {
+				if (digits++ == 15)
+					return 0;
+				v = v * 10 + (*path++ - '0');
+			}
+			if (digits == 0 || v == 0 || (*path != '/' &&
+			    *path != '\0') || n == HTTP_MAX_CAPTURES)
+				return 0;
+			cap[n++] = v;
+			pat = pe + 1;
+			continue;
+		}
+		if (*pat++ != *path++)
+			return 0;
+	}
+	if (*pat != '\0' || *path != '\0')
+		return 0;
+	*ncap = n;
+	return 1;
+}
+
+enum route_match
+router_match(const struct route *rt, size_t n, const char *method,
+    const char *path, const struct route **hit, long long *captures,
+    size_t *ncaptures, char *allow, size_t allowlen)
+{
+	long long cap[HTTP_MAX_CAPTURES];
+	size_t ncap, i;
+	int path_seen = 0;
+
+	if (allowlen > 0)
+		allow[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (!pattern_match(rt[i].pattern, path, cap, &ncap))
+			continue;
+		if (strcmp(rt[i].method, method) == 0) {
+			*hit = &rt[i];
+			memcpy(captures, cap, ncap * sizeof(*cap));
+			*ncaptures = ncap;
+			return ROUTE_FOUND;
+		}
+		path_seen = 1;
+		if (allowlen > 0 && strstr(allow, rt[i].method) == NULL) {
+			if (allow[0] != '\0')
+				strncat(allow, ", ", allowlen - strlen(allow) - 1);
+			strncat(allow, rt[i].method, allowlen - strlen(allow) - 1);
+		}
+	}
+	return path_seen ? ROUTE_NO_METHOD : ROUTE_NO_PATH;
+}

@@ -1,0 +1,537 @@
+/*
+ * The process model and the request path shared by every module.
+ *
+ * A master process owns the listening unix socket, forks --workers
+ * workers, replaces one that dies and, on SIGTERM, stops them: an idle
+ * worker exits at once, a busy one after the response it is writing.
+ * Each worker is a plain FCGX_Accept_r loop with its own database
+ * connection and keys; nothing else survives a request.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+#include <sodium.h>
+
+#include "ds.h"
+
+#define MAX_WORKERS	64
+
+static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t busy;
+
+static void
+health(struct http_req *r)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "status", json_object_new_string("ok"));
+	http_reply(r, 200, o);
+}
+
+static const struct route builtin[] = {
+	{ "GET", "/api/v1/health", health, RT_PUBLIC },
+};
+
+static const char *
+status_text(int s)
+{
+	switch (s) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
+	case 503: return "Service Unavailable";
+	default: return s < 400 ? "OK" : "Error";
+	}
+}
+
+static bool
+is_json_type(const char *ct)
+{
+	size_t n = strlen("application/json");
+
+	return ct != NULL && strncasecmp(ct, "application/json", n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+static bool
+is_form_type(const char *ct)
+{
+	size_t n = strlen("application/x-www-form-urlencoded");
+
+	return ct != NULL && strncasecmp(ct,
+	    "application/x-www-form-urlencoded", n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* Reads the whole body (content_length bytes) into the arena. */
+static int
+read_body(struct http_req *r)
+{
+	size_t want = (size_t)r->content_length, got = 0;
+	int n;
+
+	r->body = arena_alloc(r->arena, want + 1);
+	while (got < want) {
+		size_t chunk = want - got > 65536 ? 65536 : want - got;
+
+		n = r->body_read(r->body_src, r->body + got, (int)chunk);
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	r->body[got] = '\0';
+	r->body_len = got;
+	return 0;
+}
+
+static bool
+has_body_method(const char *m)
+{
+	return strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 ||
+	    strcmp(m, "PATCH") == 0;
+}
+
+static const struct route *
+route_find(const struct module *m, struct http_req *r)
+{
+	const struct route *hit = NULL;
+	char allow[64], allow2[64];
+	enum route_match rm, rm2;
+
+	rm = router_match(m->routes, m->nroutes, r->method, r->path, &hit,
+	    r->captures, &r->ncaptures, allow, sizeof(allow));
+	if (rm == ROUTE_FOUND)
+		return hit;
+	rm2 = router_match(builtin, NPARAMS(builtin), r->method, r->path,
+	    &hit, r->captures, &r->ncaptures, allow2, sizeof(allow2));
+	if (rm2 == ROUTE_FOUND)
+		return hit;
+	if (rm == ROUTE_NO_METHOD || rm2 == ROUTE_NO_METHOD) {
+		http_header(r, "Allow", arena_strdup(r->arena,
+		    rm == ROUTE_NO_METHOD ? allow : allow2));
+		http_error(r, 405, "method_not_allowed",
+		    "%s is not allowed here", r->method);
+		return NULL;
+	}
+	http_error(r, 404, "not_found", "no such resource");
+	return NULL;
+}
+
+/* Every step before the handler: body limits and type, the token, the
+ * body's syntax. Returns the route, or NULL with the error set. */
+static const struct route *
+prepare(const struct module *m, struct http_req *r)
+{
+	const struct route *rt;
+	const char *why = NULL;
+	long long limit = conf_int("body_limit", 1048576, 1024, 1LL << 30,
+	    NULL);
+	int st;
+
+	if ((rt = route_find(m, r)) == NULL)
+		return NULL;
+	if (!(rt->flags & RT_RAW_BODY) && r->content_length > 0) {
+		if (r->content_length > limit) {
+			http_error(r, 413, "payload_too_large",
+			    "the body is larger than %lld bytes", limit);
+			return NULL;
+		}
+		if (!is_json_type(r->content_type) &&
+		    !((rt->flags & RT_FORM_OR_JSON) &&
+		    is_form_type(r->content_type))) {
+			http_error(r, 415, "unsupported_media_type",
+			    "the body must be application/json");
+			return NULL;
+		}
+		if (read_body(r) != 0) {
+			http_error(r, 400, "bad_request",
+			    "the body ended early");
+			return NULL;
+		}
+	}
+	if (!(rt->flags & RT_PUBLIC) && (!(rt->flags & RT_OPTIONAL_AUTH) ||
+	    r->authorization != NULL)) {
+		st = auth_verify(r->arena, r->authorization, &r->who, &why);
+		if (st == DS_EUNAVAIL) {
+			http_error_status(r, st);
+			return NULL;
+		}
+		if (st != DS_OK) {
+			http_header(r, "WWW-Authenticate", "Bearer");
+			http_error(r, 401, "unauthorized", "%s", why);
+			return NULL;
+		}
+	}
+	if (r->body_len > 0 && is_json_type(r->content_type)) {
+		char err[160];
+
+		if ((r->json = json_parse_strict(r->body, r->body_len, err,
+		    sizeof(err))) == NULL) {
+			http_error(r, 400, "malformed_json", "%s", err);
+			return NULL;
+		}
+	} else if ((rt->flags & RT_JSON_BODY) && has_body_method(r->method) &&
+	    r->body_len == 0) {
+		http_error(r, 400, "bad_request", "a JSON body is required");
+		return NULL;
+	}
+	return rt;
+}
+
+void
+server_dispatch(const struct module *m, struct http_req *r)
+{
+	const struct route *rt;
+
+	if ((rt = prepare(m, r)) != NULL) {
+		rt->fn(r);
+		if (db_in_tx()) {
+			log_warnx(__func__, "%s %s left a transaction open",
+			    r->method, r->path);
+			db_rollback();
+		}
+		if (r->status == 0 && r->resp == NULL && r->resp_raw == NULL)
+			http_error_status(r, DS_ERR);
+	}
+	json_object_put(r->json);
+	r->json = NULL;
+	json_object_put(r->details);
+	r->details = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* FastCGI plumbing                                                     */
+
+static int
+fcgi_read(void *src, char *buf, int n)
+{
+	return FCGX_GetStr(buf, n, (FCGX_Stream *)src);
+}
+
+static const char *
+safe_request_id(struct arena *a, const char *given)
+{
+	unsigned char rnd[16];
+	size_t n;
+
+	if (given != NULL && (n = strlen(given)) > 0 && n <= 64 &&
+	    strspn(given, "0123456789abcdefABCDEF-") == n)
+		return given;
+	randombytes_buf(rnd, sizeof(rnd));
+	return b64url_encode(a, rnd, sizeof(rnd));
+}
+
+static void
+request_from_fcgi(struct http_req *r, FCGX_Request *fr)
+{
+	char **env = fr->envp;
+	const char *uri, *q, *cl;
+	long long len;
+
+	r->method = FCGX_GetParam("REQUEST_METHOD", env);
+	if (r->method == NULL)
+		r->method = "GET";
+	uri = FCGX_GetParam("DOCUMENT_URI", env);
+	if (uri == NULL) {
+		uri = FCGX_GetParam("REQUEST_URI", env);
+		if (uri == NULL)
+			uri = "/";
+		q = strchr(uri, '?');
+		uri = q ? arena_strndup(r->arena, uri, (size_t)(q - uri)) : uri;
+	}
+	r->path = uri;
+	r->query = FCGX_GetParam("QUERY_STRING", env);
+	r->content_type = FCGX_GetParam("CONTENT_TYPE", env);
+	r->authorization = FCGX_GetParam("HTTP_AUTHORIZATION", env);
+	r->idempotency_key = FCGX_GetParam("HTTP_IDEMPOTENCY_KEY", env);
+	r->accept_language = FCGX_GetParam("HTTP_ACCEPT_LANGUAGE", env);
+	r->remote_addr = FCGX_GetParam("REMOTE_ADDR", env);
+	r->request_id = safe_request_id(r->arena,
+	    FCGX_GetParam("REQUEST_ID", env));
+	cl = FCGX_GetParam("CONTENT_LENGTH", env);
+	r->content_length = cl != NULL && *cl != '\0' ?
+	    (parse_ll(cl, 0, 1LL << 40, &len) == 0 ? len : -1) : 0;
+	r->body_read = fcgi_read;
+	r->body_src = fr->in;
+}
+
+/* A bad query string is answered before routing: 400. */
+static int
+parse_query(struct http_req *r)
+{
+	if (r->query == NULL || *r->query == '\0')
+		return 0;
+	return http_parse_form(r->arena, r->query, strlen(r->query),
+	    &r->params, &r->nparams);
+}
+
+static void
+write_response(struct http_req *r, FCGX_Stream *out)
+{
+	const char *body = NULL;
+	size_t len = 0;
+
+	if (r->resp != NULL) {
+		body = json_object_to_json_string_ext(r->resp,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		len = strlen(body);
+	} else if (r->resp_raw != NULL) {
+		body = r->resp_raw;
+		len = r->resp_raw_len;
+	}
+	FCGX_FPrintF(out, "Status: %d %s\r\n", r->status,
+	    status_text(r->status));
+	if (body != NULL)
+		FCGX_FPrintF(out, "Content-Type: %s\r\n", r->resp != NULL ?
+		    "application/json; charset=utf-8" : r->resp_type);
+	FCGX_FPrintF(out, "X-Request-Id: %s\r\n", r->request_id);
+	for (size_t i = 0; i < r->nheaders; i++)
+		FCGX_FPrintF(out, "%s: %s\r\n", r->headers[i].key,
+		    r->headers[i].value);
+	FCGX_FPrintF(out, "\r\n");
+	if (body != NULL && len > 0)
+		FCGX_PutStr(body, (int)len, out);
+}
+
+static void
+worker_signal(int sig)
+{
+	(void)sig;
+	if (!busy)
+		_exit(0);
+	stopping = 1;
+}
+
+static void
+worker_loop(const struct module *m, int fd)
+{
+	FCGX_Request fr;
+	struct arena *a = arena_new();
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = worker_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (FCGX_InitRequest(&fr, fd, 0) != 0) {
+		log_warnx(__func__, "FCGX_InitRequest failed");
+		_exit(1);
+	}
+	while (!stopping) {
+		struct http_req r;
+		bool changed;
+
+		if (FCGX_Accept_r(&fr) < 0)
+			break;
+		busy = 1;
+		memset(&r, 0, sizeof(r));
+		r.arena = a;
+		request_from_fcgi(&r, &fr);
+		if (parse_query(&r) != 0)
+			http_error(&r, 400, "bad_request",
+			    "the query string is malformed");
+		else
+			server_dispatch(m, &r);
+		write_response(&r, fr.out);
+		changed = strcmp(r.method, "GET") != 0 && r.status < 400;
+		json_object_put(r.resp);
+		FCGX_Finish_r(&fr);
+		/* Link what this request wrote into the audit chain, after
+		 * the client has its answer. */
+		if (changed)
+			chain_seal("audit", 1000);
+		if (m->after_request != NULL)
+			m->after_request(&r);
+		arena_reset(a);
+		busy = 0;
+	}
+	db_disconnect();
+	arena_free(a);
+	_exit(0);
+}
+
+/* ------------------------------------------------------------------ */
+/* master                                                               */
+
+static volatile sig_atomic_t master_stop;
+
+static void
+master_signal(int sig)
+{
+	(void)sig;
+	master_stop = 1;
+}
+
+static pid_t
+spawn(const struct module *m, int fd)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		worker_loop(m, fd);
+	if (pid < 0)
+		log_warn(__func__, "fork");
+	return pid;
+}
+
+static void
+usage(const char *name)
+{
+	fprintf(stderr, "usage: %s --config FILE --socket PATH [--workers N] "
+	    "[--socket-mode 0660] [--pidfile FILE]\n", name);
+}
+
+int
+server_main(const struct module *m, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "socket-mode", required_argument, NULL, 'm' },
+		{ "pidfile", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config = NULL, *sockpath = NULL, *pidfile = NULL;
+	long long nworkers = 2, mode = 0660;
+	pid_t pids[MAX_WORKERS] = { 0 };
+	char err[512];
+	struct sigaction sa;
+	int ch, fd;
+
+	while ((ch = getopt_long(argc, argv, "c:s:w:m:p:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': config = optarg; break;
+		case 's': sockpath = optarg; break;
+		case 'p': pidfile = optarg; break;
+		case 'w':
+			if (parse_ll(optarg, 1, MAX_WORKERS, &nworkers) != 0) {
+				fprintf(stderr, "%s: --workers must be 1..%d\n",
+				    m->name, MAX_WORKERS);
+				return 2;
+			}
+			break;
+		case 'm': {
+			char *end;
+
+			mode = strtol(optarg, &end, 8);
+			if (*end != '\0' || mode < 0 || mode > 0777) {
+				fprintf(stderr, "%s: bad --socket-mode\n",
+				    m->name);
+				return 2;
+			}
+			break;
+		}
+		case 'h':
+			usage(m->name);
+			return 0;
+		default:
+			usage(m->name);
+			return 2;
+		}
+	}
+	if (config == NULL || sockpath == NULL) {
+		usage(m->name);
+		return 2;
+	}
+	if (conf_load(config, err, sizeof(err)) != DS_OK) {
+		fprintf(stderr, "%s: %s\n", m->name, err);
+		return 1;
+	}
+	if (conf_get("db_user") == NULL || conf_get("db_name") == NULL ||
+	    (conf_get("db_socket") == NULL && conf_get("db_host") == NULL)) {
+		fprintf(stderr, "%s: db_user, db_name and db_socket (or "
+		    "db_host) must be set in %s\n", m->name, config);
+		return 1;
+	}
+	if (sodium_init() < 0 || auth_init(err, sizeof(err)) != DS_OK) {
+		fprintf(stderr, "%s: %s\n", m->name, err);
+		return 1;
+	}
+	if (FCGX_Init() != 0) {
+		fprintf(stderr, "%s: FCGX_Init failed\n", m->name);
+		return 1;
+	}
+	unlink(sockpath);
+	if ((fd = FCGX_OpenSocket(sockpath, 128)) < 0) {
+		fprintf(stderr, "%s: cannot listen on %s: %s\n", m->name,
+		    sockpath, strerror(errno));
+		return 1;
+	}
+	if (chmod(sockpath, (mode_t)mode) != 0) {
+		fprintf(stderr, "%s: chmod %s: %s\n", m->name, sockpath,
+		    strerror(errno));
+		return 1;
+	}
+	if (pidfile != NULL) {
+		FILE *f = fopen(pidfile, "w");
+
+		if (f == NULL) {
+			fprintf(stderr, "%s: %s: %s\n", m->name, pidfile,
+			    strerror(errno));
+			return 1;
+		}
+		fprintf(f, "%ld\n", (long)getpid());
+		fclose(f);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = master_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	for (long long i = 0; i < nworkers; i++)
+		pids[i] = spawn(m, fd);
+	log_info("%s: listening on %s with %lld workers", m->name, sockpath,
+	    nworkers);
+	while (!master_stop) {
+		int status;
+		pid_t pid = waitpid(-1, &status, 0);
+
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (long long i = 0; i < nworkers; i++)
+			if (pids[i] == pid && !master_stop) {
+				log_warnx(__func__, "worker %ld ended (status "
+				    "%d); starting another", (long)pid, status);
+				/* Do not spin if workers die at once. */
+				usleep(100 * 1000);
+				pids[i] = spawn(m, fd);
+			}
+	}
+	for (long long i = 0; i < nworkers; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	while (wait(NULL) > 0 || errno == EINTR)
+		;
+	unlink(sockpath);
+	if (pidfile != NULL)
+		unlink(pidfile);
+	log_info("%s: stopped", m->name);
+	return 0;
+}
