@@ -24,7 +24,10 @@ SECURITY_HEADERS = {
 def assert_error_envelope(r, status, code=None):
     assert r.status_code == status, r.text
     assert r.headers["Content-Type"].startswith("application/json"), r.headers
-    err = r.json()["error"]
+    body = r.json()
+    assert set(body) == {"error"}, body
+    err = body["error"]
+    assert {"code", "message", "details", "request_id"} <= set(err), err
     assert isinstance(err["code"], str) and err["code"]
     assert isinstance(err["message"], str) and err["message"]
     if code is not None:
@@ -114,6 +117,11 @@ def test_upload_route_accepts_bodies_over_one_megabyte(api):
     r = api.post("/api/v1/datasets/1/files", data=b"x" * (2 * 1024 * 1024),
                  headers={"Content-Type": "application/octet-stream"})
     assert r.status_code != 413, r.text
+
+
+def test_oversized_header_is_json_400_from_nginx(api):
+    r = api.get("/api/v1/agencies", headers={"X-Padding": "x" * 16384})
+    assert_error_envelope(r, 400, "header_too_large")
 
 
 def test_warehouse_is_not_reachable_directly(api):
