@@ -193,14 +193,33 @@ parse_roles(jwt_t *jwt, unsigned *roles)
 
 /* Claims are checked after the signature; now < 0 skips the time checks
  * (the caller checks them against the database clock). */
+struct times {
+	long long	exp, nbf, iat;
+};
+
+/* exp, nbf and iat against now, with the skew. */
+static int
+check_times(const struct times *t, long long now, const char **why)
+{
+	if (now > t->exp + SKEW) {
+		*why = "the token has expired";
+		return DS_EINVAL;
+	}
+	if (t->nbf > now + SKEW || t->iat > now + SKEW) {
+		*why = "the token is not valid yet";
+		return DS_EINVAL;
+	}
+	return DS_OK;
+}
+
 static int
 check_claims(struct arena *a, jwt_t *jwt, long long now, struct identity *who,
-    long long *exp, const char **why)
+    struct times *t, const char **why)
 {
 	const char *iss = jwt_get_grant(jwt, "iss");
 	const char *sub = jwt_get_grant(jwt, "sub");
 	const char *jti = jwt_get_grant(jwt, "jti");
-	long long agency, iat = 0, nbf = 0;
+	long long agency;
 
 	if (iss == NULL || strcmp(iss, conf_str("jwt_issuer",
 	    "datashare")) != 0) {
@@ -208,26 +227,18 @@ check_claims(struct arena *a, jwt_t *jwt, long long now, struct identity *who,
 		return DS_EINVAL;
 	}
 	if (sub == NULL || parse_ll(sub, 1, LLONG_MAX, &who->account_id) != 0 ||
-	    jti == NULL || claim_int(jwt, "exp", exp) != 0 ||
+	    jti == NULL || claim_int(jwt, "exp", &t->exp) != 0 ||
 	    claim_int(jwt, "agency", &agency) != 0 || agency <= 0 ||
 	    parse_roles(jwt, &who->roles) != 0) {
 		*why = "a required claim is missing or malformed";
 		return DS_EINVAL;
 	}
-	if (claim_int(jwt, "iat", &iat) != 0)
-		iat = 0;
-	if (claim_int(jwt, "nbf", &nbf) != 0)
-		nbf = 0;
-	if (now >= 0) {
-		if (now > *exp + SKEW) {
-			*why = "the token has expired";
-			return DS_EINVAL;
-		}
-		if (nbf > now + SKEW || iat > now + SKEW) {
-			*why = "the token is not valid yet";
-			return DS_EINVAL;
-		}
-	}
+	if (claim_int(jwt, "iat", &t->iat) != 0)
+		t->iat = 0;
+	if (claim_int(jwt, "nbf", &t->nbf) != 0)
+		t->nbf = 0;
+	if (now >= 0 && check_times(t, now, why) != DS_OK)
+		return DS_EINVAL;
 	who->agency_id = agency;
 	who->jti = arena_strdup(a, jti);
 	return DS_OK;
@@ -235,7 +246,7 @@ check_claims(struct arena *a, jwt_t *jwt, long long now, struct identity *who,
 
 static int
 verify(struct arena *a, const char *token, long long now,
-    struct identity *who, long long *exp, const char **why)
+    struct identity *who, struct times *t, const char **why)
 {
 	const char *dot1, *dot2;
 	unsigned char *hdr, *sig;
@@ -291,7 +302,7 @@ verify(struct arena *a, const char *token, long long now,
 		*why = "malformed claims";
 		return DS_EINVAL;
 	}
-	st = check_claims(a, jwt, now, who, exp, why);
+	st = check_claims(a, jwt, now, who, t, why);
 	jwt_free(jwt);
 	return st;
 }
@@ -300,8 +311,8 @@ int
 auth_verify_token(struct arena *a, const char *token, long long now,
     struct identity *who, const char **why)
 {
-	long long exp;
-	int st = verify(a, token, now, who, &exp, why);
+	struct times t;
+	int st = verify(a, token, now, who, &t, why);
 
 	who->authenticated = st == DS_OK;
 	return st;
@@ -318,7 +329,8 @@ auth_verify(struct arena *a, const char *authorization, struct identity *who,
 	    "WHERE a.id = ?";
 	struct db_rows *rows;
 	struct db_param p[1];
-	long long exp, now, granted;
+	struct times t;
+	long long granted;
 	int st;
 
 	memset(who, 0, sizeof(*who));
@@ -330,7 +342,7 @@ auth_verify(struct arena *a, const char *authorization, struct identity *who,
 		*why = "the Authorization header must be 'Bearer <token>'";
 		return DS_EINVAL;
 	}
-	if ((st = verify(a, authorization + 7, -1, who, &exp, why)) != DS_OK)
+	if ((st = verify(a, authorization + 7, -1, who, &t, why)) != DS_OK)
 		return st;
 	p[0] = P_INT(who->account_id);
 	if ((st = db_query(a, sql, p, 1, &rows)) != DS_OK) {
@@ -344,10 +356,8 @@ auth_verify(struct arena *a, const char *authorization, struct identity *who,
 		*why = "the account is not active";
 		return DS_EINVAL;
 	}
-	now = db_get_int(rows, 0, "now");
-	if (now > exp + SKEW) {
+	if (check_times(&t, db_get_int(rows, 0, "now"), why) != DS_OK) {
 		memset(who, 0, sizeof(*who));
-		*why = "the token has expired";
 		return DS_EINVAL;
 	}
 	/* The database's roles are authoritative: a role removed from the

@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +148,9 @@ walk_matches(json_object *o, struct counts *c)
 			if (!walk_matches(json_object_array_get_idx(o, i), c))
 				return 0;
 		return 1;
+	case json_type_double:
+		/* json-c takes NaN and Infinity even in strict mode. */
+		return isfinite(json_object_get_double(o));
 	default:
 		return 1;
 	}
@@ -189,7 +193,8 @@ json_parse_strict(const char *text, size_t len, char *errbuf, size_t errlen)
 		}
 	json_tokener_free(tok);
 	if (count_members(text, len, &c) != 0 || !walk_matches(o, &c)) {
-		snprintf(errbuf, errlen, "malformed JSON: duplicate key");
+		snprintf(errbuf, errlen,
+		    "malformed JSON: duplicate key or non-finite number");
 		json_object_put(o);
 		o = NULL;
 	}
