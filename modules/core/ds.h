@@ -450,6 +450,11 @@ struct module {
  * config, listens, forks workers and supervises them. Returns the exit
  * code for main. */
 int	 server_main(const struct module *, int argc, char **argv);
+/* Runs a POST that carries an Idempotency-Key: the first time through
+ * run(), a retry with the same key and request from the stored answer, the
+ * same key with another request 422 (idempotency.c). */
+void	 idempotent_run(const struct route *, struct http_req *,
+	    void (*run)(const struct route *, struct http_req *));
 /* Handles one request already read into req (tests call it directly). */
 void	 server_dispatch(const struct module *, struct http_req *);
 

@@ -199,20 +199,30 @@ prepare(const struct module *m, struct http_req *r)
 	return rt;
 }
 
+static void
+run_handler(const struct route *rt, struct http_req *r)
+{
+	rt->fn(r);
+	if (db_in_tx()) {
+		log_warnx(__func__, "%s %s left a transaction open",
+		    r->method, r->path);
+		db_rollback();
+	}
+	if (r->status == 0 && r->resp == NULL && r->resp_raw == NULL)
+		http_error_status(r, DS_ERR);
+}
+
 void
 server_dispatch(const struct module *m, struct http_req *r)
 {
 	const struct route *rt;
 
 	if ((rt = prepare(m, r)) != NULL) {
-		rt->fn(r);
-		if (db_in_tx()) {
-			log_warnx(__func__, "%s %s left a transaction open",
-			    r->method, r->path);
-			db_rollback();
-		}
-		if (r->status == 0 && r->resp == NULL && r->resp_raw == NULL)
-			http_error_status(r, DS_ERR);
+		if (strcmp(r->method, "POST") == 0 && r->who.authenticated &&
+		    r->idempotency_key != NULL)
+			idempotent_run(rt, r, run_handler);
+		else
+			run_handler(rt, r);
 	}
 	json_object_put(r->json);
 	r->json = NULL;
