@@ -168,7 +168,9 @@ json_parse_strict(const char *text, size_t len, char *errbuf, size_t errlen)
 		snprintf(errbuf, errlen, "body contains a NUL byte");
 		return NULL;
 	}
-	if ((tok = json_tokener_new_ex(JSON_MAX_DEPTH)) == NULL)
+	/* json-c counts the top level as one: JSON_MAX_DEPTH + 1 lets
+	 * exactly JSON_MAX_DEPTH nested arrays or objects through. */
+	if ((tok = json_tokener_new_ex(JSON_MAX_DEPTH + 1)) == NULL)
 		abort();
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
 	    JSON_TOKENER_VALIDATE_UTF8);
