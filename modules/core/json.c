@@ -168,6 +168,12 @@ json_parse_strict(const char *text, size_t len, char *errbuf, size_t errlen)
 		snprintf(errbuf, errlen, "body contains a NUL byte");
 		return NULL;
 	}
+	/* json-c's JSON_TOKENER_VALIDATE_UTF8 lets overlong forms, UTF-16
+	 * surrogates and code points above U+10FFFF through. */
+	if (utf8_length(text, len) < 0) {
+		snprintf(errbuf, errlen, "malformed JSON: invalid UTF-8");
+		return NULL;
+	}
 	/* json-c counts the top level as one: JSON_MAX_DEPTH + 1 lets
 	 * exactly JSON_MAX_DEPTH nested arrays or objects through. */
 	if ((tok = json_tokener_new_ex(JSON_MAX_DEPTH + 1)) == NULL)
