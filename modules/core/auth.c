@@ -203,7 +203,7 @@ struct times {
 static int
 check_times(const struct times *t, long long now, const char **why)
 {
-	if (now > t->exp + SKEW) {
+	if (now - SKEW > t->exp) {
 		*why = "the token has expired";
 		return DS_EINVAL;
 	}
