@@ -148,18 +148,20 @@ rs256_verify(EVP_PKEY *key, const char *signed_part, size_t len,
 	return ok;
 }
 
-/* Reads an integer claim; 0 when present and valid, -1 otherwise. */
+/* Reads an integer claim: 0 when present and an integer, 1 when absent,
+ * -1 for any other type (libjwt 1.10's jwt_get_grant_int reads a string,
+ * a real or a boolean as 0 and leaves errno at 0). */
 static int
 claim_int(jwt_t *jwt, const char *name, long long *out)
 {
-	long v;
+	char *s = jwt_get_grants_json(jwt, name);
+	int rc;
 
-	errno = 0;
-	v = jwt_get_grant_int(jwt, name);
-	if (errno != 0)
-		return -1;
-	*out = v;
-	return 0;
+	if (s == NULL)
+		return 1;
+	rc = parse_ll(s, LLONG_MIN, LLONG_MAX, out) == 0 ? 0 : -1;
+	free(s);
+	return rc;
 }
 
 static int
@@ -201,7 +203,7 @@ struct times {
 static int
 check_times(const struct times *t, long long now, const char **why)
 {
-	if (now > t->exp + SKEW) {
+	if (now - SKEW > t->exp) {
 		*why = "the token has expired";
 		return DS_EINVAL;
 	}
@@ -220,6 +222,7 @@ check_claims(struct arena *a, jwt_t *jwt, long long now, struct identity *who,
 	const char *sub = jwt_get_grant(jwt, "sub");
 	const char *jti = jwt_get_grant(jwt, "jti");
 	long long agency;
+	int rc;
 
 	if (iss == NULL || strcmp(iss, conf_str("jwt_issuer",
 	    "datashare")) != 0) {
@@ -233,9 +236,14 @@ check_claims(struct arena *a, jwt_t *jwt, long long now, struct identity *who,
 		*why = "a required claim is missing or malformed";
 		return DS_EINVAL;
 	}
-	if (claim_int(jwt, "iat", &t->iat) != 0)
+	/* iat and nbf are optional, but not of another type. */
+	if ((rc = claim_int(jwt, "iat", &t->iat)) == 1)
 		t->iat = 0;
-	if (claim_int(jwt, "nbf", &t->nbf) != 0)
+	if (rc < 0 || (rc = claim_int(jwt, "nbf", &t->nbf)) < 0) {
+		*why = "a required claim is missing or malformed";
+		return DS_EINVAL;
+	}
+	if (rc == 1)
 		t->nbf = 0;
 	if (now >= 0 && check_times(t, now, why) != DS_OK)
 		return DS_EINVAL;

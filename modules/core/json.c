@@ -111,6 +111,10 @@ count_members(const char *t, size_t len, struct counts *c)
 				return -1;
 			depth--;
 			break;
+		case '\'':
+			/* json-c 0.16 takes single-quoted keys even in strict
+			 * mode; outside a string, a quote can only be '"'. */
+			return -2;
 		case ',':
 			if (depth > 0 && in_obj[depth - 1]) {
 				idx = stack[depth - 1];
@@ -163,12 +167,21 @@ json_parse_strict(const char *text, size_t len, char *errbuf, size_t errlen)
 	json_object *o;
 	enum json_tokener_error jerr;
 	struct counts c = { 0 };
+	int rc;
 
 	if (len > INT_MAX || memchr(text, '\0', len) != NULL) {
 		snprintf(errbuf, errlen, "body contains a NUL byte");
 		return NULL;
 	}
-	if ((tok = json_tokener_new_ex(JSON_MAX_DEPTH)) == NULL)
+	/* json-c's JSON_TOKENER_VALIDATE_UTF8 lets overlong forms, UTF-16
+	 * surrogates and code points above U+10FFFF through. */
+	if (utf8_length(text, len) < 0) {
+		snprintf(errbuf, errlen, "malformed JSON: invalid UTF-8");
+		return NULL;
+	}
+	/* json-c counts the top level as one: JSON_MAX_DEPTH + 1 lets
+	 * exactly JSON_MAX_DEPTH nested arrays or objects through. */
+	if ((tok = json_tokener_new_ex(JSON_MAX_DEPTH + 1)) == NULL)
 		abort();
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
 	    JSON_TOKENER_VALIDATE_UTF8);
@@ -192,9 +205,9 @@ json_parse_strict(const char *text, size_t len, char *errbuf, size_t errlen)
 			return NULL;
 		}
 	json_tokener_free(tok);
-	if (count_members(text, len, &c) != 0 || !walk_matches(o, &c)) {
-		snprintf(errbuf, errlen,
-		    "malformed JSON: duplicate key or non-finite number");
+	if ((rc = count_members(text, len, &c)) != 0 || !walk_matches(o, &c)) {
+		snprintf(errbuf, errlen, "malformed JSON: %s", rc == -2 ?
+		    "single quotes" : "duplicate key or non-finite number");
 		json_object_put(o);
 		o = NULL;
 	}
