@@ -380,8 +380,7 @@ dispute_escalate(struct http_req *r)
 	    "  assignment_reason = ?, ack_due_at = ?, resolve_due_at = ?, "
 	    "  acknowledged_at = NULL, resolved_at = NULL, escalated_at = ?, "
 	    "  escalated_by_agency_id = ?, updated_at = ? "
-	    "WHERE id = ? AND assignee_agency_id = ? "
-	    "  AND state IN ('open', 'acknowledged', 'in_progress', 'resolved')";
+	    "WHERE id = ? AND assignee_agency_id = ? AND state = ?";
 	struct fval v[NPARAMS(spec)];
 	struct dispute d;
 	struct dispute_dues due;
@@ -424,7 +423,7 @@ dispute_escalate(struct http_req *r)
 			P_INT(dic), focal ? P_INT(focal) : P_NULL, P_STR(why),
 			P_STR(due.ack), P_STR(due.resolve), P_STR(due.now),
 			P_INT(r->who.agency_id), P_STR(due.now), P_INT(d.id),
-			P_INT(d.assignee_agency_id),
+			P_INT(d.assignee_agency_id), P_STR(d.state),
 		};
 
 		if ((st = db_exec(sql, p, NPARAMS(p), &n, NULL)))

@@ -1,0 +1,108 @@
+"""Helpers shared by the dispute tests (test_disputes.py,
+test_dispute_transitions.py, test_dispute_comments.py)."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+# The province's calendar: working days are counted in Vietnam (UTC+7).
+LOCAL = timedelta(hours=7)
+
+
+@dataclass
+class Party:
+    agency_id: int
+    account_id: int
+    token: str
+
+
+def party(new_agency, token, prefix="D", roles="agency_officer") -> Party:
+    a = new_agency(prefix, roles)
+    return Party(a.agency_id, a.account_id, token(a.client_id, a.client_secret))
+
+
+def dic_agency_id(db) -> int:
+    return int(db("SELECT id FROM agencies WHERE is_dic = 1")[0][0])
+
+
+def dic_account_id(db, admin_creds) -> int:
+    return int(db("SELECT id FROM accounts WHERE client_id = %s",
+                  (admin_creds["client_id"],))[0][0])
+
+
+def file_dispute(api, tok, **fields):
+    body = {"subject": "Dữ liệu dân cư sai lệch",
+            "description": "Trường ngày sinh trống với nhiều bản ghi.",
+            "category": "data"}
+    body.update(fields)
+    body = {k: v for k, v in body.items() if v is not None}
+    return api.post("disputes", tok, json=body)
+
+
+def filed(api, tok, **fields) -> dict:
+    r = file_dispute(api, tok, **fields)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def move(api, tok, dispute_id, to, reason=None):
+    body = {"to": to}
+    if reason is not None:
+        body["reason"] = reason
+    return api.post(f"disputes/{dispute_id}/transition", tok, json=body)
+
+
+def moved(api, tok, dispute_id, to, reason=None) -> dict:
+    r = move(api, tok, dispute_id, to, reason)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def error_fields(r) -> set:
+    return {d["field"] for d in r.json()["error"]["details"]}
+
+
+def events(db, dispute_id) -> list:
+    """(action, from_state, to_state, from_assignee, to_assignee,
+    actor_agency_id, reason) of a ticket, oldest first."""
+    return db("SELECT action, from_state, to_state, from_assignee_agency_id, "
+              "to_assignee_agency_id, actor_agency_id, reason "
+              "FROM dispute_events WHERE dispute_id = %s ORDER BY id",
+              (dispute_id,))
+
+
+def audit_actions(db, dispute_id) -> list:
+    return [row[0] for row in db(
+        "SELECT action FROM audit_events WHERE entity = 'dispute' "
+        "AND entity_id = %s ORDER BY id", (dispute_id,))]
+
+
+def notified(db, dispute_id, kind) -> set:
+    """The agencies given a notification of kind about the ticket."""
+    return {int(row[0]) for row in db(
+        "SELECT agency_id FROM notifications WHERE entity = 'dispute' "
+        "AND entity_id = %s AND kind = %s", (dispute_id, kind))}
+
+
+def table_exists(db, name) -> bool:
+    return bool(db("SELECT 1 FROM information_schema.tables WHERE "
+                   "table_schema = 'datashare' AND table_name = %s", (name,)))
+
+
+def parse_db_time(text: str) -> datetime:
+    fmt = "%Y-%m-%d %H:%M:%S.%f" if "." in text else "%Y-%m-%d %H:%M:%S"
+    return datetime.strptime(text, fmt)
+
+
+def add_working_days(start: datetime, days: int, holidays=frozenset()) -> datetime:
+    """start (UTC) plus days working days of the local calendar, at the
+    same local time of day: the rule of modules/dispute/deadlines.c."""
+    t = start + LOCAL
+    while days > 0:
+        t += timedelta(days=1)
+        if t.weekday() < 5 and t.date() not in holidays:
+            days -= 1
+    return t - LOCAL
+
+
+def rfc3339(t: datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
