@@ -18,8 +18,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <mysqld_error.h>
-
 #include "ds.h"
 #include "dispute.h"
 
@@ -107,8 +105,8 @@ local_date(const char *from, int offset_minutes, int plus, char out[16])
 	return 0;
 }
 
-/* Holidays between two local dates, sorted. A missing table (MariaDB
- * error 1146: migration 0003 not applied yet) is no holidays. */
+/* Holidays between two local dates, sorted. A missing table (migration
+ * 0003 not applied yet) is no holidays. */
 static int
 holidays_load(struct arena *a, const char *first, const char *last,
     const char ***out, size_t *n)
@@ -123,8 +121,7 @@ holidays_load(struct arena *a, const char *first, const char *last,
 	*out = NULL;
 	*n = 0;
 	if ((st = db_query(a, sql, p, NPARAMS(p), &rows)) != DS_OK)
-		return st == DS_ERR && db_errno() == ER_NO_SUCH_TABLE ?
-		    DS_OK : st;
+		return table_missing(st) ? DS_OK : st;
 	*out = arena_calloc(a, rows->nrows ? rows->nrows : 1, sizeof(char *));
 	for (size_t i = 0; i < rows->nrows; i++)
 		(*out)[i] = db_cell(rows, i, 0);

@@ -77,6 +77,10 @@ struct routing {
 int	routing_decide_or_reply(struct http_req *, const char *category,
 	    const struct fval *agency_id, const struct fval *object_type,
 	    const struct fval *object_id, struct routing *);
+/* Tells whether a failed query (st) failed because its table is not
+ * there for us: not created yet by another module's migration, or not
+ * granted to the application role. */
+bool	table_missing(int st);
 /* The DIC agency's id: DS_OK, DS_ENOTFOUND when none is marked, or a
  * database error. */
 int	routing_dic_agency(struct arena *, long long *id);

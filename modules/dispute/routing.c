@@ -66,6 +66,16 @@ struct object_parties {
 	bool		 open_to_all;
 };
 
+bool
+table_missing(int st)
+{
+	/* MariaDB answers 1142 (access denied), not 1146, for a table the
+	 * role holds no privilege on, which a table not created yet is:
+	 * it does not tell such a user whether the table exists. */
+	return st == DS_ERR && (db_errno() == ER_NO_SUCH_TABLE ||
+	    db_errno() == ER_TABLEACCESS_DENIED_ERROR);
+}
+
 static int
 invalid(struct http_req *r, const char *field, const char *problem)
 {
@@ -106,7 +116,7 @@ object_lookup_or_reply(struct http_req *r, const char *type, long long id,
 	if (k == NULL)
 		return invalid(r, "object_type", "unknown object type");
 	if ((st = db_query(r->arena, k->sql, p, 1, &rows)) != DS_OK) {
-		if (st == DS_ERR && db_errno() == ER_NO_SUCH_TABLE)
+		if (table_missing(st))
 			return invalid(r, "object_type", arena_printf(r->arena,
 			    "object_type %s is not supported yet", type));
 		return http_error_status(r, st);
@@ -258,8 +268,7 @@ routing_focal_point(struct arena *a, long long agency_id,
 
 	*account_id = 0;
 	if ((st = db_query(a, sql, p, 1, &rows)) != DS_OK)
-		return st == DS_ERR && db_errno() == ER_NO_SUCH_TABLE ?
-		    DS_OK : st;
+		return table_missing(st) ? DS_OK : st;
 	if (rows->nrows == 1 && strcmp(db_get(rows, 0, "status"),
 	    "active") == 0)
 		*account_id = db_get_int(rows, 0, "account_id");

@@ -11,13 +11,13 @@ from dispute_support import (audit_actions, error_fields, events, filed, move,
 
 
 @pytest.fixture
-def filer(new_agency, token):
-    return party(new_agency, token, "TF")
+def filer(api, new_agency):
+    return party(api, new_agency, "TF")
 
 
 @pytest.fixture
-def provider(new_agency, token):
-    return party(new_agency, token, "TP")
+def provider(api, new_agency):
+    return party(api, new_agency, "TP")
 
 
 @pytest.fixture
@@ -69,9 +69,13 @@ def test_assignee_may_close_a_resolved_ticket(api, filer, provider, ticket):
 
 
 def test_filer_cannot_take_the_assignees_steps_403(api, db, filer, ticket):
-    for to in ("acknowledged", "in_progress", "resolved", "rejected"):
+    for to in ("acknowledged", "resolved", "rejected"):
         r = move(api, filer.token, ticket["id"], to, "lý do")
         assert r.status_code == 403, (to, r.text)
+    # The filer does move a ticket to in_progress (reopening a resolved
+    # one): from open that is the wrong state, not the wrong actor.
+    r = move(api, filer.token, ticket["id"], "in_progress")
+    assert r.status_code == 409, r.text
     assert state_of(db, ticket["id"]) == "open"
 
 
@@ -80,8 +84,8 @@ def test_dic_watching_cannot_take_steps_403(api, admin_token, ticket):
     assert r.status_code == 403, r.text
 
 
-def test_auditor_cannot_take_steps_403(api, new_agency, token, ticket):
-    auditor = party(new_agency, token, "TA", "auditor")
+def test_auditor_cannot_take_steps_403(api, new_agency, ticket):
+    auditor = party(api, new_agency, "TA", "auditor")
     r = move(api, auditor.token, ticket["id"], "acknowledged")
     assert r.status_code == 403, r.text
 

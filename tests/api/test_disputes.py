@@ -13,18 +13,18 @@ OBJECT_TABLES = {"sharing_request": "sharing_requests", "grant": "grants",
 
 
 @pytest.fixture
-def filer(new_agency, token):
-    return party(new_agency, token, "DF")
+def filer(api, new_agency):
+    return party(api, new_agency, "DF")
 
 
 @pytest.fixture
-def provider(new_agency, token):
-    return party(new_agency, token, "DP")
+def provider(api, new_agency):
+    return party(api, new_agency, "DP")
 
 
 @pytest.fixture
-def outsider(new_agency, token):
-    return party(new_agency, token, "DO")
+def outsider(api, new_agency):
+    return party(api, new_agency, "DO")
 
 
 # ------------------------------------------------------------ filing, routing
@@ -168,8 +168,8 @@ def test_object_must_exist_or_its_type_is_not_supported_yet(api, db, filer,
     assert db("SELECT COUNT(*) FROM disputes") == before
 
 
-def test_auditor_reads_but_cannot_file(api, new_agency, token, filer, provider):
-    auditor = party(new_agency, token, "DA", "auditor")
+def test_auditor_reads_but_cannot_file(api, new_agency, filer, provider):
+    auditor = party(api, new_agency, "DA", "auditor")
     r = file_dispute(api, auditor.token, agency_id=provider.agency_id)
     assert r.status_code == 403, r.text
     d = filed(api, filer.token, agency_id=provider.agency_id)
