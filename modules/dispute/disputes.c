@@ -368,12 +368,36 @@ fail:
  * and must acknowledge it afresh, with due dates counted from now; the
  * first assignee stays a party (respondent) and the history keeps both.
  */
+
+/* Where d escalates to: DIC's agency and focal point; 409 when DIC has
+ * it already (or filed it), or the ticket is over. */
+static int
+escalation_target_or_reply(struct http_req *r, const struct dispute *d,
+    long long *dic, long long *focal)
+{
+	int st;
+
+	if ((st = routing_dic_agency(r->arena, dic)) ||
+	    (st = routing_focal_point(r->arena, *dic, focal)))
+		return http_error_status(r, st == DS_ENOTFOUND ? DS_ERR : st);
+	if (d->assignee_agency_id == *dic || d->filer_agency_id == *dic)
+		return http_error(r, 409, "conflict",
+		    "the ticket is already DIC's");
+	if (strcmp(d->state, "closed") == 0 ||
+	    strcmp(d->state, "rejected") == 0)
+		return http_error(r, 409, "conflict", "a %s ticket cannot be "
+		    "escalated", d->state);
+	return 0;
+}
+
 void
 dispute_escalate(struct http_req *r)
 {
 	static const struct field spec[] = {
 		{ "reason", F_TEXT, true, 1, 5000, NULL },
 	};
+	/* Conditional on the state and assignee read: a step racing this
+	 * one makes one of them 409. */
 	static const char *sql =
 	    "UPDATE disputes SET state = 'open', assignee_agency_id = ?, "
 	    "  assignee_account_id = ?, assignment_rule = 'escalated', "
@@ -386,39 +410,26 @@ dispute_escalate(struct http_req *r)
 	struct dispute_dues due;
 	long long dic, focal;
 	unsigned long long n;
-	unsigned parties;
+	const char *why;
 	int st;
 
 	if (dispute_load_or_reply(r, r->captures[0], &d))
 		return;
-	parties = dispute_parties(&r->who, &d, true);
-	if (!(parties & (PARTY_FILER | PARTY_ASSIGNEE))) {
+	if (!(dispute_parties(&r->who, &d, true) &
+	    (PARTY_FILER | PARTY_ASSIGNEE))) {
 		http_error(r, 403, "forbidden", "only the filer or the "
 		    "assignee may escalate a ticket");
 		return;
 	}
-	if (json_read_or_reply(r, r->json, spec, NPARAMS(spec), v))
+	if (json_read_or_reply(r, r->json, spec, NPARAMS(spec), v) ||
+	    escalation_target_or_reply(r, &d, &dic, &focal))
 		return;
-	if ((st = routing_dic_agency(r->arena, &dic)) ||
-	    (st = routing_focal_point(r->arena, dic, &focal))) {
-		http_error_status(r, st == DS_ENOTFOUND ? DS_ERR : st);
-		return;
-	}
-	if (d.assignee_agency_id == dic || d.filer_agency_id == dic) {
-		http_error(r, 409, "conflict", "the ticket is already DIC's");
-		return;
-	}
-	if (strcmp(d.state, "closed") == 0 || strcmp(d.state, "rejected") == 0) {
-		http_error(r, 409, "conflict", "a %s ticket cannot be "
-		    "escalated", d.state);
-		return;
-	}
+	why = arena_printf(r->arena, "escalated to DIC by the %s: %s",
+	    r->who.agency_id == d.filer_agency_id ? "filer" : "assignee",
+	    v[0].s);
 	if ((st = db_begin()) || (st = dispute_dues(r->arena, &due)))
 		goto fail;
 	{
-		const char *why = arena_printf(r->arena, "escalated to DIC "
-		    "by the %s: %s", parties & PARTY_FILER ? "filer" :
-		    "assignee", v[0].s);
 		struct db_param p[] = {
 			P_INT(dic), focal ? P_INT(focal) : P_NULL, P_STR(why),
 			P_STR(due.ack), P_STR(due.resolve), P_STR(due.now),
