@@ -2,12 +2,14 @@
  * Due dates of a ticket (R8.3): the acknowledge and resolve limits are
  * counted in working days ("ngày làm việc": Monday to Friday minus public
  * holidays) from the database's clock, or in calendar days when
- * dispute_calendar_days=1.
+ * dispute_calendar_days=1. A limit of n days ends at the end (local
+ * midnight) of the n-th working day after the day of filing, the reading
+ * the sharing module gives its decision deadlines too.
  *
  * Days are counted on the province's calendar, not UTC's: a ticket filed
- * at 23:00 UTC on a Friday is filed on Saturday morning in Vietnam. The
- * offset is the setting local_utc_offset_minutes (default 420, UTC+7; the
- * country has no daylight saving time).
+ * at 20:00 UTC on a Monday is filed on Tuesday morning in Vietnam. The
+ * offset is the setting utc_offset_minutes (default 420, UTC+7; the
+ * country has no daylight saving time), the one the sharing module reads.
  *
  * Holidays are the sharing module's table holidays(day, name) (migration
  * 0003). Until that table exists the count skips weekends only; the same
@@ -58,7 +60,7 @@ is_holiday(const char *ymd, const char *const *holidays, size_t n)
 int
 workdays_add(const char *from, int days, int offset_minutes, bool calendar,
     const char *const *holidays, size_t nholidays,
-    const char *holidays_until, char out[32])
+    const char *holidays_until, char out[20])
 {
 	const char *frac;
 	struct tm tm;
@@ -68,6 +70,7 @@ workdays_add(const char *from, int days, int offset_minutes, bool calendar,
 	if (days < 0 || parse_db_time(from, &t, &frac) != 0)
 		return -1;
 	t += (time_t)offset_minutes * 60;	/* local wall clock, as UTC */
+	t -= t % DAY;				/* local midnight */
 	while (days > 0) {
 		t += DAY;
 		gmtime_r(&t, &tm);
@@ -82,10 +85,10 @@ workdays_add(const char *from, int days, int offset_minutes, bool calendar,
 		    !is_holiday(ymd, holidays, nholidays))
 			days--;
 	}
-	t -= (time_t)offset_minutes * 60;
+	/* The end of that day: the next local midnight, back in UTC. */
+	t += DAY - (time_t)offset_minutes * 60;
 	gmtime_r(&t, &tm);
 	strftime(out, 20, "%Y-%m-%d %H:%M:%S", &tm);
-	snprintf(out + 19, 32 - 19, "%s", frac);
 	return 0;
 }
 
@@ -147,14 +150,14 @@ dispute_due(struct arena *a, const char *from, const char *days_key,
     long long def, char **out)
 {
 	long long days = setting(days_key, def, 1, 365);
-	long long offset = setting("local_utc_offset_minutes", 420, -720, 840);
+	long long offset = setting("utc_offset_minutes", 420, -720, 840);
 	bool calendar = setting("dispute_calendar_days", 0, 0, 1) == 1;
 	const char **hol = NULL;
 	char first[16], last[16];
 	size_t nhol = 0;
 	int st;
 
-	*out = arena_alloc(a, 32);
+	*out = arena_alloc(a, 20);
 	/* Generous window: two calendar days per working day, and a year
 	 * for holiday seasons (Tết alone is up to nine days off). */
 	if (local_date(from, (int)offset, 1, first) != 0 ||

@@ -249,9 +249,9 @@ routing_dic_agency(struct arena *a, long long *id)
 
 /*
  * The focal point is the catalog module's (R9.1, /agencies/{id}/focal-
- * points, migration 0002): the newest row of the agency is its current
- * focal point, the older ones its history. Until that table exists, or
- * when the newest focal point's account is no longer active, the ticket is
+ * points, migration 0002): the agency's row with no end date is its
+ * current one, the ended rows its history. Until that table exists, or
+ * when the current focal point has no active account, the ticket is
  * assigned to the agency alone (account NULL).
  */
 int
@@ -261,7 +261,7 @@ routing_focal_point(struct arena *a, long long agency_id,
 	static const char *sql =
 	    "SELECT f.account_id, a.status FROM focal_points f "
 	    "JOIN accounts a ON a.id = f.account_id "
-	    "WHERE f.agency_id = ? ORDER BY f.id DESC LIMIT 1";
+	    "WHERE f.agency_id = ? AND f.ended_at IS NULL";
 	struct db_param p[] = { P_INT(agency_id) };
 	struct db_rows *rows;
 	int st;

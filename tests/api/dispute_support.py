@@ -106,14 +106,15 @@ def parse_db_time(text: str) -> datetime:
 
 
 def add_working_days(start: datetime, days: int, holidays=frozenset()) -> datetime:
-    """start (UTC) plus days working days of the local calendar, at the
-    same local time of day: the rule of modules/dispute/deadlines.c."""
-    t = start + LOCAL
+    """The end of a limit of days working days from start (UTC), counted
+    on the local calendar: local midnight after the days-th working day
+    following start's local date, in UTC (modules/dispute/deadlines.c)."""
+    day = (start + LOCAL).date()
     while days > 0:
-        t += timedelta(days=1)
-        if t.weekday() < 5 and t.date() not in holidays:
+        day += timedelta(days=1)
+        if day.weekday() < 5 and day not in holidays:
             days -= 1
-    return t - LOCAL
+    return datetime.combine(day + timedelta(days=1), datetime.min.time()) - LOCAL
 
 
 def rfc3339(t: datetime) -> str:

@@ -1,7 +1,8 @@
 /*
  * Due dates of dispute tickets (modules/dispute/deadlines.c): working days
- * are counted on the province's calendar (UTC+7), skip Saturdays, Sundays
- * and holidays, and keep the time of day.
+ * are counted on the province's calendar (UTC+7) and skip Saturdays,
+ * Sundays and holidays; a limit ends at local midnight at the end of its
+ * last day (17:00 UTC).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +19,7 @@ static void
 check(const char *from, int days, bool calendar, const char *const *hol,
     size_t nhol, const char *want)
 {
-	char out[32];
+	char out[20];
 
 	assert_int_equal(workdays_add(from, days, VN, calendar, hol, nhol,
 	    NULL, out), 0);
@@ -27,36 +28,37 @@ check(const char *from, int days, bool calendar, const char *const *hol,
 
 /* 2026-01-02 is a Friday. 03:00 UTC is 10:00 in Vietnam. */
 static void
-test_friday_plus_two_is_tuesday(void **state)
+test_friday_plus_two_ends_with_tuesday(void **state)
 {
 	(void)state;
-	check("2026-01-02 03:00:00", 2, false, NULL, 0, "2026-01-06 03:00:00");
+	check("2026-01-02 03:00:00", 2, false, NULL, 0, "2026-01-06 17:00:00");
 }
 
 static void
 test_saturday_counts_from_monday(void **state)
 {
 	(void)state;
-	check("2026-01-03 03:00:00", 1, false, NULL, 0, "2026-01-05 03:00:00");
-	check("2026-01-03 03:00:00", 2, false, NULL, 0, "2026-01-06 03:00:00");
+	check("2026-01-03 03:00:00", 1, false, NULL, 0, "2026-01-05 17:00:00");
+	check("2026-01-03 03:00:00", 2, false, NULL, 0, "2026-01-06 17:00:00");
 }
 
-/* Friday 20:00 UTC is already Saturday 03:00 in Vietnam: counted from
- * Saturday, two working days end on Tuesday 03:00 local. */
+/* Monday 20:00 UTC is already Tuesday 03:00 in Vietnam: one working day
+ * later is the end of Wednesday, not of Tuesday. */
 static void
 test_days_follow_the_local_calendar_not_utc(void **state)
 {
 	(void)state;
-	check("2026-01-02 20:00:00", 2, false, NULL, 0, "2026-01-05 20:00:00");
+	check("2026-01-05 20:00:00", 1, false, NULL, 0, "2026-01-07 17:00:00");
+	check("2026-01-05 16:59:59", 1, false, NULL, 0, "2026-01-06 17:00:00");
 }
 
 static void
 test_ten_working_days_are_two_weeks(void **state)
 {
 	(void)state;
-	/* Monday 2026-01-05 -> Monday 2026-01-19 */
+	/* Monday 2026-01-05 -> the end of Monday 2026-01-19 */
 	check("2026-01-05 02:00:00", 10, false, NULL, 0,
-	    "2026-01-19 02:00:00");
+	    "2026-01-19 17:00:00");
 }
 
 static void
@@ -66,7 +68,7 @@ test_holidays_are_skipped(void **state)
 
 	(void)state;
 	/* Friday + 2 skips the weekend and the two holidays: Thursday. */
-	check("2026-01-02 03:00:00", 2, false, hol, 2, "2026-01-08 03:00:00");
+	check("2026-01-02 03:00:00", 2, false, hol, 2, "2026-01-08 17:00:00");
 }
 
 static void
@@ -75,28 +77,28 @@ test_holiday_on_a_weekend_changes_nothing(void **state)
 	static const char *const hol[] = { "2026-01-03" };
 
 	(void)state;
-	check("2026-01-02 03:00:00", 2, false, hol, 1, "2026-01-06 03:00:00");
+	check("2026-01-02 03:00:00", 2, false, hol, 1, "2026-01-06 17:00:00");
 }
 
 static void
 test_calendar_days_count_every_day(void **state)
 {
 	(void)state;
-	check("2026-01-02 03:00:00", 2, true, NULL, 0, "2026-01-04 03:00:00");
+	check("2026-01-02 03:00:00", 2, true, NULL, 0, "2026-01-04 17:00:00");
 }
 
 static void
-test_fraction_of_second_is_kept(void **state)
+test_fraction_of_second_is_accepted(void **state)
 {
 	(void)state;
 	check("2026-01-05 02:00:00.123456", 1, false, NULL, 0,
-	    "2026-01-06 02:00:00.123456");
+	    "2026-01-06 17:00:00");
 }
 
 static void
 test_malformed_times_fail(void **state)
 {
-	char out[32];
+	char out[20];
 
 	(void)state;
 	assert_int_equal(workdays_add("2026-01-05", 1, VN, false, NULL, 0,
@@ -113,7 +115,7 @@ test_malformed_times_fail(void **state)
 static void
 test_counting_past_the_holiday_window_fails(void **state)
 {
-	char out[32];
+	char out[20];
 
 	(void)state;
 	assert_int_equal(workdays_add("2026-01-02 03:00:00", 2, VN, false,
@@ -126,14 +128,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_friday_plus_two_is_tuesday),
+		cmocka_unit_test(test_friday_plus_two_ends_with_tuesday),
 		cmocka_unit_test(test_saturday_counts_from_monday),
 		cmocka_unit_test(test_days_follow_the_local_calendar_not_utc),
 		cmocka_unit_test(test_ten_working_days_are_two_weeks),
 		cmocka_unit_test(test_holidays_are_skipped),
 		cmocka_unit_test(test_holiday_on_a_weekend_changes_nothing),
 		cmocka_unit_test(test_calendar_days_count_every_day),
-		cmocka_unit_test(test_fraction_of_second_is_kept),
+		cmocka_unit_test(test_fraction_of_second_is_accepted),
 		cmocka_unit_test(test_malformed_times_fail),
 		cmocka_unit_test(test_counting_past_the_holiday_window_fails),
 	};
