@@ -1,9 +1,11 @@
 """Dispute tickets (R8; Art. 18): filing, routing, visibility, lists, due
 dates and escalation. Transitions and comments have their own files."""
 
+from datetime import datetime, timedelta
+
 import pytest
 
-from dispute_support import (add_working_days, audit_actions, dic_agency_id,
+from dispute_support import (LOCAL, add_working_days, audit_actions, dic_agency_id,
                              error_fields, events, file_dispute, filed, move,
                              moved, notified, parse_db_time, party, rfc3339,
                              table_exists)
@@ -196,6 +198,31 @@ def test_due_dates_count_working_days_on_the_local_calendar(api, db, filer,
     assert d["ack_due_at"] == rfc3339(parse_db_time(ack))
     assert d["resolve_due_at"] == rfc3339(parse_db_time(resolve))
     assert d["created_at"] == rfc3339(start)
+
+
+def test_due_dates_skip_the_holidays_of_the_sharing_module(api, db, filer,
+                                                          provider):
+    if not table_exists(db, "holidays"):
+        pytest.skip("the sharing module's holidays table (0003) is not there")
+    today = (datetime.utcnow() + LOCAL).date()
+    days = [today + timedelta(days=n) for n in range(1, 4)]
+    added = [d for d in days
+             if not db("SELECT 1 FROM holidays WHERE day = %s", (str(d),))]
+    for day in added:
+        db("INSERT INTO holidays (day, name) VALUES (%s, 'Nghỉ thử')", (str(day),))
+    try:
+        d = filed(api, filer.token, agency_id=provider.agency_id)
+        created, ack = db("SELECT created_at, ack_due_at FROM disputes "
+                          "WHERE id = %s", (d["id"],))[0]
+        holidays = {parse_db_time(day + " 00:00:00").date()
+                    for (day,) in db("SELECT day FROM holidays")}
+        assert set(days) <= holidays
+        expected = add_working_days(parse_db_time(created), 2, holidays)
+        assert parse_db_time(ack) == expected
+        assert expected > add_working_days(parse_db_time(created), 2)
+    finally:
+        for day in added:
+            db("DELETE FROM holidays WHERE day = %s", (str(day),))
 
 
 def test_overdue_lists_tickets_past_their_limits(api, db, filer, provider):
@@ -395,3 +422,4 @@ def test_closed_ticket_cannot_be_escalated_409(api, filer, provider):
     r = api.post(f"disputes/{d['id']}/escalate", filer.token,
                  json={"reason": "x"})
     assert r.status_code == 409, r.text
+
