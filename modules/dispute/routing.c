@@ -219,10 +219,11 @@ routing_decide_or_reply(struct http_req *r, const char *category,
 		    "the data", provider);
 	}
 	/* Nobody files a ticket with itself: the filer would answer it. */
+	if (out->assignee_agency_id == r->who.agency_id && to_dic)
+		return invalid(r, "category", "your agency is the DIC, which "
+		    "handles these matters itself (Art. 18.2)");
 	if (out->assignee_agency_id == r->who.agency_id)
 		return invalid(r, otype->present ? "object_id" : "agency_id",
-		    to_dic ? "your agency is the DIC, which "
-		    "handles these matters itself (Art. 18.2)" :
 		    "your agency provides this data and resolves such "
 		    "matters itself (Art. 18.1)");
 	if ((st = routing_focal_point(r->arena, out->assignee_agency_id,

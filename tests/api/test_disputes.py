@@ -126,7 +126,7 @@ def test_dic_cannot_file_a_technical_ticket_with_itself(api, db, admin_token,
     r = file_dispute(api, admin_token, agency_id=provider.agency_id,
                      category="technical")
     assert r.status_code == 422, r.text
-    assert error_fields(r) == {"agency_id"}
+    assert error_fields(r) == {"category"}
     # The same DIC may file a data ticket, which goes to the provider.
     d = filed(api, admin_token, agency_id=provider.agency_id)
     assert d["filer_agency_id"] == dic_agency_id(db)
