@@ -128,7 +128,7 @@ CREATE TABLE datasets (
 -- a database that is no longer listed is seen by its owner only.
 CREATE FUNCTION dataset_visibility(d_status VARCHAR(16), d_excluded TINYINT,
     d_class VARCHAR(16), db_status VARCHAR(16))
-RETURNS VARCHAR(8) CHARACTER SET utf8mb4 COLLATE utf8mb4_uca1400_ai_ci
+RETURNS VARCHAR(8) CHARACTER SET ascii
 DETERMINISTIC NO SQL SQL SECURITY INVOKER
 RETURN CASE
   WHEN d_status <> 'published' OR d_excluded <> 0 OR db_status <> 'listed' THEN 'owner'

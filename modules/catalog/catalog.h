@@ -1,11 +1,219 @@
-/* datashare-catalog handlers, one file per resource. */
+/* datashare-catalog handlers, one file per resource, and their helpers. */
 #ifndef CATALOG_H
 #define CATALOG_H
+
+/* ------------------------------------------------------------------ */
+/* who sees and who changes what (access.c)                            */
+
+/* Roles that see every catalog record, drafts and restricted data
+ * included: DIC runs the catalog, the Chairman issues it, auditors
+ * inspect it. */
+#define ROLE_OVERSIGHT	(ROLE_DIC_ADMIN | ROLE_CHAIRMAN | ROLE_AUDITOR)
+
+/*
+ * The visibility rule of a dataset (and of its services, and of a
+ * database once listed) is the SQL function dataset_visibility() of
+ * sql/0002_catalog.sql: 'public', 'agencies' or 'owner'. SEES(vis, owner)
+ * is the matching WHERE clause for the caller; SEES_PARAMS(who) binds its
+ * three parameters. The public sees 'public'; an authenticated caller also
+ * 'agencies' and its own agency's records; oversight roles everything.
+ * Hook: a consumer agency holding an active grant on a restricted dataset
+ * should see it too; the sharing module adds that term here.
+ */
+#define SEES(vis, owner) \
+	"(" vis " = 'public' OR (? = 1 AND " vis " = 'agencies') OR " \
+	owner " = ? OR ? = 1)"
+#define SEES_PARAMS(who) \
+	P_INT((who)->authenticated), \
+	P_INT((who)->authenticated ? (who)->agency_id : 0), \
+	P_INT(auth_has_role((who), ROLE_OVERSIGHT))
+
+/* A database's visibility as SQL (alias b): every agency sees it once
+ * listed, as it sees published shared data. */
+#define DATABASE_VIS	"dataset_visibility('published', 0, 'shared', b.status)"
+
+/* A dataset's visibility as SQL, given aliases d (datasets) and b
+ * (`databases`). */
+#define DATASET_VIS \
+	"dataset_visibility(d.status, d.excluded, d.classification, b.status)"
+
+/* Checks that the caller may change a record of owner_agency: an agency
+ * officer or focal point of that agency. Otherwise replies 404 when the
+ * caller cannot see the record at all (visible false), 403 when it can.
+ * Returns 0 or -1 (replied). */
+int	 owner_or_reply(struct http_req *, long long owner_agency, bool visible);
+/* Whether the caller sees a record of owner_agency with visibility vis. */
+bool	 caller_sees(const struct identity *, const char *vis,
+	    long long owner_agency);
+
+/* ------------------------------------------------------------------ */
+/* transactions, time and notices (util.c)                             */
+
+/* Finishes a handler's transaction: appends the audit row (before is
+ * taken, may be NULL; after is kept as the reply body), commits and
+ * replies status with after. On failure rolls back and replies the error
+ * (after is freed). Returns 0 or -1. */
+int	 commit_or_reply(struct http_req *, const char *action,
+	    const char *entity, long long id, json_object *before,
+	    json_object *after, int status);
+/* Rolls the open transaction back and replies the status's error. */
+void	 rollback_reply(struct http_req *, int st);
+/* Replies 422 with a single detail. Returns -1. */
+int	 invalid_field(struct http_req *, const char *field,
+	    const char *problem);
+/* The current year by the database's clock (UTC). */
+int	 catalog_year(void);
+/* Notifies the DIC's agency (the provincial focal point), if one is set.
+ * payload is taken. */
+int	 notify_dic(const char *kind, const char *entity, long long id,
+	    json_object *payload);
+/* Loads one row of sql (taking one id parameter) as JSON. Replies 404
+ * (what names the record) when absent. Returns 0 or -1 (replied). */
+int	 row_or_reply(struct http_req *, const char *sql, long long id,
+	    const char *what, struct db_rows **rows);
+
+/* Reads an optional ?key= that must be one of choices (NULL when
+ * absent); replies 422 otherwise. Returns 0 or -1. */
+int	 enum_param_or_reply(struct http_req *, const char *key,
+	    const char *const *choices, const char **out);
+/* Replies 422 naming each field of spec given as null whose name is in
+ * names (NULL-terminated): those a PATCH cannot clear. Returns 0 or
+ * DS_EINVAL. */
+int	 not_null_or_reply(struct http_req *, const struct field *spec,
+	    const struct fval *v, size_t n, const char *const *names);
+/* For "col = IF(?, ?, col)" updates: p[2i] tells whether field i was
+ * given (a null clears), p[2i+1] is its value. p holds 2n parameters. */
+void	 patch_params(const struct field *spec, const struct fval *v,
+	    size_t n, struct db_param *p);
+
+/* Offset paging, for lists ordered by something other than id (search
+ * relevance, demand): ?limit= as usual and an opaque cursor holding the
+ * offset of the next page. Rows that move between two pages may be seen
+ * twice or missed; these lists say so in docs/catalog.md. */
+struct opage {
+	long long	 limit;
+	long long	 offset;
+};
+int	 opage_or_reply(struct http_req *, struct opage *);
+/* Replies {"items": items, "next_cursor": ...}; takes items. */
+void	 opage_reply(struct http_req *, const struct opage *,
+	    json_object *items);
+
+/* ------------------------------------------------------------------ */
+/* search documents (search.c), called inside the caller's transaction */
+
+int	 search_sync_database(long long database_id);
+int	 search_sync_dataset(long long dataset_id);
+int	 search_sync_service(long long service_id);
+
+/* ------------------------------------------------------------------ */
+/* handlers                                                             */
 
 /* agencies.c */
 void	agencies_list(struct http_req *);
 void	agency_create(struct http_req *);
 void	agency_show(struct http_req *);
 void	agency_update(struct http_req *);
+
+/* focal_points.c */
+void	focal_points_show(struct http_req *);
+void	focal_point_set(struct http_req *);
+
+/* databases.c */
+/* The Art. 7.2 fields b) to g) that a database and an add proposal carry
+ * (a, the name, each declares itself), in this order. */
+#define ART72_SPEC \
+	{ "managing_unit", F_STRING, false, 1, 255, NULL }, \
+	{ "objective", F_TEXT, false, 0, 0, NULL }, \
+	{ "scope", F_TEXT, false, 0, 0, NULL }, \
+	{ "master_data", F_TEXT, false, 0, 0, NULL }, \
+	{ "users_purposes", F_TEXT, false, 0, 0, NULL }, \
+	{ "sources", F_TEXT, false, 0, 0, NULL }, \
+	{ "sharing_methods", F_TEXT, false, 0, 0, NULL }
+extern const char *const db_kinds[];
+extern const char *const db_locations[];
+/* Art. 8.3: a shared database is hosted at the provincial data centre.
+ * Replies 422 naming location otherwise. Returns 0 or -1. */
+int	hosting_or_reply(struct http_req *, const char *kind,
+	    const char *location);
+void	databases_list(struct http_req *);
+void	database_create(struct http_req *);
+void	database_show(struct http_req *);
+void	database_update(struct http_req *);
+void	database_list_specialized(struct http_req *);
+void	database_withdraw_specialized(struct http_req *);
+/* Loads a database the caller sees (404 otherwise), FOR UPDATE when
+ * lock is set (inside a transaction). */
+int	database_load_or_reply(struct http_req *, long long id, bool lock,
+	    struct db_rows **rows);
+
+/* reviews.c */
+void	reviews_list(struct http_req *);
+void	review_create(struct http_req *);
+void	databases_unreviewed(struct http_req *);
+
+/* datasets.c */
+#define DATASET_COLS \
+	"d.id, d.database_id, b.agency_id, a.name AS agency_name, d.title, " \
+	"d.description, d.keywords AS keywords_json, d.update_frequency, " \
+	"d.classification, d.excluded, d.exclusion_reason, d.status, " \
+	"d.published_at, d.fields_json, d.technical_guide, " \
+	"d.sharing_methods, d.update_due_at, d.data_updated_at, d.views, " \
+	"d.downloads, d.created_at, d.updated_at, " DATASET_VIS " AS visibility"
+#define DATASET_FROM \
+	" FROM datasets d JOIN `databases` b ON b.id = d.database_id " \
+	"JOIN agencies a ON a.id = b.agency_id "
+void	datasets_list(struct http_req *);
+void	dataset_create(struct http_req *);
+void	dataset_show(struct http_req *);
+void	dataset_update(struct http_req *);
+/* Loads a dataset the caller sees (404 otherwise), FOR UPDATE when lock
+ * is set. */
+int	dataset_load_or_reply(struct http_req *, long long id, bool lock,
+	    struct db_rows **rows);
+
+/* publish.c */
+void	dataset_publish(struct http_req *);
+void	dataset_withdraw(struct http_req *);
+void	dataset_data_update(struct http_req *);
+
+/* services.c */
+void	services_list(struct http_req *);
+void	service_create(struct http_req *);
+void	service_show(struct http_req *);
+void	service_update(struct http_req *);
+void	service_deprecate(struct http_req *);
+
+/* proposals.c */
+void	proposals_list(struct http_req *);
+void	proposal_create(struct http_req *);
+void	proposal_show(struct http_req *);
+void	proposal_update(struct http_req *);
+void	proposal_resubmit(struct http_req *);
+void	proposal_review(struct http_req *);
+void	proposal_decide(struct http_req *);
+
+/* versions.c */
+void	versions_list(struct http_req *);
+void	version_issue(struct http_req *);
+void	version_show(struct http_req *);
+
+/* assessments.c */
+void	assessments_list(struct http_req *);
+void	assessment_create(struct http_req *);
+void	assessment_show(struct http_req *);
+
+/* programme.c */
+void	programme_show(struct http_req *);
+void	programme_unassessed(struct http_req *);
+void	programme_overdue(struct http_req *);
+
+/* open_data.c */
+void	open_data_list(struct http_req *);
+void	open_data_show(struct http_req *);
+void	open_data_overdue(struct http_req *);
+
+/* search.c */
+void	search(struct http_req *);
 
 #endif

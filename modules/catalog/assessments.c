@@ -1,0 +1,238 @@
+/*
+ * Data quality assessments (Art. 6.2, ND47 Art. 16, R3): an inspection of
+ * a dataset for a year, by an assessor, with a result per criterion (the
+ * configured list, assessment_criteria), a verdict, findings and, when it
+ * fails, a remediation plan with its due date. The owner agency records
+ * its own inspections, the DIC any. An assessment is never edited: a
+ * re-inspection is a new one, and the latest of a year is what counts
+ * (publish.c, programme.c).
+ */
+#include <string.h>
+
+#include "ds.h"
+#include "catalog.h"
+
+#define DEFAULT_CRITERIA \
+	"completeness,accuracy,timeliness,consistency,structure_conformance"
+#define MAX_CRITERIA	32
+
+#define ASSESSMENT_COLS \
+	"x.id, x.dataset_id, d.title AS dataset_title, x.agency_id, x.year, " \
+	"x.assessor, x.criteria_json, x.verdict, x.findings, " \
+	"x.remediation_plan, x.remediation_due, x.recorded_by, x.created_at"
+#define ASSESSMENT_FROM \
+	" FROM assessments x JOIN datasets d ON d.id = x.dataset_id "
+
+/* The configured criteria, split into names (arena strings). */
+static size_t
+criteria(struct arena *a, const char **names)
+{
+	char *list = arena_strdup(a, conf_str("assessment_criteria",
+	    DEFAULT_CRITERIA)), *save = NULL, *t;
+	size_t n = 0;
+
+	for (t = strtok_r(list, ", ", &save); t != NULL && n < MAX_CRITERIA;
+	    t = strtok_r(NULL, ", ", &save))
+		names[n++] = t;
+	return n;
+}
+
+static bool
+listed(const char **names, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The criteria results: every configured criterion, each "pass" or
+ * "fail", nothing else. Adds a detail per problem; *all_pass tells
+ * whether every criterion passed.
+ */
+static void
+check_criteria(struct http_req *r, json_object *given, bool *all_pass)
+{
+	const char *names[MAX_CRITERIA];
+	size_t n = criteria(r->arena, names);
+	json_object *res;
+
+	*all_pass = true;
+	json_object_object_foreach(given, key, val) {
+		const char *s = json_object_is_type(val, json_type_string) ?
+		    json_object_get_string(val) : "";
+
+		if (!listed(names, n, key))
+			json_detail(r, arena_printf(r->arena, "criteria.%s",
+			    key), "is not a configured criterion");
+		else if (strcmp(s, "pass") != 0 && strcmp(s, "fail") != 0)
+			json_detail(r, arena_printf(r->arena, "criteria.%s",
+			    key), "must be pass or fail");
+		else if (strcmp(s, "fail") == 0)
+			*all_pass = false;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!json_object_object_get_ex(given, names[i], &res))
+			json_detail(r, arena_printf(r->arena, "criteria.%s",
+			    names[i]), "is required");
+}
+
+/* A verdict must agree with the criteria; a failed one carries the plan
+ * and its due date (Art. 6.2: the owner remedies what the assessment
+ * found). The year is this one or a past one. */
+static int
+consistent_or_reply(struct http_req *r, const struct fval *v, int year)
+{
+	bool all_pass;
+
+	check_criteria(r, v[3].o, &all_pass);
+	if (strcmp(v[4].s, "pass") == 0 && !all_pass)
+		json_detail(r, "verdict", "cannot be pass when a criterion "
+		    "failed");
+	if (strcmp(v[4].s, "fail") == 0 && !v[6].present)
+		json_detail(r, "remediation_plan", "is required when the "
+		    "assessment fails");
+	if (strcmp(v[4].s, "fail") == 0 && !v[7].present)
+		json_detail(r, "remediation_due", "is required when the "
+		    "assessment fails");
+	if (v[1].present && v[1].i > year)
+		json_detail(r, "year", "must not be in the future");
+	if (json_has_details(r))
+		return json_details_reply(r, "the assessment is inconsistent "
+		    "or incomplete");
+	return 0;
+}
+
+/* The owner agency assesses its own data; the DIC any. */
+static int
+assessor_or_reply(struct http_req *r, long long dataset, long long *owner)
+{
+	struct db_rows *rows;
+
+	if (dataset_load_or_reply(r, dataset, false, &rows))
+		return -1;
+	*owner = db_get_int(rows, 0, "agency_id");
+	if (auth_has_role(&r->who, ROLE_DIC_ADMIN))
+		return 0;
+	return owner_or_reply(r, *owner, true);
+}
+
+static int
+load_or_reply(struct http_req *r, long long id, struct db_rows **rows)
+{
+	static const char *sql =
+	    "SELECT " ASSESSMENT_COLS ASSESSMENT_FROM "WHERE x.id = ?";
+
+	if (row_or_reply(r, sql, id, "assessment", rows))
+		return -1;
+	if (db_get_int(*rows, 0, "agency_id") != r->who.agency_id &&
+	    !auth_has_role(&r->who, ROLE_OVERSIGHT))
+		return http_error(r, 404, "not_found", "no such assessment");
+	return 0;
+}
+
+void
+assessment_create(struct http_req *r)
+{
+	static const char *const verdicts[] = { "pass", "fail", NULL };
+	static const struct field spec[] = {
+		{ "dataset_id", F_ID, true, 0, 0, NULL },
+		{ "year", F_INT, false, 2000, 9999, NULL },
+		{ "assessor", F_STRING, true, 1, 255, NULL },
+		{ "criteria", F_OBJECT, true, 0, 0, NULL },
+		{ "verdict", F_ENUM, true, 0, 0, verdicts },
+		{ "findings", F_TEXT, false, 0, 0, NULL },
+		{ "remediation_plan", F_TEXT, false, 0, 0, NULL },
+		{ "remediation_due", F_DATE, false, 0, 0, NULL },
+	};
+	static const char *insert =
+	    "INSERT INTO assessments (dataset_id, agency_id, year, assessor, "
+	    "  criteria_json, verdict, findings, remediation_plan, "
+	    "  remediation_due, recorded_by) "
+	    "SELECT d.id, b.agency_id, ?, ?, ?, ?, ?, ?, ?, ? FROM datasets d "
+	    "JOIN `databases` b ON b.id = d.database_id WHERE d.id = ?";
+	struct fval v[NPARAMS(spec)];
+	struct db_rows *rows;
+	unsigned long long id;
+	long long owner;
+	int year = catalog_year(), st;
+
+	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_DIC_ADMIN) ||
+	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v) ||
+	    assessor_or_reply(r, v[0].i, &owner) ||
+	    consistent_or_reply(r, v, year))
+		return;
+	{
+		struct db_param p[] = { P_INT(v[1].present ? v[1].i : year),
+		    P_STR(v[2].s), db_param_fval(&v[3], F_OBJECT),
+		    P_STR(v[4].s), P_STR(v[5].s), P_STR(v[6].s), P_STR(v[7].s),
+		    P_INT(r->who.account_id), P_INT(v[0].i) };
+
+		if ((st = db_begin()) ||
+		    (st = db_exec(insert, p, NPARAMS(p), NULL, &id)))
+			goto fail;
+	}
+	if (load_or_reply(r, (long long)id, &rows)) {
+		db_rollback();
+		return;
+	}
+	/* The owner hears of an assessment it did not record itself. */
+	if (owner != r->who.agency_id && (st = notify(owner,
+	    "assessment.recorded", "assessment", (long long)id, NULL)))
+		goto fail;
+	commit_or_reply(r, "assessment.record", "assessment", (long long)id,
+	    NULL, db_row_json(rows, 0), 201);
+	return;
+fail:
+	rollback_reply(r, st);
+}
+
+void
+assessments_list(struct http_req *r)
+{
+	static const char *const verdicts[] = { "pass", "fail", NULL };
+	static const char *sql =
+	    "SELECT " ASSESSMENT_COLS ASSESSMENT_FROM
+	    "WHERE (x.agency_id = ? OR ? = 1) "
+	    "  AND (? = 0 OR x.dataset_id = ?) AND (? = 0 OR x.agency_id = ?) "
+	    "  AND (? = 0 OR x.year = ?) AND (? IS NULL OR x.verdict = ?) "
+	    "  AND (? = 0 OR x.id > ?) ORDER BY x.id LIMIT ?";
+	long long dataset, agency, year;
+	const char *verdict;
+	struct page pg;
+	struct db_rows *rows;
+	int st;
+
+	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSIGHT) ||
+	    http_page_or_reply(r, &pg) ||
+	    http_param_int_or_reply(r, "dataset_id", 0, 1, 1LL << 53,
+	    &dataset) ||
+	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency) ||
+	    http_param_int_or_reply(r, "year", 0, 2000, 9999, &year) ||
+	    enum_param_or_reply(r, "verdict", verdicts, &verdict))
+		return;
+	{
+		struct db_param p[] = { P_INT(r->who.agency_id),
+		    P_INT(auth_has_role(&r->who, ROLE_OVERSIGHT)),
+		    P_INT(dataset), P_INT(dataset), P_INT(agency),
+		    P_INT(agency), P_INT(year), P_INT(year), P_STR(verdict),
+		    P_STR(verdict), P_INT(pg.after), P_INT(pg.after),
+		    P_INT(pg.limit) };
+
+		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
+			http_error_status(r, st);
+			return;
+		}
+	}
+	http_reply_page(r, &pg, db_rows_json(rows));
+}
+
+void
+assessment_show(struct http_req *r)
+{
+	struct db_rows *rows;
+
+	if (load_or_reply(r, r->captures[0], &rows) == 0)
+		http_reply(r, 200, db_row_json(rows, 0));
+}

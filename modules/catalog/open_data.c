@@ -1,0 +1,132 @@
+/*
+ * Open data (Art. 10, 17.1.e, R2.3): published open datasets, readable by
+ * anyone without an account. Each read of one counts a view; with the
+ * downloads the sharing module counts, that is the demand by which lists
+ * can be sorted (Art. 10.4: high-demand data first). Each has a due date
+ * for its next update (publish.c); the DIC lists what is overdue.
+ */
+#include <string.h>
+
+#include "ds.h"
+#include "catalog.h"
+
+/* Published open data only: the status test lets the index narrow it. */
+#define OPEN "d.status = 'published' AND " DATASET_VIS " = 'public'"
+
+/* GET /open-data?agency_id=&sort=id|demand: public. By id (the default)
+ * the cursor is an id; by demand (views + downloads, most first) it is
+ * an offset. */
+void
+open_data_list(struct http_req *r)
+{
+	static const char *const sorts[] = { "id", "demand", NULL };
+	static const char *by_id =
+	    "SELECT " DATASET_COLS ", d.views + d.downloads AS demand"
+	    DATASET_FROM "WHERE " OPEN " AND (? = 0 OR b.agency_id = ?) "
+	    "  AND (? = 0 OR d.id > ?) ORDER BY d.id LIMIT ?";
+	static const char *by_demand =
+	    "SELECT " DATASET_COLS ", d.views + d.downloads AS demand"
+	    DATASET_FROM "WHERE " OPEN " AND (? = 0 OR b.agency_id = ?) "
+	    "ORDER BY demand DESC, d.id LIMIT ? OFFSET ?";
+	const char *sort;
+	long long agency;
+	struct db_rows *rows;
+	int st;
+
+	if (enum_param_or_reply(r, "sort", sorts, &sort) ||
+	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency))
+		return;
+	if (sort != NULL && strcmp(sort, "demand") == 0) {
+		struct opage pg;
+
+		if (opage_or_reply(r, &pg))
+			return;
+		struct db_param p[] = { P_INT(agency), P_INT(agency),
+		    P_INT(pg.limit), P_INT(pg.offset) };
+
+		if ((st = db_query(r->arena, by_demand, p, NPARAMS(p), &rows)))
+			http_error_status(r, st);
+		else
+			opage_reply(r, &pg, db_rows_json(rows));
+	} else {
+		struct page pg;
+
+		if (http_page_or_reply(r, &pg))
+			return;
+		struct db_param p[] = { P_INT(agency), P_INT(agency),
+		    P_INT(pg.after), P_INT(pg.after), P_INT(pg.limit) };
+
+		if ((st = db_query(r->arena, by_id, p, NPARAMS(p), &rows)))
+			http_error_status(r, st);
+		else
+			http_reply_page(r, &pg, db_rows_json(rows));
+	}
+}
+
+/* GET /open-data/{id}: public; counts a view. The dataset comes with its
+ * active services. */
+void
+open_data_show(struct http_req *r)
+{
+	static const char *count =
+	    "UPDATE datasets d JOIN `databases` b ON b.id = d.database_id "
+	    "SET d.views = d.views + 1 WHERE d.id = ? AND " OPEN;
+	static const char *show =
+	    "SELECT " DATASET_COLS ", d.views + d.downloads AS demand"
+	    DATASET_FROM "WHERE d.id = ? AND " OPEN;
+	static const char *services =
+	    "SELECT id, name, protocol, endpoint, version, guide FROM services "
+	    "WHERE dataset_id = ? AND status = 'active' ORDER BY id";
+	struct db_param p[] = { P_INT(r->captures[0]) };
+	struct db_rows *rows, *svc;
+	json_object *o;
+	int st;
+
+	/* A view is a counter, not a change of state: no audit row. */
+	if ((st = db_exec(count, p, 1, NULL, NULL)) ||
+	    (st = db_query(r->arena, show, p, 1, &rows)) ||
+	    (st = db_query(r->arena, services, p, 1, &svc))) {
+		http_error_status(r, st);
+		return;
+	}
+	if (rows->nrows != 1) {
+		http_error(r, 404, "not_found", "no such open dataset");
+		return;
+	}
+	o = db_row_json(rows, 0);
+	json_object_object_add(o, "services", db_rows_json(svc));
+	http_reply(r, 200, o);
+}
+
+/* GET /open-data/overdue: open data whose update is past its due date
+ * (Art. 10.4), for the DIC and the other oversight roles. */
+void
+open_data_overdue(struct http_req *r)
+{
+	static const char *sql =
+	    "SELECT " DATASET_COLS ", "
+	    "  DATEDIFF(UTC_TIMESTAMP(6), d.update_due_at) AS days_overdue"
+	    DATASET_FROM "WHERE " OPEN
+	    "  AND d.update_due_at < UTC_TIMESTAMP(6) "
+	    "  AND (? = 0 OR b.agency_id = ?) AND (? = 0 OR d.id > ?) "
+	    "ORDER BY d.id LIMIT ?";
+	struct page pg;
+	long long agency;
+	struct db_rows *rows;
+	int st;
+
+	if (auth_require_role_or_reply(r, ROLE_OVERSIGHT) ||
+	    http_page_or_reply(r, &pg) ||
+	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency))
+		return;
+	{
+		struct db_param p[] = { P_INT(agency), P_INT(agency),
+		    P_INT(pg.after), P_INT(pg.after), P_INT(pg.limit) };
+
+		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
+			http_error_status(r, st);
+			return;
+		}
+	}
+	http_reply_page(r, &pg, db_rows_json(rows));
+}

@@ -1,0 +1,469 @@
+/*
+ * Proposals to change the shared-database catalog (Art. 7, R1.2, R1.3).
+ *
+ * The owner agency files a proposal to add, modify or withdraw one of its
+ * databases. An add carries the Art. 7.2 description and its justification
+ * against Art. 7.3; a withdraw answers Art. 7.4; a modify names what
+ * changes and why. Then:
+ *
+ *   submitted --DIC review--> recommended | returned | rejected
+ *   returned  --owner edits, resubmits--> submitted
+ *   recommended --Chairman decision--> approved | rejected
+ *   approved  --issued in a catalog version (versions.c)--> issued
+ *
+ * Each step is one conditional UPDATE from the state it leaves, so the
+ * wrong state is a 409 however requests race; the owner agency hears of
+ * each review and decision, the DIC of each filing.
+ */
+#include <string.h>
+
+#include "ds.h"
+#include "catalog.h"
+
+static const char *const kinds[] = { "add", "modify", "withdraw", NULL };
+static const char *const statuses[] = { "submitted", "returned",
+    "recommended", "rejected", "approved", "issued", NULL };
+
+/* The fields of a proposal; rule[i] says for add, modify and withdraw
+ * whether field i is required (R), optional (O) or does not apply (-),
+ * and cite[i] which article asks for it. */
+static const struct field spec[] = {
+	{ "kind", F_ENUM, true, 0, 0, kinds },
+	{ "database_id", F_ID, false, 0, 0, NULL },
+	{ "name", F_STRING, false, 1, 255, NULL },
+	ART72_SPEC,
+	{ "location", F_ENUM, false, 0, 0, db_locations },
+	{ "location_detail", F_STRING, false, 1, 255, NULL },
+	{ "legal_value", F_TEXT, false, 0, 0, NULL },
+	{ "master_data_reference", F_TEXT, false, 0, 0, NULL },
+	{ "serves_procedures", F_TEXT, false, 0, 0, NULL },
+	{ "replacement", F_TEXT, false, 0, 0, NULL },
+	{ "reason", F_TEXT, false, 0, 0, NULL },
+};
+static const char *const rule[] = {
+	"RRR", "ORR", "RO-",
+	"RO-", "RO-", "RO-", "RO-", "RO-", "RO-", "RO-",	/* Art. 7.2 b-g */
+	"RO-", "OO-", "R--", "R-R", "R-R", "--R", "ORO",
+};
+static const char *const cite[] = {
+	"", "", "Art. 7.2.a",
+	"Art. 7.2.b", "Art. 7.2.c", "Art. 7.2.d", "Art. 7.2.d", "Art. 7.2.đ",
+	"Art. 7.2.e", "Art. 7.2.g",
+	"Art. 8.3", "", "Art. 7.3.a", "Art. 7.3.b / 7.4.b",
+	"Art. 7.3.c / 7.4.c", "Art. 7.4.a", "",
+};
+#define F_FIRST_CHANGE	2	/* name: the fields a modify may change */
+#define F_LAST_CHANGE	11	/* location_detail */
+#define F_LOCATION	10
+
+#define PROPOSAL_COLS \
+	"p.id, p.kind, p.agency_id, a.name AS agency_name, p.database_id, " \
+	"p.status, p.name, p.managing_unit, p.objective, p.scope, " \
+	"p.master_data, p.users_purposes, p.sources, p.sharing_methods, " \
+	"p.location, p.location_detail, p.legal_value, " \
+	"p.master_data_reference, p.serves_procedures, p.replacement, " \
+	"p.reason, p.filed_by, p.review_action, p.review_notes, " \
+	"p.reviewed_by, p.reviewed_at, p.decision, p.decision_notes, " \
+	"p.decided_by, p.decided_at, p.version_id, p.created_at, p.updated_at"
+#define PROPOSAL_FROM \
+	" FROM catalog_proposals p JOIN agencies a ON a.id = p.agency_id "
+
+static int
+kind_index(const char *kind)
+{
+	for (int i = 0; kinds[i] != NULL; i++)
+		if (strcmp(kinds[i], kind) == 0)
+			return i;
+	return 0;
+}
+
+/*
+ * Checks v (all of spec) against the rules of kind: fields that do not
+ * apply, and on filing (complete) each missing required one and a modify
+ * that changes nothing. Art. 8.3 holds for the location of a shared
+ * database. Replies 422 naming each problem.
+ */
+static int
+rules_or_reply(struct http_req *r, const char *kind, const struct fval *v,
+    bool complete)
+{
+	int k = kind_index(kind);
+	bool changes = false;
+
+	for (size_t i = 1; i < NPARAMS(spec); i++) {
+		if (rule[i][k] == '-' && (v[i].present || v[i].is_null))
+			json_detail(r, spec[i].name, arena_printf(r->arena,
+			    "does not apply to a %s proposal", kind));
+		else if (rule[i][k] == 'R' && !v[i].present && complete)
+			json_detail(r, spec[i].name, arena_printf(r->arena,
+			    "is required for a %s proposal (%s)", kind,
+			    cite[i][0] ? cite[i] : "Art. 7"));
+		if (i >= F_FIRST_CHANGE && i <= F_LAST_CHANGE && v[i].present)
+			changes = true;
+	}
+	if (complete && k == 1 && !changes)
+		json_detail(r, "name", "a modify proposal names at least one "
+		    "Art. 7.2 field or the location to change");
+	if (json_has_details(r))
+		return json_details_reply(r, "the proposal is incomplete or "
+		    "has fields that do not apply");
+	return hosting_or_reply(r, "shared", v[F_LOCATION].s);
+}
+
+/* The database a proposal names: the caller's own, and in the state the
+ * kind needs (add: not yet in the shared catalog; modify and withdraw: in
+ * it). */
+static int
+target_or_reply(struct http_req *r, const char *kind, const struct fval *db)
+{
+	struct db_param p[] = { P_INT(db->i), P_INT(r->who.agency_id) };
+	static const char *sql =
+	    "SELECT kind, status FROM `databases` WHERE id = ? AND agency_id = ?";
+	struct db_rows *rows;
+	bool in_catalog;
+	int st;
+
+	if (!db->present)
+		return 0;
+	if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows)) != DS_OK)
+		return http_error_status(r, st);
+	if (rows->nrows != 1)
+		return invalid_field(r, "database_id",
+		    "is not a database of your agency");
+	if (strcmp(db_get(rows, 0, "status"), "withdrawn") == 0)
+		return http_error(r, 409, "conflict", "the database is "
+		    "withdrawn");
+	in_catalog = strcmp(db_get(rows, 0, "kind"), "shared") == 0 &&
+	    strcmp(db_get(rows, 0, "status"), "listed") == 0;
+	if (strcmp(kind, "add") == 0 && in_catalog)
+		return http_error(r, 409, "conflict", "the database is already "
+		    "in the shared catalog");
+	if (strcmp(kind, "add") != 0 && !in_catalog)
+		return http_error(r, 409, "conflict", "the database is not in "
+		    "the shared catalog");
+	return 0;
+}
+
+/* Loads a proposal the caller may see: its agency's, or any for the
+ * oversight roles; 404 otherwise. */
+static int
+load_or_reply(struct http_req *r, long long id, struct db_rows **rows)
+{
+	static const char *sql =
+	    "SELECT " PROPOSAL_COLS PROPOSAL_FROM "WHERE p.id = ?";
+
+	if (row_or_reply(r, sql, id, "proposal", rows))
+		return -1;
+	if (db_get_int(*rows, 0, "agency_id") != r->who.agency_id &&
+	    !auth_has_role(&r->who, ROLE_OVERSIGHT))
+		return http_error(r, 404, "not_found", "no such proposal");
+	return 0;
+}
+
+/* A short notice: the proposal's kind, database and new status. */
+static json_object *
+notice(const struct db_rows *rows)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "kind",
+	    json_object_new_string(db_get(rows, 0, "kind")));
+	json_object_object_add(o, "database_id",
+	    db_get(rows, 0, "database_id") ? json_object_new_int64(
+	    db_get_int(rows, 0, "database_id")) : NULL);
+	json_object_object_add(o, "status",
+	    json_object_new_string(db_get(rows, 0, "status")));
+	return o;
+}
+
+void
+proposals_list(struct http_req *r)
+{
+	static const char *sql =
+	    "SELECT " PROPOSAL_COLS PROPOSAL_FROM
+	    "WHERE (p.agency_id = ? OR ? = 1) "
+	    "  AND (? = 0 OR p.agency_id = ?) AND (? IS NULL OR p.status = ?) "
+	    "  AND (? IS NULL OR p.kind = ?) AND (? = 0 OR p.id > ?) "
+	    "ORDER BY p.id LIMIT ?";
+	const char *status, *kind;
+	long long agency;
+	struct page pg;
+	struct db_rows *rows;
+	int st;
+
+	if (http_page_or_reply(r, &pg) ||
+	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency) ||
+	    enum_param_or_reply(r, "status", statuses, &status) ||
+	    enum_param_or_reply(r, "kind", kinds, &kind))
+		return;
+	{
+		struct db_param p[] = { P_INT(r->who.agency_id),
+		    P_INT(auth_has_role(&r->who, ROLE_OVERSIGHT)),
+		    P_INT(agency), P_INT(agency), P_STR(status), P_STR(status),
+		    P_STR(kind), P_STR(kind), P_INT(pg.after), P_INT(pg.after),
+		    P_INT(pg.limit) };
+
+		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
+			http_error_status(r, st);
+			return;
+		}
+	}
+	http_reply_page(r, &pg, db_rows_json(rows));
+}
+
+void
+proposal_show(struct http_req *r)
+{
+	struct db_rows *rows;
+
+	if (load_or_reply(r, r->captures[0], &rows) == 0)
+		http_reply(r, 200, db_row_json(rows, 0));
+}
+
+/*
+ * Ends a step inside its transaction: reloads the proposal, tells the
+ * owner agency (kind_owner, may be NULL) and the DIC (kind_dic, may be
+ * NULL), appends the audit row and replies status. before is taken.
+ */
+static void
+finish(struct http_req *r, long long id, const char *action,
+    json_object *before, const char *kind_owner, const char *kind_dic,
+    int status)
+{
+	struct db_rows *rows;
+	int st = DS_OK;
+
+	if (load_or_reply(r, id, &rows)) {
+		json_object_put(before);
+		db_rollback();
+		return;
+	}
+	if ((kind_owner != NULL && (st = notify(db_get_int(rows, 0,
+	    "agency_id"), kind_owner, "proposal", id, notice(rows)))) ||
+	    (kind_dic != NULL && (st = notify_dic(kind_dic, "proposal", id,
+	    notice(rows))))) {
+		json_object_put(before);
+		rollback_reply(r, st);
+		return;
+	}
+	commit_or_reply(r, action, "proposal", id, before,
+	    db_row_json(rows, 0), status);
+}
+
+void
+proposal_create(struct http_req *r)
+{
+	static const char *insert =
+	    "INSERT INTO catalog_proposals (kind, database_id, name, "
+	    "  managing_unit, objective, scope, master_data, users_purposes, "
+	    "  sources, sharing_methods, location, location_detail, "
+	    "  legal_value, master_data_reference, serves_procedures, "
+	    "  replacement, reason, agency_id, filed_by) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	struct fval v[NPARAMS(spec)];
+	struct db_param p[NPARAMS(spec) + 2];
+	unsigned long long id;
+	int st;
+
+	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY) ||
+	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v) ||
+	    rules_or_reply(r, v[0].s, v, true) ||
+	    target_or_reply(r, v[0].s, &v[1]))
+		return;
+	for (size_t i = 0; i < NPARAMS(spec); i++)
+		p[i] = db_param_fval(&v[i], spec[i].type);
+	p[NPARAMS(spec)] = P_INT(r->who.agency_id);
+	p[NPARAMS(spec) + 1] = P_INT(r->who.account_id);
+	if ((st = db_begin()) ||
+	    (st = db_exec(insert, p, NPARAMS(p), NULL, &id))) {
+		db_rollback();
+		if (st == DS_ECONFLICT)
+			http_error(r, 409, "conflict", "the database already "
+			    "has an open proposal");
+		else
+			http_error_status(r, st);
+		return;
+	}
+	finish(r, (long long)id, "proposal.file", NULL, NULL,
+	    "catalog.proposal_filed", 201);
+}
+
+/*
+ * Runs a step: sql moves the proposal from one state (its last parameter
+ * is the id) and 0 rows means the proposal was not in that state (409,
+ * wrong_state says which it must be in).
+ */
+static void
+step(struct http_req *r, const struct db_rows *before, const char *sql,
+    const struct db_param *p, size_t n, const char *wrong_state,
+    const char *action, const char *kind_owner, const char *kind_dic)
+{
+	unsigned long long changed;
+	int st;
+
+	if ((st = db_begin()) || (st = db_exec(sql, p, n, &changed, NULL))) {
+		rollback_reply(r, st);
+		return;
+	}
+	if (changed == 0) {
+		db_rollback();
+		http_error(r, 409, "conflict", "the proposal is %s, not %s",
+		    db_get(before, 0, "status"), wrong_state);
+		return;
+	}
+	finish(r, r->captures[0], action, db_row_json(before, 0), kind_owner,
+	    kind_dic, 200);
+}
+
+/* The proposal of the path, which must be the caller's agency's, filed
+ * by one of its officers or its focal point. */
+static int
+own_or_reply(struct http_req *r, struct db_rows **rows)
+{
+	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY) ||
+	    load_or_reply(r, r->captures[0], rows))
+		return -1;
+	if (db_get_int(*rows, 0, "agency_id") != r->who.agency_id)
+		return http_error(r, 404, "not_found", "no such proposal");
+	return 0;
+}
+
+/* PATCH /catalog/proposals/{id}: the owner edits a returned proposal. */
+void
+proposal_update(struct http_req *r)
+{
+	static const char *sql =
+	    "UPDATE catalog_proposals SET name = IF(?, ?, name), "
+	    "  managing_unit = IF(?, ?, managing_unit), "
+	    "  objective = IF(?, ?, objective), scope = IF(?, ?, scope), "
+	    "  master_data = IF(?, ?, master_data), "
+	    "  users_purposes = IF(?, ?, users_purposes), "
+	    "  sources = IF(?, ?, sources), "
+	    "  sharing_methods = IF(?, ?, sharing_methods), "
+	    "  location = IF(?, ?, location), "
+	    "  location_detail = IF(?, ?, location_detail), "
+	    "  legal_value = IF(?, ?, legal_value), "
+	    "  master_data_reference = IF(?, ?, master_data_reference), "
+	    "  serves_procedures = IF(?, ?, serves_procedures), "
+	    "  replacement = IF(?, ?, replacement), reason = IF(?, ?, reason), "
+	    "  updated_at = UTC_TIMESTAMP(6) "
+	    "WHERE id = ? AND status = 'returned'";
+	/* Everything but kind and database_id, which a proposal keeps. */
+	const struct field *edit = spec + F_FIRST_CHANGE;
+	const size_t nedit = NPARAMS(spec) - F_FIRST_CHANGE;
+	struct fval v[NPARAMS(spec)];
+	struct db_param p[2 * (NPARAMS(spec) - F_FIRST_CHANGE) + 1];
+	const char *not_null[NPARAMS(spec) + 1];
+	struct db_rows *rows;
+
+	for (size_t i = 0; i < nedit; i++)
+		not_null[i] = edit[i].name;
+	not_null[nedit] = NULL;
+	memset(v, 0, sizeof(v));
+	if (own_or_reply(r, &rows) ||
+	    json_read_or_reply(r, r->json, edit, nedit, v + F_FIRST_CHANGE) ||
+	    not_null_or_reply(r, edit, v + F_FIRST_CHANGE, nedit, not_null) ||
+	    rules_or_reply(r, db_get(rows, 0, "kind"), v, false))
+		return;
+	patch_params(edit, v + F_FIRST_CHANGE, nedit, p);
+	p[2 * nedit] = P_INT(r->captures[0]);
+	step(r, rows, sql, p, NPARAMS(p), "returned", "proposal.update", NULL,
+	    NULL);
+}
+
+void
+proposal_resubmit(struct http_req *r)
+{
+	static const char *sql =
+	    "UPDATE catalog_proposals SET status = 'submitted', "
+	    "  updated_at = UTC_TIMESTAMP(6) "
+	    "WHERE id = ? AND status = 'returned'";
+	struct db_param p[] = { P_INT(r->captures[0]) };
+	struct db_rows *rows;
+
+	if (own_or_reply(r, &rows) == 0)
+		step(r, rows, sql, p, NPARAMS(p), "returned",
+		    "proposal.resubmit", NULL, "catalog.proposal_filed");
+}
+
+/* Notes are required when the answer is not a yes (return, reject). */
+static int
+notes_or_reply(struct http_req *r, const char *answer, const char *yes,
+    const struct fval *notes)
+{
+	if (strcmp(answer, yes) != 0 && !notes->present)
+		return invalid_field(r, "notes", arena_printf(r->arena,
+		    "are required to %s a proposal", answer));
+	return 0;
+}
+
+/* POST /catalog/proposals/{id}/review: the DIC recommends, returns for
+ * changes or rejects a submitted proposal (Art. 7.1, 7.2). */
+void
+proposal_review(struct http_req *r)
+{
+	static const char *const actions[] = { "recommend", "return",
+	    "reject", NULL };
+	static const struct field rspec[] = {
+		{ "action", F_ENUM, true, 0, 0, actions },
+		{ "notes", F_TEXT, false, 1, 5000, NULL },
+	};
+	static const char *sql =
+	    "UPDATE catalog_proposals SET status = CASE ? "
+	    "    WHEN 'recommend' THEN 'recommended' "
+	    "    WHEN 'return' THEN 'returned' ELSE 'rejected' END, "
+	    "  review_action = ?, review_notes = ?, reviewed_by = ?, "
+	    "  reviewed_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6) "
+	    "WHERE id = ? AND status = 'submitted'";
+	struct fval v[NPARAMS(rspec)];
+	struct db_rows *rows;
+
+	if (auth_require_role_or_reply(r, ROLE_DIC_ADMIN) ||
+	    load_or_reply(r, r->captures[0], &rows) ||
+	    json_read_or_reply(r, r->json, rspec, NPARAMS(rspec), v) ||
+	    notes_or_reply(r, v[0].s, "recommend", &v[1]))
+		return;
+	{
+		struct db_param p[] = { P_STR(v[0].s), P_STR(v[0].s),
+		    P_STR(v[1].s), P_INT(r->who.account_id),
+		    P_INT(r->captures[0]) };
+
+		step(r, rows, sql, p, NPARAMS(p), "submitted",
+		    "proposal.review", "catalog.proposal_reviewed", NULL);
+	}
+}
+
+/* POST /catalog/proposals/{id}/decision: the Chairman approves or
+ * rejects a recommended proposal (Art. 7.1). */
+void
+proposal_decide(struct http_req *r)
+{
+	static const char *const decisions[] = { "approve", "reject", NULL };
+	static const struct field dspec[] = {
+		{ "decision", F_ENUM, true, 0, 0, decisions },
+		{ "notes", F_TEXT, false, 1, 5000, NULL },
+	};
+	static const char *sql =
+	    "UPDATE catalog_proposals SET status = IF(? = 'approve', "
+	    "    'approved', 'rejected'), "
+	    "  decision = ?, decision_notes = ?, decided_by = ?, "
+	    "  decided_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6) "
+	    "WHERE id = ? AND status = 'recommended'";
+	struct fval v[NPARAMS(dspec)];
+	struct db_rows *rows;
+
+	if (auth_require_role_or_reply(r, ROLE_CHAIRMAN) ||
+	    load_or_reply(r, r->captures[0], &rows) ||
+	    json_read_or_reply(r, r->json, dspec, NPARAMS(dspec), v) ||
+	    notes_or_reply(r, v[0].s, "approve", &v[1]))
+		return;
+	{
+		struct db_param p[] = { P_STR(v[0].s), P_STR(v[0].s),
+		    P_STR(v[1].s), P_INT(r->who.account_id),
+		    P_INT(r->captures[0]) };
+
+		step(r, rows, sql, p, NPARAMS(p), "recommended",
+		    "proposal.decide", "catalog.proposal_decided",
+		    "catalog.proposal_decided");
+	}
+}

@@ -1,0 +1,172 @@
+/*
+ * Helpers every catalog handler uses: ending a transaction with its audit
+ * row, the database's year, notices to the DIC, offset paging.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "ds.h"
+#include "catalog.h"
+
+int
+commit_or_reply(struct http_req *r, const char *action, const char *entity,
+    long long id, json_object *before, json_object *after, int status)
+{
+	int st;
+
+	if ((st = audit_append(&r->who, action, entity, id, before,
+	    json_object_get(after))) != DS_OK || (st = db_commit()) != DS_OK) {
+		json_object_put(after);
+		rollback_reply(r, st);
+		return -1;
+	}
+	http_reply(r, status, after);
+	return 0;
+}
+
+void
+rollback_reply(struct http_req *r, int st)
+{
+	db_rollback();
+	http_error_status(r, st);
+}
+
+int
+invalid_field(struct http_req *r, const char *field, const char *problem)
+{
+	json_detail(r, field, problem);
+	json_details_reply(r, "the request has invalid fields");
+	return -1;
+}
+
+int
+catalog_year(void)
+{
+	time_t now = (time_t)ds_now();
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	return tm.tm_year + 1900;
+}
+
+int
+notify_dic(const char *kind, const char *entity, long long id,
+    json_object *payload)
+{
+	static const char *sql = "SELECT id FROM agencies WHERE is_dic = 1";
+	struct arena *a = arena_new();
+	struct db_rows *rows;
+	int st;
+
+	if ((st = db_query(a, sql, NULL, 0, &rows)) == DS_OK &&
+	    rows->nrows == 1)
+		st = notify(db_get_int(rows, 0, "id"), kind, entity, id,
+		    json_object_get(payload));
+	json_object_put(payload);
+	arena_free(a);
+	return st;
+}
+
+int
+row_or_reply(struct http_req *r, const char *sql, long long id,
+    const char *what, struct db_rows **rows)
+{
+	struct db_param p[] = { P_INT(id) };
+	int st;
+
+	if ((st = db_query(r->arena, sql, p, 1, rows)) != DS_OK) {
+		if (db_in_tx())
+			db_rollback();
+		return http_error_status(r, st);
+	}
+	if ((*rows)->nrows != 1) {
+		if (db_in_tx())
+			db_rollback();
+		return http_error(r, 404, "not_found", "no such %s", what);
+	}
+	return 0;
+}
+
+int
+enum_param_or_reply(struct http_req *r, const char *key,
+    const char *const *choices, const char **out)
+{
+	const char *v = http_param(r, key);
+
+	*out = NULL;
+	if (v == NULL)
+		return 0;
+	for (; *choices != NULL; choices++)
+		if (strcmp(*choices, v) == 0) {
+			*out = *choices;
+			return 0;
+		}
+	json_detail(r, key, "is not one of the allowed values");
+	json_details_reply(r, "invalid query parameter");
+	return -1;
+}
+
+int
+not_null_or_reply(struct http_req *r, const struct field *spec,
+    const struct fval *v, size_t n, const char *const *names)
+{
+	for (size_t i = 0; i < n; i++)
+		for (const char *const *k = names; v[i].is_null && *k; k++)
+			if (strcmp(*k, spec[i].name) == 0)
+				json_detail(r, spec[i].name, "must not be null");
+	if (json_has_details(r))
+		return json_details_reply(r, "the request has invalid fields");
+	return 0;
+}
+
+void
+patch_params(const struct field *spec, const struct fval *v, size_t n,
+    struct db_param *p)
+{
+	for (size_t i = 0; i < n; i++) {
+		p[2 * i] = P_INT(v[i].present || v[i].is_null);
+		p[2 * i + 1] = db_param_fval(&v[i], spec[i].type);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* offset paging                                                        */
+
+int
+opage_or_reply(struct http_req *r, struct opage *pg)
+{
+	const char *c = http_param(r, "cursor");
+	unsigned char *dec;
+	long n;
+
+	pg->offset = 0;
+	if (http_param_int_or_reply(r, "limit", 50, 1, 200, &pg->limit) != 0)
+		return DS_EINVAL;
+	if (c == NULL)
+		return DS_OK;
+	n = b64url_decode(r->arena, c, strlen(c), &dec);
+	if (n < 4 || n > 24 || memcmp(dec, "o1:", 3) != 0 ||
+	    parse_ll((char *)dec + 3, 1, 1000000, &pg->offset) != 0) {
+		json_detail(r, "cursor", "is not a cursor this API issued");
+		return json_details_reply(r, "invalid query parameter");
+	}
+	return DS_OK;
+}
+
+void
+opage_reply(struct http_req *r, const struct opage *pg, json_object *items)
+{
+	json_object *o = json_object_new_object(), *next = NULL;
+	size_t n = json_object_array_length(items);
+
+	if (n > 0 && (long long)n >= pg->limit) {
+		char *raw = arena_printf(r->arena, "o1:%lld",
+		    pg->offset + (long long)n);
+
+		next = json_object_new_string(b64url_encode(r->arena,
+		    (unsigned char *)raw, strlen(raw)));
+	}
+	json_object_object_add(o, "items", items);
+	json_object_object_add(o, "next_cursor", next);
+	http_reply(r, 200, o);
+}
