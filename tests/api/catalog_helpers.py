@@ -6,19 +6,21 @@ checks. Also the `actor` fixture: an agency with an officer and a token.
 """
 
 import itertools
+import uuid
 from dataclasses import dataclass
 
 import pytest
 
 _names = itertools.count(1)
+_run = uuid.uuid4().hex[:4]
 
 ASSESSMENT_CRITERIA = ("completeness", "accuracy", "timeliness", "consistency",
                        "structure_conformance")
 
 
 def unique(text: str) -> str:
-    """text with a number unique within this run."""
-    return f"{text} {next(_names)}"
+    """text with a suffix unique to this run and call."""
+    return f"{text} {_run}-{next(_names)}"
 
 
 @dataclass
