@@ -1,0 +1,179 @@
+"""Search (R2.4, Art. 16.2.c): full text over datasets, databases and
+services, insensitive to Vietnamese diacritics and case, with filters,
+paging, best matches first, and never showing what the caller may not see.
+
+The diacritic tests run against the demo catalog (scripts/demo-data), which
+`./stack test` does not load: the session fixture `demo_catalog` loads it
+(the script is idempotent)."""
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from catalog_helpers import (actor, create_dataset, listed_database,  # noqa: F401
+                             published_dataset, record_assessment, unique)
+
+HARNESS_VARS = ("DS_URL", "DS_BOOTSTRAP", "DS_CONFIG", "DS_ADMIN", "DS_SRC",
+                "DS_TEST_QUICK")
+
+
+@pytest.fixture(scope="session")
+def demo_catalog(db):
+    src = os.environ.get("DS_SRC") or os.path.dirname(os.path.dirname(
+        os.path.dirname(os.path.abspath(__file__))))
+    env = {k: v for k, v in os.environ.items() if k not in HARNESS_VARS}
+    p = subprocess.run([os.path.join(src, "scripts", "demo-data"),
+                        os.environ["DS_CONFIG"]], capture_output=True, text=True,
+                       env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    summary = db("SELECT after_json FROM audit_events WHERE action = 'demo.load'")
+    assert len(summary) == 1
+    return json.loads(summary[0][0])
+
+
+def search_all(api, q, token=None, **params):
+    """Every result over all pages, in order."""
+    out, cursor = [], None
+    while True:
+        p = dict(params, q=q, limit=200)
+        if cursor:
+            p["cursor"] = cursor
+        r = api.get("search", token, params=p)
+        assert r.status_code == 200, r.text
+        out += r.json()["items"]
+        cursor = r.json()["next_cursor"]
+        if not cursor:
+            return out
+
+
+def keys(items):
+    return [(i["type"], i["id"]) for i in items]
+
+
+def test_server_indexes_one_letter_syllables(db):
+    assert db("SELECT @@innodb_ft_min_token_size") == [("1",)]
+    assert db("SELECT COLUMN_NAME, COLLATION_NAME FROM information_schema.COLUMNS "
+              "WHERE TABLE_SCHEMA = 'datashare' AND TABLE_NAME = 'search_documents' "
+              "AND COLUMN_NAME = 'content'") == [("content", "utf8mb4_uca1400_ai_ci")]
+
+
+def test_demo_catalog_has_200_datasets_across_20_agencies(demo_catalog, db):
+    assert demo_catalog["datasets"] >= 200 and demo_catalog["agencies"] >= 20
+    n = db("SELECT COUNT(DISTINCT b.agency_id), COUNT(*) FROM datasets d "
+           "JOIN `databases` b ON b.id = d.database_id")
+    assert int(n[0][0]) >= 20 and int(n[0][1]) >= 200
+
+
+def test_dat_dai_finds_dat_dai_with_or_without_diacritics(api, demo_catalog, admin_token):
+    plain = search_all(api, "dat dai", admin_token)
+    marked = search_all(api, "đất đai", admin_token)
+    upper = search_all(api, "ĐẤT ĐAI", admin_token)
+    assert keys(plain) == keys(marked) == keys(upper)
+    titles = {i["title"] for i in plain}
+    assert "Cơ sở dữ liệu đất đai" in titles
+    assert {"type": "database", "title": "Cơ sở dữ liệu đất đai"}.items() <= \
+        next(i for i in plain if i["title"] == "Cơ sở dữ liệu đất đai").items()
+    # The public finds the open land data too.
+    public = {i["title"] for i in search_all(api, "dat dai")}
+    assert "Quy hoạch sử dụng đất" in public
+
+
+def test_du_lieu_dan_cu_finds_du_lieu_dan_cu(api, demo_catalog, actor):
+    other = actor("SR")
+    found = search_all(api, "du lieu dan cu", other.token)
+    assert "Dữ liệu dân cư" in {i["title"] for i in found}
+    public = search_all(api, "du lieu dan cu")
+    assert "Thống kê dữ liệu dân cư theo đơn vị hành chính" in {i["title"] for i in public}
+    assert "Dữ liệu dân cư" not in {i["title"] for i in public}  # shared, not open
+
+
+def test_y_te_finds_co_so_y_te_first(api, demo_catalog):
+    found = search_all(api, "y te")
+    assert found[0]["title"] == "Cơ sở y tế"
+    assert all(i["visibility"] == "public" for i in found)
+    assert [i["score"] for i in found] == sorted((i["score"] for i in found), reverse=True)
+    # "an" is in InnoDB's default stopword list; the index has none.
+    assert any("Tuy An" in i["title"] for i in search_all(api, "tuy an"))
+
+
+def test_restricted_data_never_shows_to_the_public_or_another_agency(api, db, actor,
+                                                                     admin_token):
+    owner, other = actor("SR"), actor("SR")
+    word = unique("Hồsơmật").split()[-1].replace("-", "")
+    secret = published_dataset(api, owner.token, classification="restricted",
+                               title=unique("Hồ sơ đặc biệt"), keywords=[f"mật{word}"])
+    q = f"mat{word}"
+    assert keys(search_all(api, q, owner.token)) == [("dataset", secret["id"])]
+    assert keys(search_all(api, q, admin_token)) == [("dataset", secret["id"])]
+    assert search_all(api, q, other.token) == []
+    assert search_all(api, q) == []
+    # Nor any restricted demo data: a whole-catalog query as another agency.
+    seen = search_all(api, "du lieu", other.token)
+    assert seen and all(i["classification"] != "restricted" or
+                        i["agency_id"] == other.agency_id for i in seen)
+    assert all(i["classification"] == "open" for i in search_all(api, "du lieu")
+               if i["type"] != "database")
+
+
+def test_filters_by_type_kind_classification_agency_and_database(api, demo_catalog,
+                                                                 admin_token, db):
+    dbs = search_all(api, "du lieu", admin_token, type="database")
+    assert dbs and all(i["type"] == "database" for i in dbs)
+    shared = search_all(api, "du lieu", admin_token, kind="shared")
+    assert shared and all(i["kind"] == "shared" for i in shared)
+    opened = search_all(api, "du lieu", admin_token, classification="open")
+    assert opened and all(i["classification"] == "open" for i in opened)
+    syt = int(db("SELECT id FROM agencies WHERE code = 'SYT'")[0][0])
+    mine = search_all(api, "y te", admin_token, agency_id=syt)
+    assert mine and all(i["agency_id"] == syt for i in mine)
+    one_db = mine[0]["database_id"]
+    assert all(i["database_id"] == one_db
+               for i in search_all(api, "y te", admin_token, database_id=one_db))
+    assert api.get("search", admin_token, params={"q": "x", "type": "file"}).status_code == 422
+
+
+def test_pages_follow_the_relevance_order_without_gaps(api, demo_catalog):
+    whole = search_all(api, "tuy hoa")
+    assert len(whole) > 12
+    paged, cursor = [], None
+    while True:
+        p = {"q": "tuy hoa", "limit": 5}
+        if cursor:
+            p["cursor"] = cursor
+        body = api.get("search", params=p).json()
+        paged += body["items"]
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert keys(paged) == keys(whole)
+    assert api.get("search", params={"q": "tuy hoa", "cursor": "djE6MTA"}).status_code == 422
+
+
+def test_query_operators_are_plain_text(api, demo_catalog):
+    plain = keys(search_all(api, "bang gia dat"))
+    assert plain
+    assert keys(search_all(api, '"bảng" -giá +(đất*) ~<>@')) == plain
+    for bad in ("***", "", "x" * 201, " ".join(["a"] * 17)):
+        r = api.get("search", params={"q": bad})
+        assert r.status_code == 422, bad
+        assert r.json()["error"]["details"][0]["field"] == "q"
+    assert api.get("search").status_code == 422
+
+
+def test_documents_follow_changes_in_the_same_transaction(api, actor):
+    a, other = actor("SR"), actor("SR")
+    word = unique("Khoangsan").split()[-1].replace("-", "")
+    ds = create_dataset(api, a.token, listed_database(api, a.token)["id"],
+                        title=f"Khoáng sản {word}", classification="open")
+    assert keys(search_all(api, f"khoang san {word}", a.token)) == [("dataset", ds["id"])]
+    assert search_all(api, f"khoang san {word}") == []          # a draft
+    record_assessment(api, a.token, ds["id"])
+    api.post(f"datasets/{ds['id']}/publish", a.token)
+    assert keys(search_all(api, f"khoang san {word}")) == [("dataset", ds["id"])]
+    api.patch(f"datasets/{ds['id']}", a.token, json={"title": f"Mỏ đá {word}"})
+    assert search_all(api, f"khoang san {word}") == []
+    assert keys(search_all(api, f"mo da {word}", other.token)) == [("dataset", ds["id"])]
+    api.post(f"datasets/{ds['id']}/withdraw", a.token)
+    assert search_all(api, f"mo da {word}", other.token) == []
