@@ -142,8 +142,11 @@ void	database_show(struct http_req *);
 void	database_update(struct http_req *);
 void	database_list_specialized(struct http_req *);
 void	database_withdraw_specialized(struct http_req *);
-/* Loads a database the caller sees (404 otherwise), FOR UPDATE when
- * lock is set (inside a transaction). */
+/* A database as the API shows it, whoever asks; replies nothing.
+ * Returns DS_OK (*out is new), DS_ENOTFOUND or another status. */
+int	database_json(struct arena *, long long id, json_object **out);
+/* Loads a database the caller sees (404 otherwise, and the open
+ * transaction rolled back), FOR UPDATE when lock is set. */
 int	database_load_or_reply(struct http_req *, long long id, bool lock,
 	    struct db_rows **rows);
 

@@ -55,6 +55,23 @@ database_load_or_reply(struct http_req *r, long long id, bool lock,
 	return 0;
 }
 
+int
+database_json(struct arena *a, long long id, json_object **out)
+{
+	static const char *sql =
+	    "SELECT " DATABASE_COLS DATABASE_FROM "WHERE b.id = ?";
+	struct db_param p[] = { P_INT(id) };
+	struct db_rows *rows;
+	int st;
+
+	if ((st = db_query(a, sql, p, 1, &rows)) != DS_OK)
+		return st;
+	if (rows->nrows != 1)
+		return DS_ENOTFOUND;
+	*out = db_row_json(rows, 0);
+	return DS_OK;
+}
+
 void
 databases_list(struct http_req *r)
 {

@@ -42,9 +42,12 @@ invalid_field(struct http_req *r, const char *field, const char *problem)
 int
 catalog_year(void)
 {
-	time_t now = (time_t)ds_now();
+	time_t now;
 	struct tm tm;
 
+	/* ds_now() reads the database's clock only when connected. */
+	(void)db_connect();
+	now = (time_t)ds_now();
 	gmtime_r(&now, &tm);
 	return tm.tm_year + 1900;
 }

@@ -102,17 +102,6 @@ static const char *apply_withdraw =
     "WHERE b.id = p.database_id AND b.kind = 'shared' "
     "  AND b.status = 'listed'";
 
-/* The database as JSON, for the audit row; NULL when absent. */
-static json_object *
-database_json(struct http_req *r, long long id)
-{
-	struct db_rows *rows;
-
-	if (id == 0 || database_load_or_reply(r, id, false, &rows))
-		return NULL;
-	return db_row_json(rows, 0);
-}
-
 /*
  * Applies proposal i of rows (inside the transaction) and sets *database
  * to the database it changed. Returns DS_OK, or DS_ECONFLICT when the
@@ -125,12 +114,14 @@ apply(struct http_req *r, const struct db_rows *rows, size_t i,
 {
 	const char *kind = db_get(rows, i, "kind");
 	long long pid = db_get_int(rows, i, "id");
-	json_object *before;
+	json_object *before = NULL, *after;
 	unsigned long long changed = 0, newid = 0;
 	int st;
 
 	*database = db_get_int(rows, i, "database_id");
-	before = database_json(r, *database);
+	if (*database != 0 &&
+	    (st = database_json(r->arena, *database, &before)) != DS_OK)
+		return st;
 	if (strcmp(kind, "add") == 0 && *database == 0) {
 		struct db_param p[] = { P_STR(now), P_STR(now), P_INT(pid) };
 
@@ -148,14 +139,15 @@ apply(struct http_req *r, const struct db_rows *rows, size_t i,
 	}
 	if (st == DS_OK && changed == 0)
 		st = DS_ECONFLICT;
-	if (st != DS_OK || (st = search_sync_database(*database)) != DS_OK) {
+	if (st != DS_OK || (st = search_sync_database(*database)) != DS_OK ||
+	    (st = database_json(r->arena, *database, &after)) != DS_OK) {
 		json_object_put(before);
 		return st;
 	}
 	return audit_append(&r->who, strcmp(kind, "withdraw") == 0 ?
 	    "database.withdraw" : strcmp(kind, "modify") == 0 ?
 	    "database.modify" : "database.list", "database", *database,
-	    before, database_json(r, *database));
+	    before, after);
 }
 
 /* ------------------------------------------------------------------ */
