@@ -141,3 +141,71 @@ def error_code(r):
 def detail_fields(r):
     assert r.status_code == 422, r.text
     return {d["field"] for d in r.json()["error"]["details"]}
+
+
+def current_year(db):
+    """The year by the database's clock."""
+    return int(db("SELECT YEAR(UTC_TIMESTAMP())")[0][0])
+
+
+def dic_agency(db):
+    return int(db("SELECT id FROM agencies WHERE is_dic = 1")[0][0])
+
+
+def all_pages(api, path, token=None, **params):
+    """Every item of a list over all its pages, in order."""
+    out, cursor = [], None
+    while True:
+        p = dict(params, limit=200)
+        if cursor:
+            p["cursor"] = cursor
+        r = api.get(path, token, params=p)
+        assert r.status_code == 200, r.text
+        out += r.json()["items"]
+        cursor = r.json()["next_cursor"]
+        if not cursor:
+            return out
+
+
+# ------------------------------------------------------------ proposals
+
+def add_body(**over):
+    """A complete add proposal (Art. 7.2 a-g, 7.3 a-c, Art. 8.3)."""
+    body = {"kind": "add", "name": unique("Cơ sở dữ liệu dân cư"),
+            "managing_unit": "Sở Thông tin và Truyền thông",
+            "objective": "Dùng chung dữ liệu dân cư cho thủ tục hành chính",
+            "scope": "Toàn tỉnh", "master_data": "Công dân: số định danh, họ tên",
+            "users_purposes": "Các sở, ngành khi giải quyết thủ tục",
+            "sources": "Cơ sở dữ liệu quốc gia về dân cư",
+            "sharing_methods": "API qua LGSP", "location": "provincial_data_centre",
+            "legal_value": "Có giá trị như bản giấy (Nghị định 47)",
+            "master_data_reference": "Dữ liệu chủ tham chiếu cho các CSDL chuyên ngành",
+            "serves_procedures": "Phục vụ thủ tục đăng ký hộ tịch, cư trú"}
+    body.update(over)
+    return body
+
+
+def withdraw_body(database_id, **over):
+    """A complete withdraw proposal (Art. 7.4 a-c)."""
+    body = {"kind": "withdraw", "database_id": database_id,
+            "replacement": "CSDL quốc gia về dân cư thay thế",
+            "master_data_reference": "Tham chiếu theo số định danh cá nhân",
+            "serves_procedures": "CSDL thay thế phục vụ thủ tục hành chính"}
+    body.update(over)
+    return body
+
+
+def file_proposal(api, token, body):
+    r = api.post("catalog/proposals", token, json=body)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def review(api, token, pid, action, notes="Ý kiến thẩm định"):
+    return api.post(f"catalog/proposals/{pid}/review", token,
+                    json={"action": action, "notes": notes})
+
+
+def decide(api, token, pid, decision, notes="Ý kiến của Chủ tịch"):
+    return api.post(f"catalog/proposals/{pid}/decision", token,
+                    json={"decision": decision, "notes": notes})

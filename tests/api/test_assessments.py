@@ -2,27 +2,11 @@
 
 import json
 
-from catalog_helpers import (ASSESSMENT_CRITERIA, actor, auditor, audit_rows,  # noqa: F401
-                             create_dataset, detail_fields, listed_database,
+from catalog_helpers import (ASSESSMENT_CRITERIA, actor, all_pages, auditor,  # noqa: F401
+                             audit_rows, create_dataset, current_year, detail_fields, listed_database,
                              notifications, published_dataset, record_assessment)
 
 
-def current_year(db):
-    return int(db("SELECT YEAR(UTC_TIMESTAMP())")[0][0])
-
-
-def all_items(api, path, token, **params):
-    out, cursor = [], None
-    while True:
-        p = dict(params, limit=200)
-        if cursor:
-            p["cursor"] = cursor
-        r = api.get(path, token, params=p)
-        assert r.status_code == 200, r.text
-        out += r.json()["items"]
-        cursor = r.json()["next_cursor"]
-        if not cursor:
-            return out
 
 
 def test_owner_records_an_assessment_with_every_criterion(api, db, actor):
@@ -110,12 +94,12 @@ def test_programme_lists_unassessed_datasets_of_the_year(api, db, actor, admin_t
     excluded = create_dataset(api, a.token, d["id"], classification="restricted",
                               excluded=True, exclusion_reason="internal")
     record_assessment(api, a.token, ds2["id"], year=current_year(db) - 1)
-    ids = {x["id"] for x in all_items(api, "assessments/unassessed", admin_token)}
+    ids = {x["id"] for x in all_pages(api, "assessments/unassessed", admin_token)}
     assert {ds1["id"], ds2["id"]} <= ids and excluded["id"] not in ids
     record_assessment(api, a.token, ds1["id"])
-    mine = {x["id"] for x in all_items(api, "assessments/unassessed", a.token)}
+    mine = {x["id"] for x in all_pages(api, "assessments/unassessed", a.token)}
     assert mine == {ds2["id"]}
-    last_year = {x["id"] for x in all_items(api, "assessments/unassessed", a.token,
+    last_year = {x["id"] for x in all_pages(api, "assessments/unassessed", a.token,
                                             year=current_year(db) - 1)}
     assert last_year == {ds1["id"]}
     summary = api.get("assessments/programme", a.token).json()
@@ -131,12 +115,12 @@ def test_overdue_remediation_until_a_later_pass(api, db, actor, admin_token, aud
     fresh = create_dataset(api, a.token, ds["database_id"])
     not_yet = record_assessment(api, a.token, fresh["id"], "fail",
                                 remediation_due="2099-01-31")
-    overdue = {x["id"]: x for x in all_items(api, "assessments/overdue", auditor.token)}
+    overdue = {x["id"]: x for x in all_pages(api, "assessments/overdue", auditor.token)}
     assert late["id"] in overdue and not_yet["id"] not in overdue
     assert overdue[late["id"]]["days_overdue"] > 0
     assert api.get("assessments/programme", a.token).json()["overdue"] == 1
     record_assessment(api, a.token, ds["id"], "pass")
-    overdue = {x["id"] for x in all_items(api, "assessments/overdue", admin_token)}
+    overdue = {x["id"] for x in all_pages(api, "assessments/overdue", admin_token)}
     assert late["id"] not in overdue
 
 

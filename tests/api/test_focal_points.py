@@ -3,11 +3,9 @@ history kept with dates."""
 
 import json
 
-from catalog_helpers import actor, audit_rows, detail_fields, notifications  # noqa: F401
+from catalog_helpers import (actor, audit_rows, detail_fields, dic_agency,  # noqa: F401
+                             notifications)
 
-
-def dic_agency(db):
-    return int(db("SELECT id FROM agencies WHERE is_dic = 1")[0][0])
 
 
 def test_agency_names_its_focal_point_and_history_is_kept(api, db, actor):

@@ -1,22 +1,10 @@
 """Open data (Art. 10, 17.1.e, R2.3): readable without an account, views
 counted, sorted by demand, updates due within three months."""
 
-from catalog_helpers import (actor, auditor, create_dataset, listed_database,  # noqa: F401
+from catalog_helpers import (actor, all_pages, auditor, create_dataset,  # noqa: F401
+                             listed_database,
                              published_dataset)
 
-
-def every(api, path, token=None, **params):
-    out, cursor = [], None
-    while True:
-        p = dict(params, limit=200)
-        if cursor:
-            p["cursor"] = cursor
-        r = api.get(path, token, params=p)
-        assert r.status_code == 200, r.text
-        out += r.json()["items"]
-        cursor = r.json()["next_cursor"]
-        if not cursor:
-            return out
 
 
 def test_public_reads_published_open_data_only(api, actor):
@@ -25,10 +13,10 @@ def test_public_reads_published_open_data_only(api, actor):
     opened = published_dataset(api, a.token, "open", database_id=d["id"])
     shared = published_dataset(api, a.token, "shared", database_id=d["id"])
     draft = create_dataset(api, a.token, d["id"], classification="open")
-    items = every(api, "open-data", agency_id=a.agency_id)
+    items = all_pages(api, "open-data", agency_id=a.agency_id)
     assert [i["id"] for i in items] == [opened["id"]]
     assert all(i["classification"] == "open" and i["status"] == "published"
-               for i in every(api, "open-data"))
+               for i in all_pages(api, "open-data"))
     assert api.get(f"open-data/{shared['id']}").status_code == 404
     assert api.get(f"open-data/{draft['id']}").status_code == 404
 
@@ -55,9 +43,9 @@ def test_lists_sort_by_demand(api, db, actor):
             api.get(f"open-data/{ds['id']}")
     # Time travel for the counters: the sharing module counts downloads.
     db("UPDATE datasets SET downloads = %s WHERE id = %s", (100, made[2]["id"]))
-    items = every(api, "open-data", sort="demand", agency_id=a.agency_id)
+    items = all_pages(api, "open-data", sort="demand", agency_id=a.agency_id)
     assert [i["id"] for i in items] == [made[2]["id"], made[0]["id"], made[1]["id"]]
-    demand = [i["demand"] for i in every(api, "open-data", sort="demand")]
+    demand = [i["demand"] for i in all_pages(api, "open-data", sort="demand")]
     assert demand == sorted(demand, reverse=True)
     page = api.get("open-data", params={"sort": "demand", "limit": 2,
                                         "agency_id": a.agency_id}).json()
@@ -75,19 +63,19 @@ def test_dic_lists_open_data_overdue_for_update(api, db, actor, admin_token, aud
     # Time travel: published four months ago, due a month ago.
     db("UPDATE datasets SET published_at = UTC_TIMESTAMP(6) - INTERVAL 4 MONTH, "
        "update_due_at = UTC_TIMESTAMP(6) - INTERVAL 1 MONTH WHERE id = %s", (late["id"],))
-    overdue = {i["id"]: i for i in every(api, "open-data/overdue", admin_token,
+    overdue = {i["id"]: i for i in all_pages(api, "open-data/overdue", admin_token,
                                          agency_id=a.agency_id)}
     assert set(overdue) == {late["id"]} and overdue[late["id"]]["days_overdue"] >= 28
     assert fresh["id"] not in overdue
     assert api.get("open-data/overdue", a.token).status_code == 403
     assert api.get("open-data/overdue").status_code == 401
-    assert every(api, "open-data/overdue", auditor.token, agency_id=a.agency_id)
+    assert all_pages(api, "open-data/overdue", auditor.token, agency_id=a.agency_id)
     api.post(f"datasets/{late['id']}/data-updates", a.token, json={"note": "Cập nhật"})
-    assert every(api, "open-data/overdue", admin_token, agency_id=a.agency_id) == []
+    assert all_pages(api, "open-data/overdue", admin_token, agency_id=a.agency_id) == []
 
 
 def test_demo_catalog_has_overdue_open_data(api, admin_token, db):
     # Loaded by test_search's fixture when it ran first; else nothing to say.
     if db("SELECT COUNT(*) FROM audit_events WHERE action = 'demo.load'") == [("0",)]:
         return
-    assert every(api, "open-data/overdue", admin_token)
+    assert all_pages(api, "open-data/overdue", admin_token)

@@ -4,55 +4,12 @@ completeness per kind, roles, states and notices."""
 import concurrent.futures
 import json
 
-from catalog_helpers import (actor, auditor, audit_rows, chairman,  # noqa: F401
-                             create_database, detail_fields, notifications, unique)
+from catalog_helpers import (actor, add_body, auditor, audit_rows, chairman,  # noqa: F401
+                             create_database, decide, detail_fields, dic_agency,
+                             file_proposal, notifications, review, withdraw_body)
 
 ART72 = ("name", "managing_unit", "objective", "scope", "master_data",
          "users_purposes", "sources", "sharing_methods")
-
-
-def add_body(**over):
-    body = {"kind": "add", "name": unique("Cơ sở dữ liệu dân cư"),
-            "managing_unit": "Sở Thông tin và Truyền thông",
-            "objective": "Dùng chung dữ liệu dân cư cho thủ tục hành chính",
-            "scope": "Toàn tỉnh", "master_data": "Công dân: số định danh, họ tên",
-            "users_purposes": "Các sở, ngành khi giải quyết thủ tục",
-            "sources": "Cơ sở dữ liệu quốc gia về dân cư",
-            "sharing_methods": "API qua LGSP", "location": "provincial_data_centre",
-            "legal_value": "Có giá trị như bản giấy (Nghị định 47)",
-            "master_data_reference": "Dữ liệu chủ tham chiếu cho các CSDL chuyên ngành",
-            "serves_procedures": "Phục vụ thủ tục đăng ký hộ tịch, cư trú"}
-    body.update(over)
-    return body
-
-
-def withdraw_body(database_id, **over):
-    body = {"kind": "withdraw", "database_id": database_id,
-            "replacement": "CSDL quốc gia về dân cư thay thế",
-            "master_data_reference": "Tham chiếu theo số định danh cá nhân",
-            "serves_procedures": "CSDL thay thế phục vụ thủ tục hành chính"}
-    body.update(over)
-    return body
-
-
-def dic_agency(db):
-    return int(db("SELECT id FROM agencies WHERE is_dic = 1")[0][0])
-
-
-def file(api, token, body):
-    r = api.post("catalog/proposals", token, json=body)
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-def review(api, token, pid, action, notes="Ý kiến thẩm định"):
-    return api.post(f"catalog/proposals/{pid}/review", token,
-                    json={"action": action, "notes": notes})
-
-
-def decide(api, token, pid, decision, notes="Ý kiến của Chủ tịch"):
-    return api.post(f"catalog/proposals/{pid}/decision", token,
-                    json={"decision": decision, "notes": notes})
 
 
 def test_add_proposal_names_each_missing_art72_and_art73_field_422(api, db, actor):
@@ -101,7 +58,7 @@ def test_proposal_names_a_database_of_the_callers_agency(api, actor):
 def test_one_open_proposal_per_database_409(api, actor):
     a = actor("PR")
     d = create_database(api, a.token, kind="shared")
-    file(api, a.token, add_body(database_id=d["id"]))
+    file_proposal(api, a.token, add_body(database_id=d["id"]))
     r = api.post("catalog/proposals", a.token, json=add_body(database_id=d["id"]))
     assert r.status_code == 409
 
@@ -110,7 +67,7 @@ def test_roles_file_review_and_decide_403(api, db, actor, auditor, chairman, adm
     a = actor("PR")
     assert api.post("catalog/proposals", auditor.token, json=add_body()).status_code == 403
     assert api.post("catalog/proposals", admin_token, json=add_body()).status_code == 403
-    p = file(api, a.token, add_body())
+    p = file_proposal(api, a.token, add_body())
     assert review(api, a.token, p["id"], "recommend").status_code == 403
     assert review(api, chairman.token, p["id"], "recommend").status_code == 403
     assert review(api, admin_token, p["id"], "recommend").status_code == 200
@@ -122,7 +79,7 @@ def test_roles_file_review_and_decide_403(api, db, actor, auditor, chairman, adm
 
 def test_wrong_state_is_409(api, db, actor, chairman, admin_token):
     a = actor("PR")
-    p = file(api, a.token, add_body())
+    p = file_proposal(api, a.token, add_body())
     assert decide(api, chairman.token, p["id"], "approve").status_code == 409
     assert api.post(f"catalog/proposals/{p['id']}/resubmit", a.token).status_code == 409
     assert api.patch(f"catalog/proposals/{p['id']}", a.token,
@@ -136,7 +93,7 @@ def test_wrong_state_is_409(api, db, actor, chairman, admin_token):
 
 def test_refusals_and_returns_need_notes_422(api, actor, chairman, admin_token):
     a = actor("PR")
-    p = file(api, a.token, add_body())
+    p = file_proposal(api, a.token, add_body())
     r = api.post(f"catalog/proposals/{p['id']}/review", admin_token,
                  json={"action": "return"})
     assert detail_fields(r) == {"notes"}
@@ -149,7 +106,7 @@ def test_refusals_and_returns_need_notes_422(api, actor, chairman, admin_token):
 def test_returned_proposal_is_edited_resubmitted_and_approved(api, db, actor, chairman,
                                                               admin_token):
     a = actor("PR")
-    p = file(api, a.token, add_body())
+    p = file_proposal(api, a.token, add_body())
     dic = dic_agency(db)
     assert str(p["id"]) in [n[1] for n in notifications(db, dic, "catalog.proposal_filed")]
     r = review(api, admin_token, p["id"], "return", "Bổ sung phạm vi dữ liệu")
@@ -180,7 +137,7 @@ def test_returned_proposal_is_edited_resubmitted_and_approved(api, db, actor, ch
 
 def test_racing_reviews_give_one_200(api, db, actor, admin_token):
     a = actor("PR")
-    p = file(api, a.token, add_body())
+    p = file_proposal(api, a.token, add_body())
     actions = ["recommend", "reject", "return", "recommend"]
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
         codes = sorted(pool.map(lambda act: review(api, admin_token, p["id"],
@@ -191,7 +148,7 @@ def test_racing_reviews_give_one_200(api, db, actor, admin_token):
 
 def test_proposals_of_other_agencies_are_invisible_404(api, actor, auditor):
     a, other = actor("PR"), actor("PR")
-    p = file(api, a.token, add_body())
+    p = file_proposal(api, a.token, add_body())
     assert api.get(f"catalog/proposals/{p['id']}", other.token).status_code == 404
     assert api.post(f"catalog/proposals/{p['id']}/resubmit", other.token).status_code == 404
     assert p["id"] not in [x["id"] for x in api.get("catalog/proposals",

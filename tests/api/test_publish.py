@@ -5,12 +5,10 @@ import concurrent.futures
 import json
 
 from catalog_helpers import (actor, audit_rows, create_database, create_dataset,  # noqa: F401
+                             current_year,
                              error_code, listed_database, published_dataset,
                              record_assessment)
 
-
-def current_year(db):
-    return int(db("SELECT YEAR(UTC_TIMESTAMP())")[0][0])
 
 
 def status_of(db, dataset_id):

@@ -1,27 +1,15 @@
 """The yearly review of databases by their owners (Art. 7.2, R1.4)."""
 
-from catalog_helpers import (actor, auditor, audit_rows, create_database,  # noqa: F401
+from catalog_helpers import (actor, all_pages, auditor, audit_rows,  # noqa: F401
+                             create_database, current_year,
                              detail_fields, listed_database)
 
-
-def current_year(db):
-    return int(db("SELECT YEAR(UTC_TIMESTAMP())")[0][0])
 
 
 def unreviewed(api, token):
     """{agency_id: [database ids]} over every page of the list."""
-    out, cursor = {}, None
-    while True:
-        params = {"limit": 200}
-        if cursor:
-            params["cursor"] = cursor
-        r = api.get("databases/unreviewed", token, params=params)
-        assert r.status_code == 200, r.text
-        for item in r.json()["items"]:
-            out[item["id"]] = [d["id"] for d in item["databases"]]
-        cursor = r.json()["next_cursor"]
-        if not cursor:
-            return out
+    return {item["id"]: [d["id"] for d in item["databases"]]
+            for item in all_pages(api, "databases/unreviewed", token)}
 
 
 def test_owner_reviews_a_database_once_a_year(api, db, actor):

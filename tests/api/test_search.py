@@ -12,11 +12,10 @@ import subprocess
 
 import pytest
 
-from catalog_helpers import (actor, create_dataset, listed_database,  # noqa: F401
+from conftest import HARNESS_VARS
+from catalog_helpers import (actor, all_pages, create_dataset, listed_database,  # noqa: F401
                              published_dataset, record_assessment, unique)
 
-HARNESS_VARS = ("DS_URL", "DS_BOOTSTRAP", "DS_CONFIG", "DS_ADMIN", "DS_SRC",
-                "DS_TEST_QUICK")
 
 
 @pytest.fixture(scope="session")
@@ -35,17 +34,7 @@ def demo_catalog(db):
 
 def search_all(api, q, token=None, **params):
     """Every result over all pages, in order."""
-    out, cursor = [], None
-    while True:
-        p = dict(params, q=q, limit=200)
-        if cursor:
-            p["cursor"] = cursor
-        r = api.get("search", token, params=p)
-        assert r.status_code == 200, r.text
-        out += r.json()["items"]
-        cursor = r.json()["next_cursor"]
-        if not cursor:
-            return out
+    return all_pages(api, "search", token, q=q, **params)
 
 
 def keys(items):

@@ -3,13 +3,13 @@ proposal in one go and freezes the whole shared catalog as issued."""
 
 import json
 
-from catalog_helpers import (actor, audit_rows, chairman, create_database,  # noqa: F401
-                             notifications, published_dataset, unique)
-from test_proposals import add_body, decide, file, review, withdraw_body
+from catalog_helpers import (actor, add_body, audit_rows, chairman,  # noqa: F401
+                             create_database, decide, file_proposal, notifications,
+                             review, unique, withdraw_body)
 
 
 def approved(api, token, body, chairman, admin_token):
-    p = file(api, token, body)
+    p = file_proposal(api, token, body)
     assert review(api, admin_token, p["id"], "recommend").status_code == 200
     assert decide(api, chairman.token, p["id"], "approve").status_code == 200
     return p
