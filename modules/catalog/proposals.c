@@ -288,6 +288,20 @@ proposal_create(struct http_req *r)
 	    "catalog.proposal_filed", 201);
 }
 
+/* 409 naming the state the proposal is in now and the one the step
+ * needs. */
+static void
+conflict(struct http_req *r, const char *needed)
+{
+	static const char *sql =
+	    "SELECT status FROM catalog_proposals WHERE id = ?";
+	struct db_rows *rows;
+
+	if (row_or_reply(r, sql, r->captures[0], "proposal", &rows) == 0)
+		http_error(r, 409, "conflict", "the proposal is %s; this needs "
+		    "it %s", db_get(rows, 0, "status"), needed);
+}
+
 /*
  * Runs a step: sql moves the proposal from one state (its last parameter
  * is the id) and 0 rows means the proposal was not in that state (409,
@@ -307,8 +321,7 @@ step(struct http_req *r, const struct db_rows *before, const char *sql,
 	}
 	if (changed == 0) {
 		db_rollback();
-		http_error(r, 409, "conflict", "the proposal is %s, not %s",
-		    db_get(before, 0, "status"), wrong_state);
+		conflict(r, wrong_state);
 		return;
 	}
 	finish(r, r->captures[0], action, db_row_json(before, 0), kind_owner,
