@@ -6,10 +6,15 @@ checks. Also the `actor` fixture: an agency with an officer and a token.
 """
 
 import itertools
+import json
+import os
+import subprocess
 import uuid
 from dataclasses import dataclass
 
 import pytest
+
+from conftest import HARNESS_VARS
 
 _names = itertools.count(1)
 _run = uuid.uuid4().hex[:4]
@@ -52,6 +57,23 @@ def chairman(actor) -> Actor:
 @pytest.fixture(scope="session")
 def auditor(actor) -> Actor:
     return actor("AU", "auditor")
+
+
+@pytest.fixture(scope="session")
+def demo_catalog(db):
+    """Loads the demo catalog (scripts/demo-data, idempotent), which
+    `./stack test` does not; returns its summary {agencies, databases,
+    datasets, services}."""
+    src = os.environ.get("DS_SRC") or os.path.dirname(os.path.dirname(
+        os.path.dirname(os.path.abspath(__file__))))
+    env = {k: v for k, v in os.environ.items() if k not in HARNESS_VARS}
+    p = subprocess.run([os.path.join(src, "scripts", "demo-data"),
+                        os.environ["DS_CONFIG"]], capture_output=True, text=True,
+                       env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    summary = db("SELECT after_json FROM audit_events WHERE action = 'demo.load'")
+    assert len(summary) == 1
+    return json.loads(summary[0][0])
 
 
 def create_database(api, token, kind="specialized", **fields) -> dict:

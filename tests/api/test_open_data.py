@@ -1,10 +1,18 @@
 """Open data (Art. 10, 17.1.e, R2.3): readable without an account, views
 counted, sorted by demand, updates due within three months."""
 
+import csv
+import os
+import pathlib
+
 from catalog_helpers import (actor, all_pages, auditor, create_dataset,  # noqa: F401
-                             listed_database,
+                             demo_catalog, listed_database,
                              published_dataset)
 
+
+SRC = pathlib.Path(os.environ.get("DS_SRC") or pathlib.Path(__file__).parents[2])
+with open(SRC / "scripts" / "demo" / "agencies.tsv", encoding="utf-8") as _f:
+    DEMO_AGENCIES = {row["code"] for row in csv.DictReader(_f, delimiter="\t")}
 
 
 def test_public_reads_published_open_data_only(api, actor):

@@ -3,33 +3,12 @@ services, insensitive to Vietnamese diacritics and case, with filters,
 paging, best matches first, and never showing what the caller may not see.
 
 The diacritic tests run against the demo catalog (scripts/demo-data), which
-`./stack test` does not load: the session fixture `demo_catalog` loads it
-(the script is idempotent)."""
+`./stack test` does not load: the fixture `demo_catalog` loads it."""
 
-import json
-import os
-import subprocess
+from catalog_helpers import (actor, all_pages, create_dataset, demo_catalog,  # noqa: F401
+                             listed_database, published_dataset, record_assessment,
+                             unique)
 
-import pytest
-
-from conftest import HARNESS_VARS
-from catalog_helpers import (actor, all_pages, create_dataset, listed_database,  # noqa: F401
-                             published_dataset, record_assessment, unique)
-
-
-
-@pytest.fixture(scope="session")
-def demo_catalog(db):
-    src = os.environ.get("DS_SRC") or os.path.dirname(os.path.dirname(
-        os.path.dirname(os.path.abspath(__file__))))
-    env = {k: v for k, v in os.environ.items() if k not in HARNESS_VARS}
-    p = subprocess.run([os.path.join(src, "scripts", "demo-data"),
-                        os.environ["DS_CONFIG"]], capture_output=True, text=True,
-                       env=env, timeout=120)
-    assert p.returncode == 0, p.stderr
-    summary = db("SELECT after_json FROM audit_events WHERE action = 'demo.load'")
-    assert len(summary) == 1
-    return json.loads(summary[0][0])
 
 
 def search_all(api, q, token=None, **params):
