@@ -37,3 +37,25 @@ def test_openapi_is_the_merge_of_its_fragments(tmp_path):
             "docs/openapi.yaml is stale: run scripts/openapi-merge"
     finally:
         (SRC / "docs" / "openapi.yaml").write_text(current)
+
+
+def test_every_operation_is_well_formed():
+    """A light structural check (no validator package on Debian 12):
+    operations have a summary and responses, and responses only the keys
+    OpenAPI allows (a stray comma in a flow mapping makes a new key)."""
+    doc = yaml.safe_load((SRC / "docs" / "openapi.yaml").read_text())
+    problems = []
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            if not op.get("summary"):
+                problems.append(f"{method} {path}: no summary")
+            for code, resp in (op.get("responses") or {}).items():
+                if isinstance(resp, dict) and "$ref" not in resp:
+                    extra = set(resp) - {"description", "content", "headers", "links"}
+                    if extra or "description" not in resp:
+                        problems.append(f"{method} {path} {code}: {sorted(extra)}")
+            if not op.get("responses"):
+                problems.append(f"{method} {path}: no responses")
+    assert not problems, problems
