@@ -37,6 +37,7 @@ audit_append(const struct identity *who, const char *action,
 
 	json_object_put(before);
 	json_object_put(after);
+	chain_mark("audit");
 	return st;
 }
 
@@ -76,6 +77,10 @@ chain_row_hash(const char *prev_hex, const char *content, size_t len,
 /* The chains: which columns are hashed, in which order. */
 #define AUDIT_COLS "id, created_at, actor_account_id, actor_agency_id, " \
 	"action, entity, entity_id, before_json, after_json"
+#define ACCESS_COLS "id, created_at, account_id, agency_id, grant_id, " \
+	"provider_agency_id, consumer_agency_id, dataset_id, service_id, " \
+	"file_id, request_path, outcome, reason, http_status, bytes, sha256, " \
+	"narrowed, remote_addr, request_id"
 
 static const struct chain {
 	const char	*name;
@@ -83,6 +88,13 @@ static const struct chain {
 	const char	*seal;		/* UPDATE ... SET seq, prev, hash */
 	const char	*walk;		/* sealed rows after a seq, in order */
 	const char	*count_unsealed;
+	/* Retention (NULL: never purged): the last seq that may go (rows
+	 * older than a cutoff, up to the first younger one), the hash of a
+	 * row by seq, and the delete, which only the owner account may run. */
+	const char	*purge_last;
+	const char	*hash_at;
+	const char	*purge;
+	long long	 min_keep_days;
 } chains[] = {
 	{ "audit",
 	  "SELECT " AUDIT_COLS " FROM audit_events WHERE seq IS NULL "
@@ -91,8 +103,27 @@ static const struct chain {
 	  "WHERE id = ? AND seq IS NULL",
 	  "SELECT " AUDIT_COLS ", seq, prev_hash, hash FROM audit_events "
 	  "WHERE seq > ? ORDER BY seq LIMIT ?",
-	  "SELECT COUNT(*) FROM audit_events WHERE seq IS NULL" },
+	  "SELECT COUNT(*) FROM audit_events WHERE seq IS NULL",
+	  NULL, NULL, NULL, 0 },
+	/* The access log (R5): kept at least 3 months (R5.2). */
+	{ "access",
+	  "SELECT " ACCESS_COLS " FROM access_log WHERE seq IS NULL "
+	  "ORDER BY id LIMIT ?",
+	  "UPDATE access_log SET seq = ?, prev_hash = ?, hash = ? "
+	  "WHERE id = ? AND seq IS NULL",
+	  "SELECT " ACCESS_COLS ", seq, prev_hash, hash FROM access_log "
+	  "WHERE seq > ? ORDER BY seq LIMIT ?",
+	  "SELECT COUNT(*) FROM access_log WHERE seq IS NULL",
+	  "SELECT COALESCE((SELECT MIN(seq) - 1 FROM access_log "
+	  "  WHERE seq IS NOT NULL AND created_at >= ?), ?) AS last",
+	  "SELECT hash FROM access_log WHERE seq = ?",
+	  "DELETE FROM access_log WHERE seq IS NOT NULL AND seq <= ?",
+	  92 },
 };
+
+/* Chains written to by the current request, sealed after the response
+ * (chain_seal_marked). One bit per entry of chains[]. */
+static unsigned marked;
 
 static const struct chain *
 chain_find(const char *name)
@@ -101,6 +132,26 @@ chain_find(const char *name)
 		if (strcmp(chains[i].name, name) == 0)
 			return &chains[i];
 	return NULL;
+}
+
+void
+chain_mark(const char *name)
+{
+	const struct chain *ch = chain_find(name);
+
+	if (ch != NULL)
+		marked |= 1u << (ch - chains);
+}
+
+void
+chain_seal_marked(int max_rows)
+{
+	unsigned todo = marked;
+
+	marked = 0;
+	for (size_t i = 0; i < NPARAMS(chains); i++)
+		if (todo & (1u << i))
+			chain_seal(chains[i].name, max_rows);
 }
 
 /* One row's content: its first ncols columns, NULL as \N, each followed
@@ -203,6 +254,29 @@ fail:
 	return st;
 }
 
+/* An anchor other than the genesis must be where a recorded purge left
+ * it: otherwise rows were cut off the start and the anchor moved. */
+static int
+anchor_recorded(struct arena *a, const char *name, long long seq,
+    const char *hash, struct chain_report *rep)
+{
+	static const char *sql =
+	    "SELECT COUNT(*) FROM chain_purges "
+	    "WHERE chain = ? AND up_to_seq = ? AND anchor_hash = ?";
+	struct db_param p[] = { P_STR(name), P_INT(seq), P_STR(hash) };
+	struct db_rows *rows;
+	int st;
+
+	if ((st = db_query(a, sql, p, 3, &rows)) != DS_OK)
+		return st;
+	if (strtoll(db_cell(rows, 0, 0), NULL, 10) == 0) {
+		rep->problem = arena_printf(a, "the chain starts after seq %lld "
+		    "but no recorded purge ends there: rows were removed", seq);
+		return DS_EINVAL;
+	}
+	return DS_OK;
+}
+
 /*
  * Walks a chain from its anchor (the genesis, or the last purge) to its
  * head and reports the first row that was edited, removed or reordered.
@@ -236,6 +310,9 @@ chain_verify(struct arena *a, const char *name, struct chain_report *rep)
 	}
 	expect = db_get_int(head, 0, "anchor_seq") + 1;
 	snprintf(prev, sizeof(prev), "%s", db_get(head, 0, "anchor_hash"));
+	if (expect > 1 && (st = anchor_recorded(a, name, expect - 1, prev,
+	    rep)) != DS_OK)
+		return st;
 	for (;;) {
 		struct db_param p[] = { P_INT(expect - 1), P_INT(1000) };
 		size_t r, nc;
@@ -287,4 +364,128 @@ chain_verify(struct arena *a, const char *name, struct chain_report *rep)
 		return st;
 	rep->unsealed = strtoll(db_cell(cnt, 0, 0), NULL, 10);
 	return DS_OK;
+}
+
+/* The purge, inside its transaction: the rows up to last go, the anchor
+ * moves to the last one's hash, and the purge is recorded twice (its own
+ * table for verification, the audit trail for people). */
+static int
+purge_rows(struct arena *a, const struct chain *ch, long long anchor,
+    long long last, struct chain_purge_report *rep)
+{
+	static const char *anchor_sql =
+	    "UPDATE chain_heads SET anchor_seq = ?, anchor_hash = ? "
+	    "WHERE chain = ?";
+	static const char *record_sql =
+	    "INSERT INTO chain_purges (chain, from_seq, up_to_seq, "
+	    "  rows_removed, anchor_hash, keep_days, cutoff) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?)";
+	struct db_rows *rows;
+	unsigned long long n, id;
+	json_object *o;
+	int st;
+
+	{
+		struct db_param p[] = { P_INT(last) };
+
+		if ((st = db_query(a, ch->hash_at, p, 1, &rows)) != DS_OK)
+			return st;
+		if (rows->nrows != 1)
+			return DS_ERR;
+		snprintf(rep->anchor_hash, sizeof(rep->anchor_hash), "%s",
+		    db_cell(rows, 0, 0));
+		if ((st = db_exec(ch->purge, p, 1, &n, NULL)) != DS_OK)
+			return st;
+	}
+	rep->rows = (long long)n;
+	rep->up_to_seq = last;
+	{
+		struct db_param p[] = { P_INT(last), P_STR(rep->anchor_hash),
+		    P_STR(ch->name) };
+		struct db_param q[] = { P_STR(ch->name), P_INT(anchor + 1),
+		    P_INT(last), P_INT((long long)n), P_STR(rep->anchor_hash),
+		    P_INT(rep->keep_days), P_STR(rep->cutoff) };
+
+		if ((st = db_exec(anchor_sql, p, 3, NULL, NULL)) != DS_OK ||
+		    (st = db_exec(record_sql, q, 7, NULL, &id)) != DS_OK)
+			return st;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "chain", json_object_new_string(ch->name));
+	json_object_object_add(o, "from_seq", json_object_new_int64(anchor + 1));
+	json_object_object_add(o, "up_to_seq", json_object_new_int64(last));
+	json_object_object_add(o, "rows_removed",
+	    json_object_new_int64((long long)n));
+	json_object_object_add(o, "anchor_hash",
+	    json_object_new_string(rep->anchor_hash));
+	json_object_object_add(o, "keep_days",
+	    json_object_new_int64(rep->keep_days));
+	json_object_object_add(o, "cutoff", json_object_new_string(rep->cutoff));
+	return audit_append(NULL, "chain.purge", "chain_purge", (long long)id,
+	    NULL, o);
+}
+
+int
+chain_purge(struct arena *a, const char *name, long long keep_days,
+    struct chain_purge_report *rep)
+{
+	static const char *lock_sql =
+	    "SELECT seq, anchor_seq, "
+	    "  DATE_FORMAT(UTC_TIMESTAMP(6) - INTERVAL ? DAY, "
+	    "  '%Y-%m-%d %H:%i:%s.%f') AS cutoff "
+	    "FROM chain_heads WHERE chain = ? FOR UPDATE";
+	const struct chain *ch = chain_find(name);
+	struct chain_report vr;
+	struct db_rows *head, *rows;
+	long long anchor, last;
+	int st;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->keep_days = keep_days;
+	if (ch == NULL || ch->purge == NULL) {
+		rep->problem = "this chain is never purged";
+		return DS_EINVAL;
+	}
+	if (keep_days < ch->min_keep_days) {
+		rep->problem = arena_printf(a, "a retention of %lld days is "
+		    "below the minimum of %lld days", keep_days,
+		    ch->min_keep_days);
+		return DS_EINVAL;
+	}
+	/* Purging a tampered chain would destroy the evidence. */
+	if ((st = chain_verify(a, name, &vr)) != DS_OK) {
+		if (st == DS_EINVAL)
+			rep->problem = arena_printf(a, "the chain does not "
+			    "verify, nothing purged: %s", vr.problem);
+		return st;
+	}
+	if ((st = db_begin()) != DS_OK)
+		return st;
+	{
+		struct db_param p[] = { P_INT(keep_days), P_STR(name) };
+
+		if ((st = db_query(a, lock_sql, p, 2, &head)) != DS_OK)
+			goto fail;
+	}
+	anchor = db_get_int(head, 0, "anchor_seq");
+	rep->up_to_seq = anchor;
+	rep->cutoff = db_get(head, 0, "cutoff");
+	{
+		struct db_param p[] = { P_STR(rep->cutoff),
+		    P_INT(db_get_int(head, 0, "seq")) };
+
+		if ((st = db_query(a, ch->purge_last, p, 2, &rows)) != DS_OK)
+			goto fail;
+	}
+	last = db_get_int(rows, 0, "last");
+	if (last > anchor && (st = purge_rows(a, ch, anchor, last, rep)) !=
+	    DS_OK)
+		goto fail;
+	if ((st = db_commit()) != DS_OK)
+		return st;
+	chain_seal_marked(1000);
+	return DS_OK;
+fail:
+	db_rollback();
+	return st;
 }

@@ -418,6 +418,11 @@ int	 notify(long long agency_id, const char *kind, const char *entity,
  * chain, in batches, holding the chain head's lock only while sealing.
  * Skips when another process is sealing. Returns rows sealed or <0. */
 long	 chain_seal(const char *chain, int max_rows);
+/* Notes that the current request appended to a chain ("audit", which
+ * audit_append does itself, or "access"); chain_seal_marked() then links
+ * those chains once the response is sent, and forgets the marks. */
+void	 chain_mark(const char *chain);
+void	 chain_seal_marked(int max_rows);
 /* The hash of a row: SHA-256 of the previous hash, a newline and the
  * row's content. */
 void	 chain_row_hash(const char *prev_hex, const char *content,
@@ -435,6 +440,26 @@ struct chain_report {
  * DS_EINVAL with rep->problem naming the first bad row. */
 int	 chain_verify(struct arena *, const char *chain, struct chain_report *);
 
+struct chain_purge_report {
+	long long	 keep_days;
+	long long	 rows;		/* rows removed */
+	long long	 up_to_seq;	/* the anchor after the purge */
+	char		 anchor_hash[65];
+	const char	*cutoff;	/* UTC: rows created before it may go */
+	const char	*problem;	/* why nothing was purged, or NULL */
+};
+/* Removes a chain's sealed rows created more than keep_days ago, from its
+ * anchor up to the first younger row (never a younger one), moves the
+ * anchor to the last removed row's hash and records the purge (table
+ * chain_purges, which chain_verify checks the anchor against, and an audit
+ * row), all in one transaction. Refuses with DS_EINVAL and rep->problem a
+ * chain that is never purged ("audit"), keep_days below the chain's
+ * minimum ("access": 92 days, R5.2) or a chain that does not verify.
+ * Needs DELETE on the chain's table, which only the owner account has:
+ * for datashare-admin. Strings in rep belong to the arena. */
+int	 chain_purge(struct arena *, const char *chain, long long keep_days,
+	    struct chain_purge_report *);
+
 /* ------------------------------------------------------------------ */
 /* server                                                               */
 
@@ -442,7 +467,8 @@ struct module {
 	const char		*name;
 	const struct route	*routes;
 	size_t			 nroutes;
-	/* Called after a committed state change (sealing), may be NULL. */
+	/* Called after every response, before the chains it wrote to are
+	 * sealed; may be NULL. */
 	void			(*after_request)(struct http_req *);
 };
 

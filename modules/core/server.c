@@ -351,7 +351,6 @@ worker_loop(const struct module *m, int fd)
 	}
 	while (!stopping) {
 		struct http_req r;
-		bool changed;
 
 		if (FCGX_Accept_r(&fr) < 0)
 			break;
@@ -365,15 +364,14 @@ worker_loop(const struct module *m, int fd)
 		else
 			server_dispatch(m, &r);
 		write_response(&r, fr.out);
-		changed = strcmp(r.method, "GET") != 0 && r.status < 400;
 		json_object_put(r.resp);
 		FCGX_Finish_r(&fr);
-		/* Link what this request wrote into the audit chain, after
-		 * the client has its answer. */
-		if (changed)
-			chain_seal("audit", 1000);
 		if (m->after_request != NULL)
 			m->after_request(&r);
+		/* Link what this request (or the hook) appended to a hash
+		 * chain (audit rows, access-log rows: even a GET or a
+		 * refusal may write one), after the client has its answer. */
+		chain_seal_marked(1000);
 		arena_reset(a);
 		busy = 0;
 	}
