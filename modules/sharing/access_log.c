@@ -1,0 +1,250 @@
+/*
+ * The access history (R5; Art. 5.4, 16.1.a): one row for every delivery
+ * or refusal through a grant, written before the answer leaves. Rows are
+ * only ever inserted (the application role has no UPDATE of their content
+ * and no DELETE) and linked into the 'access' hash chain after the
+ * response, like the audit trail; datashare-admin verifies the chain and
+ * purges past the retention (chain_purge in core).
+ *
+ * Provider and consumer read their own grants' rows, DIC and auditors
+ * all; as a page of JSON, or exported whole as CSV or JSON (R5.4).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ds.h"
+#include "sharing.h"
+
+#define LOG_COLS \
+	"l.id, l.created_at, l.account_id, l.agency_id, l.grant_id, " \
+	"l.provider_agency_id, l.consumer_agency_id, l.dataset_id, " \
+	"l.service_id, l.file_id, l.request_path, l.outcome, l.reason, " \
+	"l.http_status, l.bytes, l.sha256, l.narrowed, l.remote_addr, " \
+	"l.request_id, l.seq, l.hash"
+
+int
+access_log_append(struct http_req *r, const struct access_entry *e)
+{
+	static const char *sql =
+	    "INSERT INTO access_log (account_id, agency_id, grant_id, "
+	    "  provider_agency_id, consumer_agency_id, dataset_id, "
+	    "  service_id, file_id, request_path, outcome, reason, "
+	    "  http_status, bytes, sha256, narrowed, remote_addr, request_id) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	const struct db_rows *g = e->grant;
+	const char *service = db_get(g, 0, "service_id");
+	struct db_param p[] = {
+		r->who.account_id ? P_INT(r->who.account_id) : P_NULL,
+		r->who.agency_id ? P_INT(r->who.agency_id) : P_NULL,
+		P_INT(db_get_int(g, 0, "id")),
+		P_INT(db_get_int(g, 0, "provider_agency_id")),
+		P_INT(db_get_int(g, 0, "consumer_agency_id")),
+		P_INT(db_get_int(g, 0, "dataset_id")),
+		service ? P_INT(db_get_int(g, 0, "service_id")) : P_NULL,
+		e->file_id ? P_INT(e->file_id) : P_NULL,
+		P_STR(arena_strndup(r->arena, r->path, strnlen(r->path, 512))),
+		P_STR(e->outcome), P_STR(e->reason), P_INT(e->http_status),
+		e->sha256 ? P_INT(e->bytes) : P_NULL, P_STR(e->sha256),
+		P_INT(e->narrowed),
+		P_STR(r->remote_addr ? arena_strndup(r->arena, r->remote_addr,
+		    strnlen(r->remote_addr, 64)) : NULL), P_STR(r->request_id),
+	};
+	int st;
+
+	if ((st = db_exec(sql, p, NPARAMS(p), NULL, NULL)) == DS_OK)
+		chain_mark("access");
+	return st;
+}
+
+/* The filters every reading of the log takes; 422 naming bad ones. */
+struct log_filter {
+	long long	 grant, agency;
+	const char	*from, *to, *outcome;
+};
+
+static int
+filter_or_reply(struct http_req *r, struct log_filter *f)
+{
+	static const char *const outcomes[] = { "delivered", "refused", NULL };
+	static const struct field spec[] = {
+		{ "from", F_DATETIME, false, 0, 0, NULL },
+		{ "to", F_DATETIME, false, 0, 0, NULL },
+	};
+	struct fval v[NPARAMS(spec)];
+	json_object *times = json_object_new_object();
+	int st;
+
+	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER) ||
+	    http_param_int_or_reply(r, "grant_id", 0, 1, 1LL << 53,
+	    &f->grant) ||
+	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53,
+	    &f->agency)) {
+		json_object_put(times);
+		return -1;
+	}
+	f->outcome = param_choice(r, "outcome", outcomes);
+	/* Times are read like body fields, so they are checked alike. */
+	for (size_t i = 0; i < NPARAMS(spec); i++)
+		if (http_param(r, spec[i].name) != NULL)
+			json_object_object_add(times, spec[i].name,
+			    json_object_new_string(http_param(r,
+			    spec[i].name)));
+	if (json_has_details(r)) {
+		json_object_put(times);
+		return json_details_reply(r, "invalid query parameter");
+	}
+	st = json_read_or_reply(r, times, spec, NPARAMS(spec), v);
+	json_object_put(times);
+	if (st != DS_OK)
+		return -1;
+	f->from = v[0].s;
+	f->to = v[1].s;
+	return 0;
+}
+
+/* The rows the caller may see that match f, newest first, ids below
+ * before (0: from the newest), at most limit. */
+static int
+query(struct http_req *r, const struct log_filter *f, long long before,
+    long long limit, struct db_rows **rows)
+{
+	static const char *sql =
+	    "SELECT " LOG_COLS " FROM access_log l "
+	    "WHERE (? = 1 OR l.provider_agency_id = ? OR "
+	    "    l.consumer_agency_id = ?) "
+	    "  AND (? = 0 OR l.grant_id = ?) "
+	    "  AND (? = 0 OR l.agency_id = ? OR l.provider_agency_id = ? OR "
+	    "    l.consumer_agency_id = ?) "
+	    "  AND (? IS NULL OR l.created_at >= ?) "
+	    "  AND (? IS NULL OR l.created_at < ?) "
+	    "  AND (? IS NULL OR l.outcome = ?) "
+	    "  AND (? = 0 OR l.id < ?) "
+	    "ORDER BY l.id DESC LIMIT ?";
+	long long me = r->who.agency_id;
+	struct db_param p[] = {
+		P_INT(is_overseer(&r->who)), P_INT(me), P_INT(me),
+		P_INT(f->grant), P_INT(f->grant), P_INT(f->agency),
+		P_INT(f->agency), P_INT(f->agency), P_INT(f->agency),
+		P_STR(f->from), P_STR(f->from), P_STR(f->to), P_STR(f->to),
+		P_STR(f->outcome), P_STR(f->outcome), P_INT(before),
+		P_INT(before), P_INT(limit),
+	};
+
+	return db_query(r->arena, sql, p, NPARAMS(p), rows);
+}
+
+void
+access_log_list(struct http_req *r)
+{
+	struct log_filter f;
+	struct db_rows *rows;
+	struct page pg;
+	int st;
+
+	if (filter_or_reply(r, &f) || http_page_or_reply(r, &pg))
+		return;
+	if ((st = query(r, &f, pg.after, pg.limit, &rows)) != DS_OK) {
+		http_error_status(r, st);
+		return;
+	}
+	http_reply_page(r, &pg, db_rows_json(rows));
+}
+
+static void
+csv_cell(FILE *out, const char *v)
+{
+	if (v == NULL)
+		return;
+	if (strpbrk(v, ",\"\r\n") == NULL) {
+		fputs(v, out);
+		return;
+	}
+	fputc('"', out);
+	for (; *v != '\0'; v++) {
+		if (*v == '"')
+			fputc('"', out);
+		fputc(*v, out);
+	}
+	fputc('"', out);
+}
+
+/* The rows as CSV (RFC 4180, a header line, UTC times as stored). */
+static char *
+rows_csv(struct arena *a, const struct db_rows *rows, size_t *len)
+{
+	char *mem = NULL, *text;
+	size_t n = 0;
+	FILE *out = open_memstream(&mem, &n);
+
+	if (out == NULL)
+		abort();
+	for (size_t c = 0; c < rows->ncols; c++) {
+		fputs(c ? "," : "", out);
+		csv_cell(out, rows->names[c]);
+	}
+	fputs("\r\n", out);
+	for (size_t i = 0; i < rows->nrows; i++) {
+		for (size_t c = 0; c < rows->ncols; c++) {
+			fputs(c ? "," : "", out);
+			csv_cell(out, db_cell(rows, i, c));
+		}
+		fputs("\r\n", out);
+	}
+	fclose(out);
+	text = arena_alloc(a, n + 1);
+	memcpy(text, mem, n + 1);
+	free(mem);
+	*len = n;
+	return text;
+}
+
+/* GET /access-log/export?format=csv|json: every matching row at once, up
+ * to access_log_export_max (a narrower time range gets the rest). */
+void
+access_log_export(struct http_req *r)
+{
+	static const char *const formats[] = { "csv", "json", NULL };
+	long long max = conf_int("access_log_export_max", 100000, 1, 10000000,
+	    NULL);
+	const char *format;
+	struct log_filter f;
+	struct db_rows *rows;
+	json_object *o;
+	size_t len;
+	char *text;
+	int st;
+
+	if (filter_or_reply(r, &f))
+		return;
+	format = param_choice(r, "format", formats);
+	if (json_has_details(r)) {
+		json_details_reply(r, "invalid query parameter");
+		return;
+	}
+	if ((st = query(r, &f, 0, max + 1, &rows)) != DS_OK) {
+		http_error_status(r, st);
+		return;
+	}
+	if ((long long)rows->nrows > max) {
+		json_detail(r, "from", arena_printf(r->arena, "more than %lld "
+		    "rows match: narrow the time range", max));
+		json_details_reply(r, "too many rows for one export");
+		return;
+	}
+	if (format == NULL || strcmp(format, "json") == 0) {
+		http_header(r, "Content-Disposition",
+		    "attachment; filename=\"access-log.json\"");
+		o = db_rows_json(rows);
+		text = arena_strdup(r->arena, json_object_to_json_string_ext(o,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+		http_reply_raw(r, 200, "application/json; charset=utf-8", text,
+		    strlen(text));
+		return;
+	}
+	text = rows_csv(r->arena, rows, &len);
+	http_header(r, "Content-Disposition",
+	    "attachment; filename=\"access-log.csv\"");
+	http_reply_raw(r, 200, "text/csv; charset=utf-8", text, len);
+}

@@ -1,0 +1,180 @@
+/*
+ * Consumer-system accounts of a grant (R4.4; Art. 16.2.e, 17.2.a): the
+ * provider issues credentials to the consumer's information system, bound
+ * to the consumer agency and to that one grant (role system). The secret
+ * is shown once. Revoking is immediate: core's auth_verify reads the
+ * account's status on every request, so its unexpired tokens fail at once.
+ */
+#include <string.h>
+
+#include "ds.h"
+#include "sharing.h"
+
+#define ACCOUNT_COLS \
+	"a.id, a.agency_id, a.grant_id, a.name, a.client_id, a.status, " \
+	"a.created_by, a.created_at, a.updated_at"
+
+static const char *sql_show =
+    "SELECT " ACCOUNT_COLS " FROM accounts a WHERE a.id = ? AND a.grant_id = ?";
+
+/* The grant in the path, for an officer of one of its sides or an
+ * overseer (reads); actions then check the side. */
+static int
+grant_or_reply(struct http_req *r, struct db_rows **g)
+{
+	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER))
+		return -1;
+	return grant_load_or_reply(r, r->captures[0], g);
+}
+
+void
+grant_accounts_list(struct http_req *r)
+{
+	static const char *sql =
+	    "SELECT " ACCOUNT_COLS " FROM accounts a "
+	    "WHERE a.grant_id = ? AND (? = 0 OR a.id > ?) "
+	    "ORDER BY a.id LIMIT ?";
+	struct db_rows *g, *rows;
+	struct page pg;
+	int st;
+
+	if (grant_or_reply(r, &g) || http_page_or_reply(r, &pg))
+		return;
+	{
+		struct db_param p[] = { P_INT(r->captures[0]), P_INT(pg.after),
+		    P_INT(pg.after), P_INT(pg.limit) };
+
+		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
+			http_error_status(r, st);
+			return;
+		}
+	}
+	http_reply_page(r, &pg, db_rows_json(rows));
+}
+
+void
+grant_account_create(struct http_req *r)
+{
+	static const struct field spec[] = {
+		{ "name", F_STRING, true, 1, 255, NULL },
+	};
+	static const char *insert =
+	    "INSERT INTO accounts (agency_id, name, client_id, secret_hash, "
+	    "  roles, grant_id, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)";
+	struct fval v[NPARAMS(spec)];
+	struct db_rows *g, *rows;
+	char hash[SECRET_HASH_MAX];
+	const char *secret, *client_id, *status;
+	unsigned long long id;
+	long long consumer;
+	json_object *o;
+	int st;
+
+	if (grant_or_reply(r, &g))
+		return;
+	if (r->who.agency_id != db_get_int(g, 0, "provider_agency_id") ||
+	    !auth_has_role(&r->who, ROLE_ANY_AGENCY)) {
+		http_error(r, 403, "forbidden", "only the provider issues "
+		    "accounts for a grant");
+		return;
+	}
+	if (json_read_or_reply(r, r->json, spec, NPARAMS(spec), v))
+		return;
+	/* Art. 17.2.a: credentials only for a connection that is live. */
+	status = db_get(g, 0, "status");
+	if (strcmp(status, "active") != 0) {
+		http_error(r, 409, arena_printf(r->arena, "grant_%s", status),
+		    "the grant is %s: no account can be issued", status);
+		return;
+	}
+	consumer = db_get_int(g, 0, "consumer_agency_id");
+	client_id = arena_printf(r->arena, "ds-%s",
+	    secret_generate(r->arena, 12));
+	secret = secret_generate(r->arena, 32);
+	if (secret_hash(secret, hash) != DS_OK) {
+		http_error_status(r, DS_ERR);
+		return;
+	}
+	{
+		struct db_param p[] = { P_INT(consumer), P_STR(v[0].s),
+		    P_STR(client_id), P_STR(hash), P_INT(ROLE_SYSTEM),
+		    P_INT(r->captures[0]), P_INT(r->who.account_id) };
+		struct db_param q[2];
+
+		if ((st = db_begin()) ||
+		    (st = db_exec(insert, p, NPARAMS(p), NULL, &id)))
+			goto fail;
+		q[0] = P_INT((long long)id);
+		q[1] = P_INT(r->captures[0]);
+		if ((st = db_query(r->arena, sql_show, q, 2, &rows)))
+			goto fail;
+	}
+	o = db_row_json(rows, 0);
+	if ((st = audit_append(&r->who, "grant_account.create", "account",
+	    (long long)id, NULL, json_object_get(o))) ||
+	    (st = notify(consumer, "grant_account.issued", "grant",
+	    r->captures[0], NULL)) || (st = db_commit())) {
+		json_object_put(o);
+		goto fail;
+	}
+	json_object_object_add(o, "client_secret",
+	    json_object_new_string(secret));
+	http_header(r, "Cache-Control", "no-store");
+	http_reply(r, 201, o);
+	return;
+fail:
+	tx_fail(r, st);
+}
+
+void
+grant_account_revoke(struct http_req *r)
+{
+	static const char *revoke =
+	    "UPDATE accounts SET status = 'revoked', "
+	    "  updated_at = CURRENT_TIMESTAMP(6) "
+	    "WHERE id = ? AND grant_id = ? AND status = 'active'";
+	struct db_param p[] = { P_INT(r->captures[1]), P_INT(r->captures[0]) };
+	struct db_rows *g, *before, *after;
+	unsigned long long n;
+	long long provider, consumer, other;
+	int st;
+
+	if (grant_or_reply(r, &g))
+		return;
+	if ((st = db_query(r->arena, sql_show, p, 2, &before)) != DS_OK) {
+		http_error_status(r, st);
+		return;
+	}
+	if (before->nrows != 1) {
+		http_error(r, 404, "not_found", "no such account on this grant");
+		return;
+	}
+	/* The provider revokes (R4.4); the consumer may too, for its own
+	 * system's credentials when they leak. */
+	provider = db_get_int(g, 0, "provider_agency_id");
+	consumer = db_get_int(g, 0, "consumer_agency_id");
+	if (!auth_has_role(&r->who, ROLE_ANY_AGENCY) ||
+	    (r->who.agency_id != provider && r->who.agency_id != consumer)) {
+		http_error(r, 403, "forbidden", "only the grant's provider or "
+		    "consumer revokes its accounts");
+		return;
+	}
+	if ((st = db_begin()) || (st = db_exec(revoke, p, 2, &n, NULL)))
+		goto fail;
+	if (n == 0) {
+		db_rollback();
+		http_error(r, 409, "conflict", "the account is not active");
+		return;
+	}
+	other = r->who.agency_id == provider ? consumer : provider;
+	if ((st = db_query(r->arena, sql_show, p, 2, &after)) ||
+	    (st = audit_append(&r->who, "grant_account.revoke", "account",
+	    r->captures[1], db_row_json(before, 0), db_row_json(after, 0))) ||
+	    (st = notify(other, "grant_account.revoked", "grant",
+	    r->captures[0], NULL)) || (st = db_commit()))
+		goto fail;
+	http_reply(r, 200, db_row_json(after, 0));
+	return;
+fail:
+	tx_fail(r, st);
+}

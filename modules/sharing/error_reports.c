@@ -1,0 +1,344 @@
+/*
+ * Errors in shared data (R6.2; Art. 17.2.c: the consumer reports what it
+ * finds wrong, Art. 16.2.d: the provider corrects it). A consumer of the
+ * dataset (an agency holding a grant on it, or any agency for open data)
+ * files what is wrong, where and the evidence; the provider acknowledges,
+ * then marks it corrected, naming the file version that corrects it, or
+ * rejects it with a reason. Moves are conditional UPDATEs (409 when the
+ * report is not in the state the move starts from).
+ */
+#include <string.h>
+
+#include "ds.h"
+#include "sharing.h"
+
+#define REPORT_COLS \
+	"e.id, e.dataset_id, e.file_id, e.grant_id, e.reporter_agency_id, " \
+	"e.provider_agency_id, e.what, e.location, e.evidence, e.status, " \
+	"e.acknowledged_at, e.corrected_file_id, e.resolution_note, " \
+	"e.rejection_reason, e.resolved_at, e.resolved_by, e.created_by, " \
+	"e.created_at, e.updated_at"
+
+static const char *sql_show =
+    "SELECT " REPORT_COLS " FROM error_reports e WHERE e.id = ?";
+
+static const char *sql_version =
+    "SELECT id, version FROM warehouse_files WHERE id = ? AND dataset_id = ?";
+
+static int
+load_or_reply(struct http_req *r, struct db_rows **rows)
+{
+	struct db_param p[] = { P_INT(r->captures[0]) };
+	int st;
+
+	if ((st = db_query(r->arena, sql_show, p, 1, rows)) != DS_OK)
+		return http_error_status(r, st);
+	if ((*rows)->nrows != 1 || (!is_overseer(&r->who) &&
+	    r->who.agency_id != db_get_int(*rows, 0, "provider_agency_id") &&
+	    r->who.agency_id != db_get_int(*rows, 0, "reporter_agency_id")))
+		return http_error(r, 404, "not_found", "no such error report");
+	return 0;
+}
+
+/* The reporter's grant on the dataset (its latest), 0 when none. */
+static int
+reporter_grant(struct http_req *r, long long dataset, long long *grant)
+{
+	static const char *sql =
+	    "SELECT MAX(id) AS id FROM grants "
+	    "WHERE dataset_id = ? AND consumer_agency_id = ?";
+	struct db_param p[] = { P_INT(dataset), P_INT(r->who.agency_id) };
+	struct db_rows *rows;
+	int st;
+
+	if ((st = db_query(r->arena, sql, p, 2, &rows)) != DS_OK)
+		return st;
+	*grant = db_get_int(rows, 0, "id");
+	return DS_OK;
+}
+
+/* Only a consumer of the dataset reports errors in it. */
+static int
+reporter_or_reply(struct http_req *r, const struct fval *v,
+    struct db_rows **d, long long *grant)
+{
+	const char *why;
+	bool open;
+	int st;
+
+	if ((st = dataset_load(r->arena, v[0].i, d)) == DS_ENOTFOUND) {
+		json_detail(r, "dataset_id", "no such dataset");
+		return json_details_reply(r, "the request has invalid fields");
+	}
+	if (st != DS_OK || (st = reporter_grant(r, v[0].i, grant)) != DS_OK)
+		return http_error_status(r, st);
+	if (db_get_int(*d, 0, "provider_agency_id") == r->who.agency_id) {
+		json_detail(r, "dataset_id", "is your own agency's dataset");
+		return json_details_reply(r, "the request has invalid fields");
+	}
+	open = dataset_unshareable(*d, &why) == NULL &&
+	    strcmp(db_get(*d, 0, "classification"), "open") == 0;
+	if (*grant == 0 && !open)
+		return http_error(r, 403, "forbidden", "only an agency that "
+		    "receives this dataset reports errors in it");
+	if (v[1].present) {
+		struct db_param p[] = { P_INT(v[1].i), P_INT(v[0].i) };
+		struct db_rows *f;
+
+		if ((st = db_query(r->arena, sql_version, p, 2, &f)) != DS_OK)
+			return http_error_status(r, st);
+		if (f->nrows != 1) {
+			json_detail(r, "file_id", "no such file of this "
+			    "dataset");
+			return json_details_reply(r, "the request has invalid "
+			    "fields");
+		}
+	}
+	return 0;
+}
+
+void
+error_report_create(struct http_req *r)
+{
+	static const struct field spec[] = {
+		{ "dataset_id", F_ID, true, 0, 0, NULL },
+		{ "file_id", F_ID, false, 0, 0, NULL },
+		{ "what", F_TEXT, true, 1, 5000, NULL },
+		{ "location", F_TEXT, true, 1, 5000, NULL },
+		{ "evidence", F_TEXT, false, 1, 20000, NULL },
+	};
+	static const char *insert =
+	    "INSERT INTO error_reports (dataset_id, file_id, grant_id, "
+	    "  reporter_agency_id, provider_agency_id, what, location, "
+	    "  evidence, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	struct fval v[NPARAMS(spec)];
+	struct db_rows *d, *rows;
+	unsigned long long id;
+	long long grant = 0, provider;
+	json_object *o;
+	int st;
+
+	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY) ||
+	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v) ||
+	    reporter_or_reply(r, v, &d, &grant))
+		return;
+	provider = db_get_int(d, 0, "provider_agency_id");
+	{
+		struct db_param p[] = { P_INT(v[0].i),
+		    db_param_fval(&v[1], F_ID), grant ? P_INT(grant) : P_NULL,
+		    P_INT(r->who.agency_id), P_INT(provider), P_STR(v[2].s),
+		    P_STR(v[3].s), P_STR(v[4].s), P_INT(r->who.account_id) };
+		struct db_param q[1];
+
+		if ((st = db_begin()) ||
+		    (st = db_exec(insert, p, NPARAMS(p), NULL, &id)))
+			goto fail;
+		q[0] = P_INT((long long)id);
+		if ((st = db_query(r->arena, sql_show, q, 1, &rows)))
+			goto fail;
+	}
+	o = db_row_json(rows, 0);
+	if ((st = audit_append(&r->who, "error_report.create", "error_report",
+	    (long long)id, NULL, json_object_get(o))) ||
+	    (st = notify(provider, "error_report.filed", "error_report",
+	    (long long)id, NULL)) || (st = db_commit())) {
+		json_object_put(o);
+		goto fail;
+	}
+	http_reply(r, 201, o);
+	return;
+fail:
+	tx_fail(r, st);
+}
+
+void
+error_reports_list(struct http_req *r)
+{
+	static const char *sql =
+	    "SELECT " REPORT_COLS " FROM error_reports e "
+	    "WHERE (? = 1 OR e.provider_agency_id = ? OR "
+	    "    e.reporter_agency_id = ?) "
+	    "  AND (? IS NULL OR e.status = ?) "
+	    "  AND (? = 0 OR e.dataset_id = ?) "
+	    "  AND (? = 0 OR e.id > ?) "
+	    "ORDER BY e.id LIMIT ?";
+	static const char *const statuses[] = {
+		"open", "acknowledged", "corrected", "rejected", NULL
+	};
+	const char *status = param_choice(r, "status", statuses);
+	long long dataset, me = r->who.agency_id;
+	struct db_rows *rows;
+	struct page pg;
+	int st;
+
+	if (json_has_details(r)) {
+		json_details_reply(r, "invalid query parameter");
+		return;
+	}
+	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER) ||
+	    http_page_or_reply(r, &pg) ||
+	    http_param_int_or_reply(r, "dataset_id", 0, 1, 1LL << 53,
+	    &dataset))
+		return;
+	{
+		struct db_param p[] = { P_INT(is_overseer(&r->who)), P_INT(me),
+		    P_INT(me), P_STR(status), P_STR(status), P_INT(dataset),
+		    P_INT(dataset), P_INT(pg.after), P_INT(pg.after),
+		    P_INT(pg.limit) };
+
+		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
+			http_error_status(r, st);
+			return;
+		}
+	}
+	http_reply_page(r, &pg, db_rows_json(rows));
+}
+
+void
+error_report_show(struct http_req *r)
+{
+	struct db_rows *rows;
+
+	if (load_or_reply(r, &rows) == 0)
+		http_reply(r, 200, db_row_json(rows, 0));
+}
+
+/* The report in the path, for its provider's officers (403 for the
+ * reporter and overseers, who see it). */
+static int
+provider_or_reply(struct http_req *r, struct db_rows **rows)
+{
+	if (load_or_reply(r, rows))
+		return -1;
+	if (!auth_has_role(&r->who, ROLE_ANY_AGENCY) || r->who.agency_id !=
+	    db_get_int(*rows, 0, "provider_agency_id"))
+		return http_error(r, 403, "forbidden", "only the dataset's "
+		    "provider handles its error reports");
+	return 0;
+}
+
+/* One move of the report by the conditional UPDATE sql (params p, its id
+ * last), with its audit row and the reporter's notification; replies the
+ * report after it. */
+static void
+transition(struct http_req *r, const struct db_rows *before,
+    const char *sql, const struct db_param *p, size_t n, const char *action,
+    const char *kind)
+{
+	struct db_param q[] = { P_INT(r->captures[0]) };
+	struct db_rows *after;
+	unsigned long long moved;
+	int st;
+
+	if ((st = db_begin()) || (st = db_exec(sql, p, n, &moved, NULL)))
+		goto fail;
+	if (moved == 0) {
+		db_rollback();
+		http_error(r, 409, "wrong_state", "the report is %s: this step "
+		    "does not apply", db_get(before, 0, "status"));
+		return;
+	}
+	if ((st = db_query(r->arena, sql_show, q, 1, &after)) ||
+	    (st = audit_append(&r->who, action, "error_report",
+	    r->captures[0], db_row_json(before, 0), db_row_json(after, 0))) ||
+	    (st = notify(db_get_int(before, 0, "reporter_agency_id"), kind,
+	    "error_report", r->captures[0], NULL)) || (st = db_commit()))
+		goto fail;
+	http_reply(r, 200, db_row_json(after, 0));
+	return;
+fail:
+	tx_fail(r, st);
+}
+
+void
+error_report_acknowledge(struct http_req *r)
+{
+	static const char *sql =
+	    "UPDATE error_reports SET status = 'acknowledged', "
+	    "  acknowledged_at = CURRENT_TIMESTAMP(6), "
+	    "  updated_at = CURRENT_TIMESTAMP(6) "
+	    "WHERE id = ? AND status = 'open'";
+	struct db_param p[] = { P_INT(r->captures[0]) };
+	struct db_rows *before;
+
+	if (provider_or_reply(r, &before) == 0)
+		transition(r, before, sql, p, 1, "error_report.acknowledge",
+		    "error_report.acknowledged");
+}
+
+void
+error_report_correct(struct http_req *r)
+{
+	static const struct field spec[] = {
+		{ "file_id", F_ID, true, 0, 0, NULL },
+		{ "note", F_TEXT, false, 1, 5000, NULL },
+	};
+	static const char *sql =
+	    "UPDATE error_reports SET status = 'corrected', "
+	    "  corrected_file_id = ?, resolution_note = ?, "
+	    "  resolved_at = CURRENT_TIMESTAMP(6), resolved_by = ?, "
+	    "  updated_at = CURRENT_TIMESTAMP(6) "
+	    "WHERE id = ? AND status = 'acknowledged'";
+	struct fval v[NPARAMS(spec)];
+	struct db_rows *before, *f;
+	int st;
+
+	if (provider_or_reply(r, &before) ||
+	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v))
+		return;
+	{
+		struct db_param p[] = { P_INT(v[0].i),
+		    P_INT(db_get_int(before, 0, "dataset_id")) };
+
+		if ((st = db_query(r->arena, sql_version, p, 2, &f)) != DS_OK) {
+			http_error_status(r, st);
+			return;
+		}
+	}
+	/* The correction is a version uploaded after the report. */
+	if (f->nrows != 1 || (db_get(before, 0, "file_id") != NULL &&
+	    v[0].i <= db_get_int(before, 0, "file_id"))) {
+		json_detail(r, "file_id", "must name a version of the dataset "
+		    "newer than the one reported");
+		json_details_reply(r, "the request has invalid fields");
+		return;
+	}
+	{
+		struct db_param p[] = { P_INT(v[0].i), P_STR(v[1].s),
+		    P_INT(r->who.account_id), P_INT(r->captures[0]) };
+
+		transition(r, before, sql, p, NPARAMS(p),
+		    "error_report.correct", "error_report.corrected");
+	}
+}
+
+void
+error_report_reject(struct http_req *r)
+{
+	static const struct field spec[] = {
+		{ "reason", F_TEXT, true, 1, 5000, NULL },
+	};
+	static const char *sql =
+	    "UPDATE error_reports SET status = 'rejected', "
+	    "  rejection_reason = ?, resolved_at = CURRENT_TIMESTAMP(6), "
+	    "  resolved_by = ?, updated_at = CURRENT_TIMESTAMP(6) "
+	    "WHERE id = ? AND status IN ('open', 'acknowledged')";
+	struct fval v[NPARAMS(spec)];
+	struct db_rows *before;
+
+	if (provider_or_reply(r, &before) ||
+	    json_read_or_reply(r, body_or_empty(r), spec, NPARAMS(spec), v))
+		return;
+	if (text_blank(v[0].s)) {
+		json_detail(r, "reason", "must state a reason");
+		json_details_reply(r, "the request has invalid fields");
+		return;
+	}
+	{
+		struct db_param p[] = { P_STR(v[0].s),
+		    P_INT(r->who.account_id), P_INT(r->captures[0]) };
+
+		transition(r, before, sql, p, NPARAMS(p),
+		    "error_report.reject", "error_report.rejected");
+	}
+}

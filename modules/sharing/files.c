@@ -1,0 +1,785 @@
+/*
+ * The shared data warehouse: a provider uploads a dataset's data files
+ * (CSV or JSON), each version kept, the bytes stored once under their
+ * SHA-256 in warehouse_dir; a consumer downloads through its grant; the
+ * public downloads open datasets' files (Art. 10, 17.1.e).
+ *
+ * The module never streams a download: after its checks and the access-
+ * log row it answers "X-Accel-Redirect: /warehouse/<aa>/<sha256>" and
+ * nginx sends the file from its internal location (sendfile). Fields a
+ * grant does not cover are not delivered: the grant gets a derived file
+ * with only its columns, made once and stored like any other (derive.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ds.h"
+#include "sharing.h"
+
+#define FILE_COLS \
+	"f.id, f.dataset_id, f.version, f.name, f.format, f.sha256, f.bytes, " \
+	"f.columns_json, f.uploaded_by, f.created_at"
+
+static const char *sql_file =
+    "SELECT " FILE_COLS " FROM warehouse_files f "
+    "WHERE f.id = ? AND f.dataset_id = ?";
+
+/* ------------------------------------------------------------------ */
+/* blobs: content-addressed files under warehouse_dir                  */
+
+static const char *
+warehouse_dir(void)
+{
+	const char *d = conf_get("warehouse_dir");
+
+	if (d == NULL)
+		log_warnx(__func__, "warehouse_dir is not set");
+	return d;
+}
+
+char *
+blob_path(struct arena *a, const char *sha)
+{
+	return arena_printf(a, "%s/%.2s/%s", warehouse_dir(), sha, sha);
+}
+
+int
+blob_tmp(struct arena *a, char **path)
+{
+	const char *dir = warehouse_dir();
+	char *tmpdir;
+	int fd;
+
+	if (dir == NULL)
+		return -1;
+	tmpdir = arena_printf(a, "%s/tmp", dir);
+	if (mkdir(tmpdir, 0750) != 0 && errno != EEXIST) {
+		log_warn(__func__, "mkdir %s", tmpdir);
+		return -1;
+	}
+	*path = arena_printf(a, "%s/part-XXXXXX", tmpdir);
+	if ((fd = mkstemp(*path)) < 0) {
+		log_warn(__func__, "mkstemp %s", *path);
+		return -1;
+	}
+	/* nginx reads what it serves: group-readable, like the folder. */
+	fchmod(fd, 0640);
+	return fd;
+}
+
+int
+blob_store(struct arena *a, const char *tmp, const char *sha)
+{
+	char *dir = arena_printf(a, "%s/%.2s", warehouse_dir(), sha);
+	char *dst = blob_path(a, sha);
+	struct stat sb;
+
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+		log_warn(__func__, "mkdir %s", dir);
+		unlink(tmp);
+		return DS_ERR;
+	}
+	/* Stored once: the same content uploaded again is the same blob. */
+	if (stat(dst, &sb) == 0) {
+		unlink(tmp);
+		return DS_OK;
+	}
+	if (rename(tmp, dst) != 0) {
+		log_warn(__func__, "rename %s", dst);
+		unlink(tmp);
+		return DS_ERR;
+	}
+	return DS_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* delivery                                                             */
+
+static enum data_format
+format_of(const char *f)
+{
+	return strcmp(f, "json") == 0 ? FMT_JSON : FMT_CSV;
+}
+
+/* The name offered to the client: ASCII letters, digits, . _ - only. */
+static const char *
+safe_name(struct arena *a, const char *name)
+{
+	char *s = arena_strdup(a, name);
+
+	for (char *p = s; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' ||
+		    *p == '-'))
+			*p = '_';
+	return s;
+}
+
+/* Hands the blob to nginx: no body, the internal redirect names it. */
+static void
+deliver(struct http_req *r, const char *sha, long long bytes,
+    const char *format, const char *name)
+{
+	http_header(r, "X-Accel-Redirect",
+	    arena_printf(r->arena, "/warehouse/%.2s/%s", sha, sha));
+	http_header(r, "Content-Disposition", arena_printf(r->arena,
+	    "attachment; filename=\"%s\"", safe_name(r->arena, name)));
+	http_header(r, "X-Content-SHA256", sha);
+	http_header(r, "X-Content-Length", arena_printf(r->arena, "%lld",
+	    bytes));
+	http_reply_raw(r, 200, strcmp(format, "json") == 0 ?
+	    "application/json; charset=utf-8" : "text/csv; charset=utf-8",
+	    "", 0);
+}
+
+/* The columns of file f that the grant g covers, in file order (new). */
+static json_object *
+granted_columns(const struct db_rows *g, const struct db_rows *f)
+{
+	json_object *cols = json_tokener_parse(db_get(f, 0, "columns_json"));
+	json_object *granted = json_tokener_parse(db_get(g, 0, "fields_json"));
+	json_object *keep = json_object_new_array();
+
+	for (size_t i = 0; i < json_object_array_length(cols); i++) {
+		json_object *c = json_object_array_get_idx(cols, i);
+
+		if (names_contain(granted, json_object_get_string(c)))
+			json_object_array_add(keep, json_object_get(c));
+	}
+	json_object_put(cols);
+	json_object_put(granted);
+	return keep;
+}
+
+/* Makes (once) the copy of file f holding only the columns in keep. */
+static int
+derive(struct http_req *r, const struct db_rows *f, json_object *keep,
+    const char *key, const char **sha, long long *bytes)
+{
+	static const char *insert =
+	    "INSERT IGNORE INTO warehouse_derived (file_id, fields_key, "
+	    "  columns_json, sha256, bytes) VALUES (?, ?, ?, ?, ?)";
+	char *tmp, *out = arena_alloc(r->arena, 65);
+	int fd, st;
+
+	if ((fd = blob_tmp(r->arena, &tmp)) < 0)
+		return DS_ERR;
+	if (data_narrow(blob_path(r->arena, db_get(f, 0, "sha256")),
+	    format_of(db_get(f, 0, "format")), keep, fd, out, bytes) != DS_OK) {
+		unlink(tmp);
+		return DS_ERR;
+	}
+	if ((st = blob_store(r->arena, tmp, out)) != DS_OK)
+		return st;
+	{
+		struct db_param p[] = { P_INT(db_get_int(f, 0, "id")),
+		    P_STR(key), P_STR(json_object_to_json_string_ext(keep,
+		    JSON_C_TO_STRING_PLAIN)), P_STR(out), P_INT(*bytes) };
+
+		if ((st = db_exec(insert, p, NPARAMS(p), NULL, NULL)) != DS_OK)
+			return st;
+	}
+	*sha = out;
+	return DS_OK;
+}
+
+/*
+ * What grant g receives of file f: the file itself when the grant covers
+ * every column, else the derived copy with only the granted ones (found
+ * in the cache, or made now). DS_EINVAL when no column is granted.
+ */
+static int
+delivery_for(struct http_req *r, const struct db_rows *g,
+    const struct db_rows *f, const char **sha, long long *bytes,
+    bool *narrowed)
+{
+	static const char *cached =
+	    "SELECT sha256, bytes FROM warehouse_derived "
+	    "WHERE file_id = ? AND fields_key = ?";
+	json_object *cols = json_tokener_parse(db_get(f, 0, "columns_json"));
+	json_object *keep = granted_columns(g, f);
+	size_t ncols = json_object_array_length(cols);
+	size_t nkeep = json_object_array_length(keep);
+	struct db_rows *rows;
+	char key[65];
+	const char *list;
+	int st = DS_OK;
+
+	json_object_put(cols);
+	*narrowed = nkeep < ncols;
+	*sha = db_get(f, 0, "sha256");
+	*bytes = db_get_int(f, 0, "bytes");
+	if (!*narrowed || nkeep == 0) {
+		json_object_put(keep);
+		return nkeep == 0 && ncols > 0 ? DS_EINVAL : DS_OK;
+	}
+	list = json_object_to_json_string_ext(keep, JSON_C_TO_STRING_PLAIN);
+	sha256_hex(list, strlen(list), key);
+	{
+		struct db_param p[] = { P_INT(db_get_int(f, 0, "id")),
+		    P_STR(key) };
+
+		if ((st = db_query(r->arena, cached, p, 2, &rows)) != DS_OK)
+			goto done;
+	}
+	if (rows->nrows == 1 && access(blob_path(r->arena,
+	    db_get(rows, 0, "sha256")), R_OK) == 0) {
+		*sha = db_get(rows, 0, "sha256");
+		*bytes = db_get_int(rows, 0, "bytes");
+	} else
+		st = derive(r, f, keep, key, sha, bytes);
+done:
+	json_object_put(keep);
+	return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* upload                                                               */
+
+/* Streams the body into a temporary file, hashing as it goes (the body
+ * is never held in memory). */
+static int
+receive_or_reply(struct http_req *r, long long limit, char **tmp,
+    char sha[65], long long *bytes)
+{
+	long long want = r->content_length;
+	char *buf = arena_alloc(r->arena, 65536);
+	struct sink s;
+	int fd, n;
+
+	if (want > limit)
+		return http_error(r, 413, "payload_too_large", "the file is "
+		    "larger than the upload limit of %lld bytes", limit);
+	if (want <= 0) {
+		json_detail(r, "file", "the body is empty: send the file as "
+		    "the request body");
+		return json_details_reply(r, "no file");
+	}
+	if ((fd = blob_tmp(r->arena, tmp)) < 0 || sink_open(&s, fd) != DS_OK)
+		return http_error_status(r, DS_ERR);
+	while (s.bytes < want) {
+		long long left = want - s.bytes;
+
+		n = r->body_read(r->body_src, buf, left > 65536 ? 65536 :
+		    (int)left);
+		if (n <= 0)
+			break;
+		sink_write(&s, buf, (size_t)n);
+	}
+	*bytes = s.bytes;
+	if (sink_close(&s, sha) != DS_OK || *bytes != want) {
+		unlink(*tmp);
+		return *bytes != want ? http_error(r, 400, "bad_request",
+		    "the body ended early") : http_error_status(r, DS_ERR);
+	}
+	return 0;
+}
+
+/* The dataset in the path, for its provider's officers: others get 404
+ * when it is not published (invisible), 403 otherwise. */
+static int
+provider_dataset_or_reply(struct http_req *r, struct db_rows **d)
+{
+	int st;
+
+	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY))
+		return -1;
+	if ((st = dataset_load(r->arena, r->captures[0], d)) != DS_OK)
+		return http_error_status(r, st);
+	if (db_get_int(*d, 0, "provider_agency_id") == r->who.agency_id)
+		return 0;
+	if (strcmp(db_get(*d, 0, "status"), "published") != 0)
+		return http_error(r, 404, "not_found", "no such dataset");
+	return http_error(r, 403, "forbidden", "only the dataset's provider "
+	    "uploads its files");
+}
+
+/* CSV or JSON, by Content-Type; 415 otherwise. */
+static int
+format_or_reply(struct http_req *r, const char **fmt)
+{
+	const char *ct = r->content_type ? r->content_type : "";
+
+	if (strncasecmp(ct, "text/csv", 8) == 0 && (ct[8] == '\0' ||
+	    ct[8] == ';'))
+		*fmt = "csv";
+	else if (strncasecmp(ct, "application/json", 16) == 0 &&
+	    (ct[16] == '\0' || ct[16] == ';'))
+		*fmt = "json";
+	else
+		return http_error(r, 415, "unsupported_media_type",
+		    "a data file is text/csv or application/json");
+	return 0;
+}
+
+/* The file's columns must be fields of the dataset's structure
+ * description (Art. 12.2), or narrowing could not be trusted. */
+static int
+check_file_or_reply(struct http_req *r, const struct db_rows *d,
+    const char *tmp, const char *fmt, json_object **cols)
+{
+	const char *problem = NULL;
+	json_object *names;
+	int st;
+
+	st = data_scan(r->arena, tmp, format_of(fmt), cols, &problem);
+	if (st == DS_EINVAL) {
+		json_detail(r, "file", problem);
+		return json_details_reply(r, "the file is not a valid data "
+		    "file");
+	}
+	if (st != DS_OK)
+		return http_error_status(r, st);
+	names = dataset_field_names(d);
+	names_subset(r, "file", *cols, names, "a field of the dataset's "
+	    "structure description");
+	json_object_put(names);
+	if (json_has_details(r)) {
+		json_object_put(*cols);
+		return json_details_reply(r, "the file has columns the dataset "
+		    "does not describe");
+	}
+	return 0;
+}
+
+static json_object *
+file_json(const struct db_rows *rows, size_t i)
+{
+	return db_row_json(rows, i);
+}
+
+/* Records the version (numbered per dataset; a racing upload that took
+ * the same number retries) with its audit row and the consumers'
+ * notifications. Returns the new id, or replies and returns 0. */
+static long long
+record_version(struct http_req *r, const char *name, const char *fmt,
+    const char *sha, long long bytes, json_object *cols)
+{
+	static const char *insert =
+	    "INSERT INTO warehouse_files (dataset_id, version, name, format, "
+	    "  sha256, bytes, columns_json, uploaded_by) "
+	    "SELECT ?, COALESCE(MAX(version), 0) + 1, ?, ?, ?, ?, ?, ? "
+	    "FROM warehouse_files WHERE dataset_id = ?";
+	static const char *consumers =
+	    "SELECT DISTINCT g.consumer_agency_id FROM grants g "
+	    "WHERE g.dataset_id = ? AND " GRANT_STATUS_SQL " = 'active'";
+	static const char *show =
+	    "SELECT " FILE_COLS " FROM warehouse_files f WHERE f.id = ?";
+	struct db_param p[] = { P_INT(r->captures[0]), P_STR(name),
+	    P_STR(fmt), P_STR(sha), P_INT(bytes), P_STR(
+	    json_object_to_json_string_ext(cols, JSON_C_TO_STRING_PLAIN)),
+	    P_INT(r->who.account_id), P_INT(r->captures[0]) };
+	struct db_param q[1];
+	struct db_rows *to, *rows;
+	unsigned long long id = 0;
+	int st = DS_ECONFLICT;
+
+	for (int tries = 0; st == DS_ECONFLICT && tries < 3; tries++) {
+		if ((st = db_begin()) == DS_OK &&
+		    (st = db_exec(insert, p, NPARAMS(p), NULL, &id)) != DS_OK)
+			db_rollback();
+	}
+	if (st != DS_OK)
+		goto fail;
+	q[0] = P_INT(r->captures[0]);
+	if ((st = db_query(r->arena, consumers, q, 1, &to)) != DS_OK)
+		goto fail;
+	q[0] = P_INT((long long)id);
+	if ((st = db_query(r->arena, show, q, 1, &rows)) != DS_OK ||
+	    (st = audit_append(&r->who, "warehouse_file.upload",
+	    "warehouse_file", (long long)id, NULL, file_json(rows, 0))))
+		goto fail;
+	for (size_t i = 0; i < to->nrows; i++)
+		if ((st = notify(db_get_int(to, i, "consumer_agency_id"),
+		    "warehouse_file.new_version", "dataset", r->captures[0],
+		    NULL)) != DS_OK)
+			goto fail;
+	if ((st = db_commit()) != DS_OK)
+		goto fail;
+	return (long long)id;
+fail:
+	tx_fail(r, st);
+	return 0;
+}
+
+void
+dataset_file_upload(struct http_req *r)
+{
+	static const char *latest =
+	    "SELECT " FILE_COLS " FROM warehouse_files f "
+	    "WHERE f.dataset_id = ? ORDER BY f.version DESC LIMIT 1";
+	static const char *show =
+	    "SELECT " FILE_COLS " FROM warehouse_files f WHERE f.id = ?";
+	const char *fmt = NULL, *name = http_param(r, "name");
+	long long limit = conf_int("upload_limit", 104857600, 1024,
+	    1LL << 40, NULL), bytes = 0, id;
+	struct db_rows *d, *rows;
+	json_object *cols, *o;
+	char *tmp, sha[65];
+	int st;
+
+	if (provider_dataset_or_reply(r, &d) || format_or_reply(r, &fmt))
+		return;
+	if (name != NULL && (utf8_length(name, strlen(name)) < 1 ||
+	    strlen(name) > 255 || strchr(name, '/') != NULL)) {
+		json_detail(r, "name", "must be a file name of 1 to 255 "
+		    "characters without '/'");
+		json_details_reply(r, "invalid query parameter");
+		return;
+	}
+	if (name == NULL)
+		name = arena_printf(r->arena, "dataset-%lld.%s",
+		    r->captures[0], fmt);
+	if (receive_or_reply(r, limit, &tmp, sha, &bytes))
+		return;
+	if (check_file_or_reply(r, d, tmp, fmt, &cols)) {
+		unlink(tmp);
+		return;
+	}
+	if ((st = blob_store(r->arena, tmp, sha)) != DS_OK) {
+		json_object_put(cols);
+		http_error_status(r, st);
+		return;
+	}
+	{
+		struct db_param p[] = { P_INT(r->captures[0]) };
+
+		if ((st = db_query(r->arena, latest, p, 1, &rows)) != DS_OK) {
+			json_object_put(cols);
+			http_error_status(r, st);
+			return;
+		}
+	}
+	/* The same content as the current version makes no new version. */
+	if (rows->nrows == 1 && strcmp(db_get(rows, 0, "sha256"), sha) == 0 &&
+	    strcmp(db_get(rows, 0, "format"), fmt) == 0) {
+		json_object_put(cols);
+		o = file_json(rows, 0);
+		json_object_object_add(o, "unchanged",
+		    json_object_new_boolean(1));
+		http_reply(r, 200, o);
+		return;
+	}
+	id = record_version(r, name, fmt, sha, bytes, cols);
+	json_object_put(cols);
+	if (id == 0)
+		return;
+	{
+		struct db_param p[] = { P_INT(id) };
+
+		if ((st = db_query(r->arena, show, p, 1, &rows)) != DS_OK) {
+			http_error_status(r, st);
+			return;
+		}
+	}
+	http_reply(r, 201, file_json(rows, 0));
+}
+
+/* ------------------------------------------------------------------ */
+/* listing versions                                                     */
+
+static void
+reply_versions(struct http_req *r, long long dataset)
+{
+	static const char *sql =
+	    "SELECT " FILE_COLS " FROM warehouse_files f "
+	    "WHERE f.dataset_id = ? AND (? = 0 OR f.id < ?) "
+	    "ORDER BY f.id DESC LIMIT ?";
+	struct page pg;
+	struct db_rows *rows;
+	int st;
+
+	if (http_page_or_reply(r, &pg) != DS_OK)
+		return;
+	{
+		struct db_param p[] = { P_INT(dataset), P_INT(pg.after),
+		    P_INT(pg.after), P_INT(pg.limit) };
+
+		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
+			http_error_status(r, st);
+			return;
+		}
+	}
+	http_reply_page(r, &pg, db_rows_json(rows));
+}
+
+/* The provider and overseers see every version; an agency holding a grant
+ * on the dataset, or anyone for published open data, too. */
+void
+dataset_files_list(struct http_req *r)
+{
+	static const char *holder =
+	    "SELECT COUNT(*) AS n FROM grants WHERE dataset_id = ? AND "
+	    "  consumer_agency_id = ?";
+	struct db_rows *d, *h;
+	bool open;
+	int st;
+
+	if ((st = dataset_load(r->arena, r->captures[0], &d)) != DS_OK) {
+		http_error_status(r, st);
+		return;
+	}
+	open = strcmp(db_get(d, 0, "classification"), "open") == 0 &&
+	    dataset_unshareable(d, &(const char *){ NULL }) == NULL;
+	if (!open && !is_overseer(&r->who) && r->who.agency_id !=
+	    db_get_int(d, 0, "provider_agency_id")) {
+		struct db_param p[] = { P_INT(r->captures[0]),
+		    P_INT(r->who.agency_id) };
+
+		if ((st = db_query(r->arena, holder, p, 2, &h)) != DS_OK) {
+			http_error_status(r, st);
+			return;
+		}
+		if (db_get_int(h, 0, "n") == 0) {
+			http_error(r, 404, "not_found", "no such dataset");
+			return;
+		}
+	}
+	reply_versions(r, r->captures[0]);
+}
+
+/* ------------------------------------------------------------------ */
+/* download through a grant                                             */
+
+/*
+ * The route is public so that this handler can log a refusal even when
+ * the token no longer works: a token we signed, still in its lifetime,
+ * whose account is no longer active (revoked, disabled) is an attempt
+ * through the grant by a known account. Other bad tokens are plain 401s.
+ * Returns 0 when authenticated.
+ */
+static int
+caller_or_reply(struct http_req *r, bool *known)
+{
+	struct identity who;
+	const char *why, *why2;
+	int st;
+
+	*known = false;
+	if ((st = auth_verify(r->arena, r->authorization, &r->who,
+	    &why)) == DS_OK)
+		return 0;
+	if (st == DS_EUNAVAIL)
+		return http_error_status(r, st);
+	if (r->authorization != NULL &&
+	    strncasecmp(r->authorization, "Bearer ", 7) == 0 &&
+	    auth_verify_token(r->arena, r->authorization + 7, ds_now(), &who,
+	    &why2) == DS_OK) {
+		/* Known, but not authenticated: only for the log row. */
+		r->who.account_id = who.account_id;
+		r->who.agency_id = who.agency_id;
+		*known = true;
+	}
+	http_header(r, "WWW-Authenticate", "Bearer");
+	return http_error(r, 401, "unauthorized", "%s", why);
+}
+
+/* Logs a refusal through grant g, then replies it (a refusal that cannot
+ * be logged is still refused, as 503). Returns -1. */
+static int
+refuse(struct http_req *r, const struct db_rows *g, long long file,
+    int status, const char *code, const char *msg)
+{
+	struct access_entry e = { g, file, "refused", code, status, 0, NULL,
+	    false };
+	json_object *keep = r->resp;
+	int st;
+
+	r->resp = NULL;
+	if ((st = access_log_append(r, &e)) != DS_OK) {
+		json_object_put(keep);
+		return http_error_status(r, st);
+	}
+	if (keep != NULL) {
+		/* The error was already written (401): keep it. */
+		http_reply(r, status, keep);
+		return -1;
+	}
+	return http_error(r, status, code, "%s", msg);
+}
+
+/* Who may download through grant g: the consumer's systems bound to g,
+ * or the consumer agency's officers. Refuses (and logs) anyone else. */
+static int
+consumer_or_refuse(struct http_req *r, const struct db_rows *g)
+{
+	long long consumer = db_get_int(g, 0, "consumer_agency_id");
+
+	if (r->who.agency_id == consumer) {
+		if (auth_has_role(&r->who, ROLE_SYSTEM) &&
+		    r->who.grant_id == db_get_int(g, 0, "id"))
+			return 0;
+		if (auth_has_role(&r->who, ROLE_ANY_AGENCY) &&
+		    r->who.grant_id == 0)
+			return 0;
+		return refuse(r, g, 0, 403, "wrong_grant", "this account is "
+		    "not bound to this grant");
+	}
+	if (r->who.agency_id == db_get_int(g, 0, "provider_agency_id") ||
+	    is_overseer(&r->who))
+		return refuse(r, g, 0, 403, "not_consumer", "only the "
+		    "consumer receives data through a grant");
+	return refuse(r, g, 0, 404, "not_party", "no such grant");
+}
+
+/* The grant must be active, begun, and its dataset still shareable. */
+static int
+grant_live_or_refuse(struct http_req *r, const struct db_rows *g,
+    long long file)
+{
+	const char *status = db_get(g, 0, "status"), *code, *why;
+	struct db_rows *d;
+	int st;
+
+	if (strcmp(status, "active") != 0)
+		return refuse(r, g, file, 403, arena_printf(r->arena,
+		    "grant_%s", status), arena_printf(r->arena,
+		    "the grant is %s: it serves no data", status));
+	if (db_get_int(g, 0, "not_started") != 0)
+		return refuse(r, g, file, 403, "grant_not_started",
+		    "the grant's term has not begun");
+	if ((st = dataset_load(r->arena, db_get_int(g, 0, "dataset_id"),
+	    &d)) != DS_OK)
+		return http_error_status(r, st);
+	if ((code = dataset_unshareable(d, &why)) != NULL)
+		return refuse(r, g, file, 403, code, why);
+	return 0;
+}
+
+static const char *sql_grant =
+    "SELECT " GRANT_COLS " FROM grants g WHERE g.id = ?";
+
+void
+grant_file_download(struct http_req *r)
+{
+	struct db_rows *g, *f;
+	struct db_param p[2];
+	const char *sha;
+	long long bytes, file = r->captures[1];
+	bool known, narrowed;
+	int st, unauth;
+
+	unauth = caller_or_reply(r, &known);
+	if (unauth && !known)
+		return;
+	p[0] = P_INT(r->captures[0]);
+	if ((st = db_query(r->arena, sql_grant, p, 1, &g)) != DS_OK) {
+		http_error_status(r, st);
+		return;
+	}
+	if (g->nrows != 1) {
+		if (!unauth)
+			http_error(r, 404, "not_found", "no such grant");
+		return;
+	}
+	if (unauth) {
+		refuse(r, g, file, 401, "account_not_active", NULL);
+		return;
+	}
+	if (consumer_or_refuse(r, g))
+		return;
+	p[0] = P_INT(file);
+	p[1] = P_INT(db_get_int(g, 0, "dataset_id"));
+	if ((st = db_query(r->arena, sql_file, p, 2, &f)) != DS_OK) {
+		http_error_status(r, st);
+		return;
+	}
+	if (f->nrows != 1) {
+		refuse(r, g, 0, 404, "no_such_file", "no such file for this "
+		    "grant's dataset");
+		return;
+	}
+	if (grant_live_or_refuse(r, g, file))
+		return;
+	if ((st = delivery_for(r, g, f, &sha, &bytes, &narrowed)) ==
+	    DS_EINVAL) {
+		refuse(r, g, file, 409, "no_granted_columns", "this file holds "
+		    "none of the grant's fields");
+		return;
+	}
+	if (st != DS_OK) {
+		http_error_status(r, st);
+		return;
+	}
+	/* R5.1: the row is written before the data leaves. */
+	{
+		struct access_entry e = { g, file, "delivered", NULL, 200,
+		    bytes, sha, narrowed };
+
+		if ((st = access_log_append(r, &e)) != DS_OK) {
+			http_error_status(r, st);
+			return;
+		}
+	}
+	deliver(r, sha, bytes, db_get(f, 0, "format"), db_get(f, 0, "name"));
+}
+
+/* GET /data/{grant}/files: what the grant can download. */
+void
+grant_files_list(struct http_req *r)
+{
+	struct db_rows *g;
+
+	if (grant_load_or_reply(r, r->captures[0], &g) == 0)
+		reply_versions(r, db_get_int(g, 0, "dataset_id"));
+}
+
+/* ------------------------------------------------------------------ */
+/* open data: no token (Art. 10, 17.1.e)                               */
+
+/* A published open dataset, or 404: nothing else is public. */
+static int
+open_dataset_or_reply(struct http_req *r, struct db_rows **d)
+{
+	const char *why;
+	int st;
+
+	if ((st = dataset_load(r->arena, r->captures[0], d)) == DS_ENOTFOUND ||
+	    (st == DS_OK && (dataset_unshareable(*d, &why) != NULL ||
+	    strcmp(db_get(*d, 0, "classification"), "open") != 0)))
+		return http_error(r, 404, "not_found", "no such open dataset");
+	return st == DS_OK ? 0 : http_error_status(r, st);
+}
+
+void
+open_files_list(struct http_req *r)
+{
+	struct db_rows *d;
+
+	if (open_dataset_or_reply(r, &d) == 0)
+		reply_versions(r, r->captures[0]);
+}
+
+void
+open_file_download(struct http_req *r)
+{
+	/* Demand is counted for the catalog (R2.3). */
+	static const char *count =
+	    "UPDATE datasets SET downloads = downloads + 1 WHERE id = ?";
+	struct db_param p[] = { P_INT(r->captures[1]), P_INT(r->captures[0]) };
+	struct db_rows *d, *f;
+	int st;
+
+	if (open_dataset_or_reply(r, &d))
+		return;
+	if ((st = db_query(r->arena, sql_file, p, 2, &f)) != DS_OK) {
+		http_error_status(r, st);
+		return;
+	}
+	if (f->nrows != 1) {
+		http_error(r, 404, "not_found", "no such file");
+		return;
+	}
+	if ((st = db_exec(count, &p[1], 1, NULL, NULL)) != DS_OK) {
+		http_error_status(r, st);
+		return;
+	}
+	deliver(r, db_get(f, 0, "sha256"), db_get_int(f, 0, "bytes"),
+	    db_get(f, 0, "format"), db_get(f, 0, "name"));
+}

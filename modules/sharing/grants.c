@@ -1,0 +1,118 @@
+/*
+ * Grants (R4.3): the connection an approval makes, active from its start
+ * to its end (or indefinitely), then expired; suspended and terminated by
+ * the suspension module. Provider, consumer and DIC read them.
+ */
+#include "ds.h"
+#include "sharing.h"
+
+static const char *sql_show =
+    "SELECT " GRANT_COLS " FROM grants g WHERE g.id = ?";
+
+static const char *const statuses[] = {
+	"active", "expired", "suspended", "terminated", NULL
+};
+
+static json_object *
+row_json(const struct db_rows *rows, size_t i)
+{
+	json_object *o = db_row_json(rows, i);
+
+	json_object_object_add(o, "not_started", json_object_new_boolean(
+	    db_get_int(rows, i, "not_started") != 0));
+	return o;
+}
+
+json_object *
+grant_json(struct http_req *r, long long id)
+{
+	struct db_param p[] = { P_INT(id) };
+	struct db_rows *rows;
+
+	if (db_query(r->arena, sql_show, p, 1, &rows) != DS_OK ||
+	    rows->nrows != 1)
+		return NULL;
+	return row_json(rows, 0);
+}
+
+int
+grant_load_or_reply(struct http_req *r, long long id, struct db_rows **rows)
+{
+	struct db_param p[] = { P_INT(id) };
+	int st;
+
+	if ((st = db_query(r->arena, sql_show, p, 1, rows)) != DS_OK)
+		return http_error_status(r, st);
+	/* A consumer system's account sees only its own grant. */
+	if ((*rows)->nrows != 1 || (!is_overseer(&r->who) &&
+	    r->who.agency_id != db_get_int(*rows, 0, "provider_agency_id") &&
+	    r->who.agency_id != db_get_int(*rows, 0, "consumer_agency_id")) ||
+	    (r->who.grant_id != 0 && r->who.grant_id != id))
+		return http_error(r, 404, "not_found", "no such grant");
+	return 0;
+}
+
+void
+grants_list(struct http_req *r)
+{
+	static const char *sql =
+	    "SELECT " GRANT_COLS " FROM grants g "
+	    "WHERE (? = 1 OR g.consumer_agency_id = ? OR "
+	    "    g.provider_agency_id = ?) "
+	    "  AND (? IS NULL OR " GRANT_STATUS_SQL " = ?) "
+	    "  AND (? = 0 OR g.dataset_id = ?) "
+	    "  AND (? = 0 OR g.consumer_agency_id = ? OR "
+	    "    g.provider_agency_id = ?) "
+	    "  AND (? IS NULL OR (? = 'provider' AND g.provider_agency_id = ?) "
+	    "    OR (? = 'consumer' AND g.consumer_agency_id = ?)) "
+	    "  AND (? = 0 OR g.id = ?) "
+	    "  AND (? = 0 OR g.id > ?) "
+	    "ORDER BY g.id LIMIT ?";
+	static const char *const sides[] = { "provider", "consumer", NULL };
+	const char *status = param_choice(r, "status", statuses);
+	const char *side = param_choice(r, "side", sides);
+	long long dataset, agency, me = r->who.agency_id;
+	struct page pg;
+	struct db_rows *rows;
+	json_object *items;
+	int st;
+
+	if (json_has_details(r)) {
+		json_details_reply(r, "invalid query parameter");
+		return;
+	}
+	if (http_page_or_reply(r, &pg) ||
+	    http_param_int_or_reply(r, "dataset_id", 0, 1, 1LL << 53,
+	    &dataset) ||
+	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency))
+		return;
+	{
+		struct db_param p[] = {
+			P_INT(is_overseer(&r->who)), P_INT(me), P_INT(me),
+			P_STR(status), P_STR(status), P_INT(dataset),
+			P_INT(dataset), P_INT(agency), P_INT(agency),
+			P_INT(agency), P_STR(side), P_STR(side), P_INT(me),
+			P_STR(side), P_INT(me), P_INT(r->who.grant_id),
+			P_INT(r->who.grant_id), P_INT(pg.after),
+			P_INT(pg.after), P_INT(pg.limit),
+		};
+
+		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
+			http_error_status(r, st);
+			return;
+		}
+	}
+	items = json_object_new_array();
+	for (size_t i = 0; i < rows->nrows; i++)
+		json_object_array_add(items, row_json(rows, i));
+	http_reply_page(r, &pg, items);
+}
+
+void
+grant_show(struct http_req *r)
+{
+	struct db_rows *rows;
+
+	if (grant_load_or_reply(r, r->captures[0], &rows) == 0)
+		http_reply(r, 200, row_json(rows, 0));
+}

@@ -1,0 +1,158 @@
+/*
+ * The public holidays DIC keeps (working days skip them and weekends),
+ * and a calculator for the working-day arithmetic every deadline uses.
+ * Both reads are public: the calendar is no secret.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ds.h"
+#include "sharing.h"
+
+#define HOLIDAY_COLS "day, name, name_en, created_at"
+
+static const char *sql_show =
+    "SELECT " HOLIDAY_COLS " FROM holidays WHERE day = ?";
+
+void
+holidays_list(struct http_req *r)
+{
+	static const char *sql =
+	    "SELECT " HOLIDAY_COLS " FROM holidays "
+	    "WHERE (? = 0 OR YEAR(day) = ?) ORDER BY day LIMIT 1000";
+	struct db_rows *rows;
+	json_object *o;
+	long long year;
+	int st;
+
+	if (http_param_int_or_reply(r, "year", 0, 1900, 9999, &year))
+		return;
+	{
+		struct db_param p[] = { P_INT(year), P_INT(year) };
+
+		if ((st = db_query(r->arena, sql, p, 2, &rows)) != DS_OK) {
+			http_error_status(r, st);
+			return;
+		}
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "items", db_rows_json(rows));
+	json_object_object_add(o, "next_cursor", NULL);
+	http_reply(r, 200, o);
+}
+
+void
+holiday_create(struct http_req *r)
+{
+	static const struct field spec[] = {
+		{ "day", F_DATE, true, 0, 0, NULL },
+		{ "name", F_STRING, true, 1, 255, NULL },
+		{ "name_en", F_STRING, false, 1, 255, NULL },
+	};
+	static const char *insert =
+	    "INSERT INTO holidays (day, name, name_en) VALUES (?, ?, ?)";
+	struct fval v[NPARAMS(spec)];
+	struct db_rows *rows;
+	long long key;
+	json_object *o;
+	int st;
+
+	if (auth_require_role_or_reply(r, ROLE_DIC_ADMIN) ||
+	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v))
+		return;
+	{
+		struct db_param p[] = { P_STR(v[0].s), P_STR(v[1].s),
+		    P_STR(v[2].s) };
+		struct db_param q[] = { P_STR(v[0].s) };
+
+		if ((st = db_begin()) ||
+		    (st = db_exec(insert, p, NPARAMS(p), NULL, NULL)) ||
+		    (st = db_query(r->arena, sql_show, q, 1, &rows)))
+			goto fail;
+	}
+	o = db_row_json(rows, 0);
+	/* The audit trail's entity id is the day as YYYYMMDD. */
+	key = (long long)strtoll(v[0].s, NULL, 10) * 10000 +
+	    strtoll(v[0].s + 5, NULL, 10) * 100 + strtoll(v[0].s + 8, NULL, 10);
+	if ((st = audit_append(&r->who, "holiday.create", "holiday", key, NULL,
+	    json_object_get(o))) || (st = db_commit())) {
+		json_object_put(o);
+		goto fail;
+	}
+	http_reply(r, 201, o);
+	return;
+fail:
+	db_rollback();
+	if (st == DS_ECONFLICT)
+		http_error(r, 409, "conflict", "%s is already a holiday", v[0].s);
+	else
+		http_error_status(r, st);
+}
+
+/* DELETE /holidays/{day}, the day written YYYYMMDD. */
+void
+holiday_delete(struct http_req *r)
+{
+	static const char *del = "DELETE FROM holidays WHERE day = ?";
+	long long d = r->captures[0];
+	char day[32];
+	struct db_rows *rows;
+	unsigned long long n;
+	int st;
+
+	if (auth_require_role_or_reply(r, ROLE_DIC_ADMIN))
+		return;
+	snprintf(day, sizeof(day), "%04lld-%02lld-%02lld", d / 10000,
+	    d / 100 % 100, d % 100);
+	{
+		struct db_param p[] = { P_STR(day) };
+
+		if (d < 19000101 || d > 99991231 ||
+		    (st = db_query(r->arena, sql_show, p, 1, &rows)) != DS_OK ||
+		    rows->nrows != 1) {
+			http_error(r, 404, "not_found", "no such holiday");
+			return;
+		}
+		if ((st = db_begin()) || (st = db_exec(del, p, 1, &n, NULL)) ||
+		    (st = audit_append(&r->who, "holiday.delete", "holiday", d,
+		    db_row_json(rows, 0), NULL)) || (st = db_commit())) {
+			tx_fail(r, st);
+			return;
+		}
+	}
+	http_reply(r, 200, db_row_json(rows, 0));
+}
+
+/* GET /holidays/working-days?from=YYYY-MM-DD&days=N: the Nth working day
+ * after from. */
+void
+working_days_show(struct http_req *r)
+{
+	static const struct field spec[] = {
+		{ "from", F_DATE, true, 0, 0, NULL },
+	};
+	struct fval v[NPARAMS(spec)];
+	json_object *in = json_object_new_object(), *o;
+	const char *from = http_param(r, "from");
+	long long days;
+	char out[11];
+	int st;
+
+	if (from != NULL)
+		json_object_object_add(in, "from", json_object_new_string(from));
+	st = json_read_or_reply(r, in, spec, NPARAMS(spec), v);
+	json_object_put(in);
+	if (st != DS_OK ||
+	    http_param_int_or_reply(r, "days", 1, 0, 366, &days))
+		return;
+	if ((st = workdays_add(r->arena, v[0].s, (int)days, out)) != DS_OK) {
+		http_error_status(r, st);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "from", json_object_new_string(v[0].s));
+	json_object_object_add(o, "days", json_object_new_int64(days));
+	json_object_object_add(o, "date", json_object_new_string(out));
+	http_reply(r, 200, o);
+}

@@ -1,0 +1,607 @@
+/*
+ * Sharing requests (R4.1, R4.2; Art. 13, 14.5, 16.1.đ, 16.2.g): a consumer
+ * agency asks a provider for a published shared or open dataset; the
+ * provider approves (the same or a narrower term and scope), which makes
+ * the grant, or refuses with a reason; the consumer may withdraw while
+ * undecided. Each decision is a conditional UPDATE from 'submitted', so
+ * of two racing decisions one wins and the other gets 409.
+ *
+ * The decision is due within decision_days working days (Decree 47/2020
+ * Art. 35.3 as amended: 2 working days); sweep.c tells the provider when
+ * a request falls due.
+ */
+#include <string.h>
+
+#include "ds.h"
+#include "sharing.h"
+
+#define REQUEST_COLS \
+	"r.id, r.consumer_agency_id, r.provider_agency_id, r.dataset_id, " \
+	"r.service_id, r.purpose, r.legal_basis, r.fields_json, r.term, " \
+	"r.starts_at, r.ends_at, r.consent_reference, r.status, r.due_at, " \
+	"r.due_notified_at, r.decided_at, r.decided_by, r.decision_note, " \
+	"r.refusal_reason, r.created_by, r.created_at, r.updated_at, " \
+	"(r.status = 'submitted' AND r.due_at < UTC_TIMESTAMP(6)) AS overdue, " \
+	"g.id AS grant_id"
+#define REQUEST_FROM \
+	" FROM sharing_requests r LEFT JOIN grants g ON g.request_id = r.id "
+
+static const char *sql_show =
+    "SELECT " REQUEST_COLS REQUEST_FROM "WHERE r.id = ?";
+
+static const char *const terms[] = { "fixed", "indefinite", NULL };
+static const char *const statuses[] = {
+	"submitted", "approved", "refused", "withdrawn", NULL
+};
+
+static json_object *
+request_json(const struct db_rows *rows, size_t i)
+{
+	json_object *o = db_row_json(rows, i);
+
+	json_object_object_add(o, "overdue", json_object_new_boolean(
+	    db_get_int(rows, i, "overdue") != 0));
+	return o;
+}
+
+/* Loads the request in the path; 404 unless the caller's agency is one of
+ * its two sides or the caller oversees. */
+static int
+load_or_reply(struct http_req *r, struct db_rows **rows)
+{
+	struct db_param p[] = { P_INT(r->captures[0]) };
+	int st;
+
+	if ((st = db_query(r->arena, sql_show, p, 1, rows)) != DS_OK)
+		return http_error_status(r, st);
+	if ((*rows)->nrows != 1 || (!is_overseer(&r->who) &&
+	    r->who.agency_id != db_get_int(*rows, 0, "consumer_agency_id") &&
+	    r->who.agency_id != db_get_int(*rows, 0, "provider_agency_id")))
+		return http_error(r, 404, "not_found", "no such request");
+	return 0;
+}
+
+/* Only an officer of the given side (provider or consumer) acts. The
+ * caller can see the request, so a wrong side is 403, not 404. */
+static int
+require_side_or_reply(struct http_req *r, const struct db_rows *rows,
+    const char *side_col)
+{
+	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY) != DS_OK)
+		return -1;
+	if (r->who.agency_id != db_get_int(rows, 0, side_col))
+		return http_error(r, 403, "forbidden", "only the %s agency "
+		    "may do this", strcmp(side_col, "provider_agency_id") == 0 ?
+		    "provider" : "consumer");
+	return 0;
+}
+
+void
+requests_list(struct http_req *r)
+{
+	static const char *sql =
+	    "SELECT " REQUEST_COLS REQUEST_FROM
+	    "WHERE (? = 1 OR r.consumer_agency_id = ? OR "
+	    "    r.provider_agency_id = ?) "
+	    "  AND (? IS NULL OR r.status = ?) "
+	    "  AND (? = 0 OR r.dataset_id = ?) "
+	    "  AND (? = 0 OR r.consumer_agency_id = ? OR "
+	    "    r.provider_agency_id = ?) "
+	    "  AND (? IS NULL OR (? = 'provider' AND r.provider_agency_id = ?) "
+	    "    OR (? = 'consumer' AND r.consumer_agency_id = ?)) "
+	    "  AND (? = 0 OR (r.status = 'submitted' AND "
+	    "    r.due_at < UTC_TIMESTAMP(6))) "
+	    "  AND (? = 0 OR r.id > ?) "
+	    "ORDER BY r.id LIMIT ?";
+	static const char *const sides[] = { "provider", "consumer", NULL };
+	const char *status = param_choice(r, "status", statuses);
+	const char *side = param_choice(r, "side", sides);
+	long long dataset, agency, me = r->who.agency_id;
+	struct page pg;
+	struct db_rows *rows;
+	json_object *items;
+	bool overdue;
+	int st;
+
+	if (json_has_details(r)) {
+		json_details_reply(r, "invalid query parameter");
+		return;
+	}
+	if (http_page_or_reply(r, &pg) ||
+	    http_param_int_or_reply(r, "dataset_id", 0, 1, 1LL << 53,
+	    &dataset) ||
+	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency) ||
+	    http_param_bool_or_reply(r, "overdue", &overdue))
+		return;
+	/* The overdue list is where deadlines are watched: bring the
+	 * providers' notices up to date first. */
+	if (overdue)
+		sharing_sweep();
+	{
+		struct db_param p[] = {
+			P_INT(is_overseer(&r->who)), P_INT(me), P_INT(me),
+			P_STR(status), P_STR(status), P_INT(dataset),
+			P_INT(dataset), P_INT(agency), P_INT(agency),
+			P_INT(agency), P_STR(side), P_STR(side), P_INT(me),
+			P_STR(side), P_INT(me), P_INT(overdue), P_INT(pg.after),
+			P_INT(pg.after), P_INT(pg.limit),
+		};
+
+		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
+			http_error_status(r, st);
+			return;
+		}
+	}
+	items = json_object_new_array();
+	for (size_t i = 0; i < rows->nrows; i++)
+		json_object_array_add(items, request_json(rows, i));
+	http_reply_page(r, &pg, items);
+}
+
+void
+request_show(struct http_req *r)
+{
+	struct db_rows *rows;
+
+	if (load_or_reply(r, &rows) == 0)
+		http_reply(r, 200, request_json(rows, 0));
+}
+
+/* The requested term, checked (Art. 14.5): fixed needs an end after its
+ * start, in the future; indefinite has no end. Starts now by default. */
+static void
+check_term(struct http_req *r, const char *term, const char **starts,
+    const char *ends, const char *now)
+{
+	if (*starts == NULL)
+		*starts = now;
+	if (strcmp(term, "indefinite") == 0) {
+		if (ends != NULL)
+			json_detail(r, "ends_at", "must be absent for an "
+			    "indefinite term");
+		return;
+	}
+	if (ends == NULL)
+		json_detail(r, "ends_at", "is required for a fixed term");
+	else if (time_cmp(ends, *starts) <= 0)
+		json_detail(r, "ends_at", "must be after starts_at");
+	else if (time_cmp(ends, now) <= 0)
+		json_detail(r, "ends_at", "must be in the future");
+}
+
+/* The service, when named, must be an active service of the dataset. */
+static int
+check_service(struct http_req *r, const struct fval *svc, long long dataset)
+{
+	static const char *sql =
+	    "SELECT dataset_id, status FROM services WHERE id = ?";
+	struct db_param p[] = { P_INT(svc->i) };
+	struct db_rows *rows;
+	int st;
+
+	if (!svc->present)
+		return DS_OK;
+	if ((st = db_query(r->arena, sql, p, 1, &rows)) != DS_OK)
+		return st;
+	if (rows->nrows != 1 || db_get_int(rows, 0, "dataset_id") != dataset)
+		json_detail(r, "service_id", "no such service of this dataset");
+	else if (strcmp(db_get(rows, 0, "status"), "active") != 0)
+		json_detail(r, "service_id", "the service is deprecated");
+	return DS_OK;
+}
+
+/* The dataset of a new request: it exists, is another agency's, and may
+ * be shared (409 with the reason otherwise). */
+static int
+dataset_or_reply(struct http_req *r, long long id, struct db_rows **d)
+{
+	const char *code, *why;
+	int st = dataset_load(r->arena, id, d);
+
+	if (st == DS_ENOTFOUND) {
+		json_detail(r, "dataset_id", "no such dataset");
+		return json_details_reply(r, "the request has invalid fields");
+	}
+	if (st != DS_OK)
+		return http_error_status(r, st);
+	if (db_get_int(*d, 0, "provider_agency_id") == r->who.agency_id) {
+		json_detail(r, "dataset_id", "is your own agency's dataset");
+		return json_details_reply(r, "the request has invalid fields");
+	}
+	if ((code = dataset_unshareable(*d, &why)) != NULL)
+		return http_error(r, 409, code, "%s", why);
+	return 0;
+}
+
+void
+request_create(struct http_req *r)
+{
+	static const struct field spec[] = {
+		{ "dataset_id", F_ID, true, 0, 0, NULL },
+		{ "service_id", F_ID, false, 0, 0, NULL },
+		{ "purpose", F_TEXT, true, 1, 5000, NULL },
+		{ "legal_basis", F_TEXT, true, 1, 5000, NULL },
+		{ "fields", F_STRINGS, true, 1, 500, NULL },
+		{ "term", F_ENUM, true, 0, 0, terms },
+		{ "starts_at", F_DATETIME, false, 0, 0, NULL },
+		{ "ends_at", F_DATETIME, false, 0, 0, NULL },
+		{ "consent_reference", F_STRING, false, 1, 255, NULL },
+	};
+	static const char *insert =
+	    "INSERT INTO sharing_requests (consumer_agency_id, "
+	    "  provider_agency_id, dataset_id, service_id, purpose, "
+	    "  legal_basis, fields_json, term, starts_at, ends_at, "
+	    "  consent_reference, due_at, created_by) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	struct fval v[NPARAMS(spec)];
+	struct db_rows *d, *rows;
+	const char *now, *starts;
+	char due[20];
+	unsigned long long id;
+	long long provider;
+	json_object *names, *o;
+	int st;
+
+	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY) ||
+	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v) ||
+	    dataset_or_reply(r, v[0].i, &d))
+		return;
+	if ((st = db_now_text(r->arena, &now)) != DS_OK ||
+	    (st = check_service(r, &v[1], v[0].i)) != DS_OK) {
+		http_error_status(r, st);
+		return;
+	}
+	starts = v[6].s;
+	check_term(r, v[5].s, &starts, v[7].s, now);
+	names = dataset_field_names(d);
+	names_subset(r, "fields", v[4].o, names, "in the dataset's structure");
+	json_object_put(names);
+	if (json_has_details(r)) {
+		json_details_reply(r, "the request has invalid fields");
+		return;
+	}
+	/* Decree 47/2020 Art. 35.3: the provider answers within
+	 * decision_days working days. */
+	if ((st = workdays_due(r->arena, now, (int)conf_int("decision_days",
+	    2, 1, 60, NULL), due)) != DS_OK) {
+		http_error_status(r, st);
+		return;
+	}
+	provider = db_get_int(d, 0, "provider_agency_id");
+	{
+		struct db_param p[] = {
+			P_INT(r->who.agency_id), P_INT(provider), P_INT(v[0].i),
+			db_param_fval(&v[1], F_ID), P_STR(v[2].s), P_STR(v[3].s),
+			db_param_fval(&v[4], F_STRINGS), P_STR(v[5].s),
+			P_STR(starts), P_STR(v[7].s), P_STR(v[8].s), P_STR(due),
+			P_INT(r->who.account_id),
+		};
+		struct db_param q[1];
+
+		if ((st = db_begin()) ||
+		    (st = db_exec(insert, p, NPARAMS(p), NULL, &id)))
+			goto fail;
+		q[0] = P_INT((long long)id);
+		if ((st = db_query(r->arena, sql_show, q, 1, &rows)))
+			goto fail;
+	}
+	o = request_json(rows, 0);
+	if ((st = audit_append(&r->who, "sharing_request.create",
+	    "sharing_request", (long long)id, NULL, json_object_get(o))) ||
+	    (st = notify(provider, "sharing_request.filed", "sharing_request",
+	    (long long)id, NULL)) || (st = db_commit())) {
+		json_object_put(o);
+		goto fail;
+	}
+	http_reply(r, 201, o);
+	return;
+fail:
+	tx_fail(r, st);
+}
+
+/* Inside the open transaction: moves the request out of 'submitted' with
+ * sql (a conditional UPDATE). 0 rows: decided meanwhile, 409. */
+static int
+decide_or_409(struct http_req *r, const char *sql, const struct db_param *p,
+    size_t n)
+{
+	unsigned long long changed;
+	int st;
+
+	if ((st = db_exec(sql, p, n, &changed, NULL)) != DS_OK)
+		return tx_fail(r, st);
+	if (changed == 0) {
+		db_rollback();
+		return http_error(r, 409, "already_decided",
+		    "the request is no longer submitted");
+	}
+	return 0;
+}
+
+/* The rest of a decision's transaction: the audit row (before, after),
+ * a notification to each agency in to[] (0 entries skipped, duplicates
+ * once), commit. Returns the request after it (caller owns), or NULL
+ * with the error replied. */
+static json_object *
+record_decision(struct http_req *r, const char *action,
+    const struct db_rows *before, const char *kind, const long long *to,
+    size_t nto)
+{
+	struct db_param p[] = { P_INT(r->captures[0]) };
+	struct db_rows *after;
+	json_object *o;
+	int st;
+
+	if ((st = db_query(r->arena, sql_show, p, 1, &after)) != DS_OK) {
+		tx_fail(r, st);
+		return NULL;
+	}
+	o = request_json(after, 0);
+	if ((st = audit_append(&r->who, action, "sharing_request",
+	    r->captures[0], request_json(before, 0), json_object_get(o))))
+		goto fail;
+	for (size_t i = 0; i < nto; i++) {
+		bool dup = to[i] == 0;
+
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = to[j] == to[i];
+		if (!dup && (st = notify(to[i], kind, "sharing_request",
+		    r->captures[0], NULL)) != DS_OK)
+			goto fail;
+	}
+	if ((st = db_commit()) != DS_OK)
+		goto fail;
+	return o;
+fail:
+	json_object_put(o);
+	tx_fail(r, st);
+	return NULL;
+}
+
+/* The granted term and scope (R4.2): each may be narrower than asked,
+ * never wider. Fills *g_* with what is granted. */
+static void
+check_narrower(struct http_req *r, const struct db_rows *q,
+    const struct fval *v, const char *now, const char **g_term,
+    const char **g_starts, const char **g_ends, json_object **g_fields)
+{
+	const char *q_term = db_get(q, 0, "term");
+	const char *q_starts = db_get(q, 0, "starts_at");
+	const char *q_ends = db_get(q, 0, "ends_at");
+	json_object *asked = json_tokener_parse(db_get(q, 0, "fields_json"));
+
+	*g_term = v[0].present ? v[0].s : q_term;
+	*g_starts = v[1].present ? v[1].s : q_starts;
+	*g_ends = v[2].present ? v[2].s :
+	    strcmp(*g_term, "fixed") == 0 ? q_ends : NULL;
+	if (strcmp(q_term, "fixed") == 0 && strcmp(*g_term, "indefinite") == 0)
+		json_detail(r, "term", "an indefinite term is wider than the "
+		    "fixed term requested");
+	if (time_cmp(*g_starts, q_starts) < 0)
+		json_detail(r, "starts_at", "is earlier than the start "
+		    "requested");
+	if (strcmp(*g_term, "indefinite") == 0 && v[2].present)
+		json_detail(r, "ends_at", "must be absent for an indefinite "
+		    "term");
+	else if (strcmp(*g_term, "fixed") == 0) {
+		if (*g_ends == NULL)
+			json_detail(r, "ends_at", "is required for a fixed "
+			    "term");
+		else if (time_cmp(*g_ends, *g_starts) <= 0)
+			json_detail(r, "ends_at", "must be after starts_at");
+		else if (q_ends != NULL && time_cmp(*g_ends, q_ends) > 0)
+			json_detail(r, "ends_at", "is later than the end "
+			    "requested");
+		else if (time_cmp(*g_ends, now) <= 0)
+			json_detail(r, "ends_at", "must be in the future");
+	}
+	*g_fields = v[3].present ? json_object_get(v[3].o) :
+	    json_object_get(asked);
+	names_subset(r, "fields", *g_fields, asked, "among the fields "
+	    "requested");
+	json_object_put(asked);
+}
+
+void
+request_approve(struct http_req *r)
+{
+	static const struct field spec[] = {
+		{ "term", F_ENUM, false, 0, 0, terms },
+		{ "starts_at", F_DATETIME, false, 0, 0, NULL },
+		{ "ends_at", F_DATETIME, false, 0, 0, NULL },
+		{ "fields", F_STRINGS, false, 1, 500, NULL },
+		{ "note", F_TEXT, false, 1, 5000, NULL },
+	};
+	static const char *approve =
+	    "UPDATE sharing_requests SET status = 'approved', "
+	    "  decided_at = CURRENT_TIMESTAMP(6), decided_by = ?, "
+	    "  decision_note = ?, updated_at = CURRENT_TIMESTAMP(6) "
+	    "WHERE id = ? AND status = 'submitted'";
+	static const char *insert =
+	    "INSERT INTO grants (request_id, provider_agency_id, "
+	    "  consumer_agency_id, dataset_id, service_id, starts_at, ends_at, "
+	    "  fields_json, created_by) "
+	    "SELECT id, provider_agency_id, consumer_agency_id, dataset_id, "
+	    "  service_id, ?, ?, ?, ? FROM sharing_requests WHERE id = ?";
+	struct fval v[NPARAMS(spec)];
+	struct db_rows *q, *d;
+	const char *term, *starts, *ends, *code, *why, *now;
+	json_object *fields, *o, *g;
+	unsigned long long gid;
+	long long to[1];
+	int st;
+
+	if (load_or_reply(r, &q) ||
+	    require_side_or_reply(r, q, "provider_agency_id") ||
+	    json_read_or_reply(r, body_or_empty(r), spec, NPARAMS(spec), v))
+		return;
+	if ((st = db_now_text(r->arena, &now)) != DS_OK) {
+		http_error_status(r, st);
+		return;
+	}
+	check_narrower(r, q, v, now, &term, &starts, &ends, &fields);
+	if (json_has_details(r)) {
+		json_object_put(fields);
+		json_details_reply(r, "the request has invalid fields");
+		return;
+	}
+	/* Nothing can be granted on data that may no longer be shared. */
+	if ((st = dataset_load(r->arena, db_get_int(q, 0, "dataset_id"), &d))) {
+		json_object_put(fields);
+		http_error_status(r, st);
+		return;
+	}
+	if ((code = dataset_unshareable(d, &why)) != NULL) {
+		json_object_put(fields);
+		http_error(r, 409, code, "%s", why);
+		return;
+	}
+	{
+		struct db_param p[] = { P_INT(r->who.account_id), P_STR(v[4].s),
+		    P_INT(r->captures[0]) };
+		struct db_param gp[] = { P_STR(starts), P_STR(ends),
+		    P_STR(json_object_to_json_string_ext(fields,
+		    JSON_C_TO_STRING_PLAIN)), P_INT(r->who.account_id),
+		    P_INT(r->captures[0]) };
+
+		if ((st = db_begin()) != DS_OK) {
+			json_object_put(fields);
+			http_error_status(r, st);
+			return;
+		}
+		if (decide_or_409(r, approve, p, NPARAMS(p))) {
+			json_object_put(fields);
+			return;
+		}
+		st = db_exec(insert, gp, NPARAMS(gp), NULL, &gid);
+		json_object_put(fields);
+		if (st != DS_OK) {
+			tx_fail(r, st);
+			return;
+		}
+	}
+	if ((g = grant_json(r, (long long)gid)) == NULL) {
+		tx_fail(r, DS_ERR);
+		return;
+	}
+	if ((st = audit_append(&r->who, "grant.create", "grant",
+	    (long long)gid, NULL, json_object_get(g))) != DS_OK) {
+		json_object_put(g);
+		tx_fail(r, st);
+		return;
+	}
+	to[0] = db_get_int(q, 0, "consumer_agency_id");
+	if ((o = record_decision(r, "sharing_request.approve", q,
+	    "sharing_request.approved", to, 1)) == NULL) {
+		json_object_put(g);
+		return;
+	}
+	json_object_object_add(o, "grant", g);
+	http_reply(r, 200, o);
+}
+
+/* The one call that opens a dispute on a refusal (R4.2): the dispute
+ * module's POST /disputes, prefilled. */
+static json_object *
+dispute_call(const struct db_rows *q, const char *reason)
+{
+	json_object *call = json_object_new_object(), *body;
+
+	body = json_object_new_object();
+	json_object_object_add(body, "category",
+	    json_object_new_string("refusal"));
+	json_object_object_add(body, "subject", json_object_new_string(
+	    "Refusal of a sharing request"));
+	json_object_object_add(body, "description",
+	    json_object_new_string(reason));
+	json_object_object_add(body, "agency_id", json_object_new_int64(
+	    db_get_int(q, 0, "provider_agency_id")));
+	json_object_object_add(body, "object_type",
+	    json_object_new_string("sharing_request"));
+	json_object_object_add(body, "object_id",
+	    json_object_new_int64(db_get_int(q, 0, "id")));
+	json_object_object_add(call, "method", json_object_new_string("POST"));
+	json_object_object_add(call, "path",
+	    json_object_new_string("/api/v1/disputes"));
+	json_object_object_add(call, "body", body);
+	return call;
+}
+
+void
+request_refuse(struct http_req *r)
+{
+	static const struct field spec[] = {
+		{ "reason", F_TEXT, true, 1, 5000, NULL },
+	};
+	static const char *refuse =
+	    "UPDATE sharing_requests SET status = 'refused', "
+	    "  decided_at = CURRENT_TIMESTAMP(6), decided_by = ?, "
+	    "  refusal_reason = ?, updated_at = CURRENT_TIMESTAMP(6) "
+	    "WHERE id = ? AND status = 'submitted'";
+	struct fval v[NPARAMS(spec)];
+	struct db_rows *q;
+	long long to[2];
+	json_object *o;
+	int st;
+
+	/* Art. 16.1.đ: a refusal states its reason. */
+	if (load_or_reply(r, &q) ||
+	    require_side_or_reply(r, q, "provider_agency_id") ||
+	    json_read_or_reply(r, body_or_empty(r), spec, NPARAMS(spec), v))
+		return;
+	if (text_blank(v[0].s)) {
+		json_detail(r, "reason", "must state a reason (Art. 16.1.đ)");
+		json_details_reply(r, "the request has invalid fields");
+		return;
+	}
+	to[0] = db_get_int(q, 0, "consumer_agency_id");
+	/* ND47 Art. 48: DIC is the competent authority for a dispute. */
+	if ((st = dic_agency_id(r->arena, &to[1])) != DS_OK) {
+		http_error_status(r, st);
+		return;
+	}
+	{
+		struct db_param p[] = { P_INT(r->who.account_id), P_STR(v[0].s),
+		    P_INT(r->captures[0]) };
+
+		if ((st = db_begin()) != DS_OK) {
+			http_error_status(r, st);
+			return;
+		}
+		if (decide_or_409(r, refuse, p, NPARAMS(p)))
+			return;
+	}
+	if ((o = record_decision(r, "sharing_request.refuse", q,
+	    "sharing_request.refused", to, 2)) == NULL)
+		return;
+	json_object_object_add(o, "dispute", dispute_call(q, v[0].s));
+	http_reply(r, 200, o);
+}
+
+void
+request_withdraw(struct http_req *r)
+{
+	static const char *withdraw =
+	    "UPDATE sharing_requests SET status = 'withdrawn', "
+	    "  updated_at = CURRENT_TIMESTAMP(6) "
+	    "WHERE id = ? AND status = 'submitted'";
+	struct db_param p[] = { P_INT(r->captures[0]) };
+	struct db_rows *q;
+	long long to[1];
+	json_object *o;
+	int st;
+
+	if (load_or_reply(r, &q) ||
+	    require_side_or_reply(r, q, "consumer_agency_id"))
+		return;
+	if ((st = db_begin()) != DS_OK) {
+		http_error_status(r, st);
+		return;
+	}
+	if (decide_or_409(r, withdraw, p, 1))
+		return;
+	to[0] = db_get_int(q, 0, "provider_agency_id");
+	if ((o = record_decision(r, "sharing_request.withdraw", q,
+	    "sharing_request.withdrawn", to, 1)) != NULL)
+		http_reply(r, 200, o);
+}

@@ -1,0 +1,187 @@
+/*
+ * datashare-sharing: handlers, one file per resource, and the few helpers
+ * they share (util.c). Every handler follows the house order: authorise,
+ * read declared fields, validate, one transaction, reply.
+ */
+#ifndef SHARING_H
+#define SHARING_H
+
+#include <stdio.h>
+
+#include "ds.h"
+
+/* Roles that see every agency's records: DIC and auditors. */
+#define ROLE_OVERSEER	(ROLE_DIC_ADMIN | ROLE_AUDITOR)
+
+/* A grant's status as callers see it: an active grant past its end (by
+ * the database clock) is expired, whether or not the sweep wrote it. */
+#define GRANT_STATUS_SQL \
+	"CASE WHEN g.status = 'active' AND g.ends_at IS NOT NULL AND " \
+	"g.ends_at <= UTC_TIMESTAMP(6) THEN 'expired' ELSE g.status END"
+
+#define GRANT_COLS \
+	"g.id, g.request_id, g.provider_agency_id, g.consumer_agency_id, " \
+	"g.dataset_id, g.service_id, " GRANT_STATUS_SQL " AS status, " \
+	"g.starts_at, g.ends_at, g.fields_json, g.created_by, g.created_at, " \
+	"g.updated_at, (g.starts_at > UTC_TIMESTAMP(6)) AS not_started"
+
+/* requests.c */
+void	requests_list(struct http_req *);
+void	request_create(struct http_req *);
+void	request_show(struct http_req *);
+void	request_approve(struct http_req *);
+void	request_refuse(struct http_req *);
+void	request_withdraw(struct http_req *);
+
+/* grants.c */
+void	grants_list(struct http_req *);
+void	grant_show(struct http_req *);
+/* Loads a grant (GRANT_COLS, effective status) that the caller may see:
+ * its provider, its consumer, or an overseer; 404 otherwise. */
+int	grant_load_or_reply(struct http_req *, long long id, struct db_rows **);
+json_object *grant_json(struct http_req *, long long id);
+
+/* accounts.c: consumer-system accounts of a grant (Art. 16.2.e) */
+void	grant_accounts_list(struct http_req *);
+void	grant_account_create(struct http_req *);
+void	grant_account_revoke(struct http_req *);
+
+/* files.c: the warehouse */
+void	dataset_files_list(struct http_req *);
+void	dataset_file_upload(struct http_req *);
+void	grant_files_list(struct http_req *);
+void	grant_file_download(struct http_req *);
+void	open_files_list(struct http_req *);
+void	open_file_download(struct http_req *);
+
+/* derive.c: reading CSV and JSON data files, column by column */
+enum data_format { FMT_CSV, FMT_JSON };
+/* Reads a whole data file: a CSV with a header line, or a JSON array of
+ * objects. Returns DS_OK with the columns (a new JSON array of names, in
+ * file order; caller puts it), or DS_EINVAL with *problem (arena). */
+int	data_scan(struct arena *, const char *path, enum data_format,
+	    json_object **columns, const char **problem);
+/* Writes to out_fd (closed here) a copy of path holding only the columns
+ * in keep (a JSON array of names), in the file's order, and gives its
+ * SHA-256 and size. Returns DS_OK, or DS_ERR (logged). */
+int	data_narrow(const char *path, enum data_format, json_object *keep,
+	    int out_fd, char sha[65], long long *bytes);
+
+/* Bytes written to a file and hashed as they go (uploads, narrowing). */
+struct sink {
+	FILE		*f;
+	void		*md;		/* EVP_MD_CTX */
+	long long	 bytes;
+	bool		 failed;
+};
+/* Takes fd (closed by sink_close). */
+int	sink_open(struct sink *, int fd);
+void	sink_write(struct sink *, const void *, size_t);
+/* Flushes, syncs and closes; gives the SHA-256 in hex. DS_OK or DS_ERR
+ * when any write failed. */
+int	sink_close(struct sink *, char sha[65]);
+
+/* warehouse.c-like helpers kept in files.c */
+/* "<warehouse_dir>/<sha[0:2]>/<sha>" for a blob, into the arena. */
+char	*blob_path(struct arena *, const char *sha);
+/* Moves a finished temporary file to its content address (kept once:
+ * if the blob exists, the temporary file is removed). */
+int	blob_store(struct arena *, const char *tmp, const char *sha);
+/* A fresh temporary file in <warehouse_dir>/tmp; returns its fd and
+ * path, or -1 (logged). */
+int	blob_tmp(struct arena *, char **path);
+
+/* access_log.c */
+void	access_log_list(struct http_req *);
+void	access_log_export(struct http_req *);
+struct access_entry {
+	const struct db_rows	*grant;		/* the grant's row (GRANT_COLS) */
+	long long		 file_id;	/* 0 when unknown */
+	const char		*outcome;	/* "delivered" or "refused" */
+	const char		*reason;	/* refusals: the error code */
+	int			 http_status;
+	long long		 bytes;		/* deliveries */
+	const char		*sha256;
+	bool			 narrowed;
+};
+/* Appends one access-log row in its own transaction, for the caller in
+ * r->who (who may be unauthenticated: account and agency NULL), and
+ * marks the 'access' chain for sealing after the response. */
+int	access_log_append(struct http_req *, const struct access_entry *);
+
+/* usage_reports.c (Art. 16.1.e) */
+void	usage_report_request(struct http_req *);
+void	usage_reports_list(struct http_req *);
+void	grant_usage_reports_list(struct http_req *);
+void	usage_report_show(struct http_req *);
+void	usage_report_answer(struct http_req *);
+
+/* error_reports.c (Art. 17.2.c, 16.2.d) */
+void	error_reports_list(struct http_req *);
+void	error_report_create(struct http_req *);
+void	error_report_show(struct http_req *);
+void	error_report_acknowledge(struct http_req *);
+void	error_report_correct(struct http_req *);
+void	error_report_reject(struct http_req *);
+
+/* holidays.c */
+void	holidays_list(struct http_req *);
+void	holiday_create(struct http_req *);
+void	holiday_delete(struct http_req *);
+void	working_days_show(struct http_req *);
+
+/* workdays.c */
+/* The province's offset from UTC in seconds (setting utc_offset_minutes,
+ * default 420: Vietnam). */
+long long workdays_utc_offset(void);
+/* The date n working days after the date from ("YYYY-MM-DD"). */
+int	workdays_add(struct arena *, const char *from, int n, char out[11]);
+/* When a matter received at filed_utc ("YYYY-MM-DD HH:MM:SS", UTC) falls
+ * due after n working days: the end of the nth working day after the
+ * local day of receipt, as UTC "YYYY-MM-DD HH:MM:SS". */
+int	workdays_due(struct arena *, const char *filed_utc, int n, char out[20]);
+
+/* sweep.c */
+/* Writes down what time alone changed: requests past their decision
+ * deadline (the provider is notified once), grants past their end
+ * (both sides notified). Each row moves by a conditional UPDATE, so
+ * concurrent sweeps notify once. Returns the rows moved, or < 0. */
+long	sharing_sweep(void);
+void	sharing_after_request(struct http_req *);
+
+/* util.c */
+/* Rolls back the open transaction and replies the status; returns -1. */
+int	tx_fail(struct http_req *, int st);
+/* Loads a dataset with its provider agency (DATASET_COLS); DS_ENOTFOUND
+ * when absent. */
+int	dataset_load(struct arena *, long long id, struct db_rows **);
+/* Why a dataset cannot be shared now, as an error code with its message
+ * in *why; NULL when it can (published, not excluded, not restricted,
+ * its database not withdrawn). */
+const char *dataset_unshareable(const struct db_rows *, const char **why);
+/* The names of a dataset's fields (its structure description), as a new
+ * JSON array. */
+json_object *dataset_field_names(const struct db_rows *);
+/* Checks that names (a JSON array of strings) are distinct members of
+ * allowed; adds a 422 detail on field for each that is not. Returns the
+ * number of problems. */
+int	names_subset(struct http_req *, const char *field, json_object *names,
+	    json_object *allowed, const char *what);
+bool	names_contain(json_object *names, const char *name);
+/* The id of the DIC agency, or 0 when none is set up. */
+int	dic_agency_id(struct arena *, long long *id);
+/* The database's UTC clock as "YYYY-MM-DD HH:MM:SS". */
+int	db_now_text(struct arena *, const char **now);
+bool	is_overseer(const struct identity *);
+/* Whether text is only white space (a reason that states nothing). */
+bool	text_blank(const char *);
+/* Compares two UTC times "YYYY-MM-DD HH:MM:SS[.ffffff]" to the second. */
+int	time_cmp(const char *, const char *);
+/* The query parameter key when it is one of choices (NULL-terminated);
+ * NULL when absent, or with a 422 detail added when it is not. */
+const char *param_choice(struct http_req *, const char *key,
+	    const char *const *choices);
+/* The JSON body, or an empty object for actions whose body is optional. */
+json_object *body_or_empty(struct http_req *);
+
+#endif

@@ -1,0 +1,254 @@
+/*
+ * Usage reports (R6.1; Art. 16.1.e): the provider requires the consumer
+ * of a grant to report how it uses the shared data, by a due date; the
+ * consumer answers once; unanswered ones past their date are overdue.
+ */
+#include <string.h>
+
+#include "ds.h"
+#include "sharing.h"
+
+#define REPORT_COLS \
+	"u.id, u.grant_id, u.provider_agency_id, u.consumer_agency_id, " \
+	"u.question, u.due_at, u.status, u.answer, u.answered_at, " \
+	"u.answered_by, u.requested_by, u.created_at, " \
+	"(u.status = 'requested' AND u.due_at < UTC_TIMESTAMP(6)) AS overdue"
+
+static const char *sql_show =
+    "SELECT " REPORT_COLS " FROM usage_report_requests u WHERE u.id = ?";
+
+static json_object *
+report_json(const struct db_rows *rows, size_t i)
+{
+	json_object *o = db_row_json(rows, i);
+
+	json_object_object_add(o, "overdue", json_object_new_boolean(
+	    db_get_int(rows, i, "overdue") != 0));
+	return o;
+}
+
+static json_object *
+reports_json(const struct db_rows *rows)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < rows->nrows; i++)
+		json_object_array_add(a, report_json(rows, i));
+	return a;
+}
+
+void
+usage_report_request(struct http_req *r)
+{
+	static const struct field spec[] = {
+		{ "question", F_TEXT, true, 1, 5000, NULL },
+		{ "due_at", F_DATETIME, true, 0, 0, NULL },
+	};
+	static const char *insert =
+	    "INSERT INTO usage_report_requests (grant_id, provider_agency_id, "
+	    "  consumer_agency_id, question, due_at, requested_by) "
+	    "VALUES (?, ?, ?, ?, ?, ?)";
+	struct fval v[NPARAMS(spec)];
+	struct db_rows *g, *rows;
+	unsigned long long id;
+	long long consumer;
+	const char *now;
+	json_object *o;
+	int st;
+
+	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY) ||
+	    grant_load_or_reply(r, r->captures[0], &g))
+		return;
+	if (r->who.agency_id != db_get_int(g, 0, "provider_agency_id")) {
+		http_error(r, 403, "forbidden", "only the grant's provider asks "
+		    "for a usage report");
+		return;
+	}
+	if (json_read_or_reply(r, r->json, spec, NPARAMS(spec), v))
+		return;
+	if ((st = db_now_text(r->arena, &now)) != DS_OK) {
+		http_error_status(r, st);
+		return;
+	}
+	if (time_cmp(v[1].s, now) <= 0) {
+		json_detail(r, "due_at", "must be in the future");
+		json_details_reply(r, "the request has invalid fields");
+		return;
+	}
+	consumer = db_get_int(g, 0, "consumer_agency_id");
+	{
+		struct db_param p[] = { P_INT(r->captures[0]),
+		    P_INT(r->who.agency_id), P_INT(consumer), P_STR(v[0].s),
+		    P_STR(v[1].s), P_INT(r->who.account_id) };
+		struct db_param q[1];
+
+		if ((st = db_begin()) ||
+		    (st = db_exec(insert, p, NPARAMS(p), NULL, &id)))
+			goto fail;
+		q[0] = P_INT((long long)id);
+		if ((st = db_query(r->arena, sql_show, q, 1, &rows)))
+			goto fail;
+	}
+	o = report_json(rows, 0);
+	if ((st = audit_append(&r->who, "usage_report.request",
+	    "usage_report", (long long)id, NULL, json_object_get(o))) ||
+	    (st = notify(consumer, "usage_report.requested", "usage_report",
+	    (long long)id, NULL)) || (st = db_commit())) {
+		json_object_put(o);
+		goto fail;
+	}
+	http_reply(r, 201, o);
+	return;
+fail:
+	tx_fail(r, st);
+}
+
+void
+grant_usage_reports_list(struct http_req *r)
+{
+	static const char *sql =
+	    "SELECT " REPORT_COLS " FROM usage_report_requests u "
+	    "WHERE u.grant_id = ? AND (? = 0 OR u.id > ?) "
+	    "ORDER BY u.id LIMIT ?";
+	struct db_rows *g, *rows;
+	struct page pg;
+	int st;
+
+	if (grant_load_or_reply(r, r->captures[0], &g) ||
+	    http_page_or_reply(r, &pg))
+		return;
+	{
+		struct db_param p[] = { P_INT(r->captures[0]), P_INT(pg.after),
+		    P_INT(pg.after), P_INT(pg.limit) };
+
+		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
+			http_error_status(r, st);
+			return;
+		}
+	}
+	http_reply_page(r, &pg, reports_json(rows));
+}
+
+void
+usage_reports_list(struct http_req *r)
+{
+	static const char *sql =
+	    "SELECT " REPORT_COLS " FROM usage_report_requests u "
+	    "WHERE (? = 1 OR u.provider_agency_id = ? OR "
+	    "    u.consumer_agency_id = ?) "
+	    "  AND (? IS NULL OR u.status = ?) "
+	    "  AND (? = 0 OR u.grant_id = ?) "
+	    "  AND (? = 0 OR (u.status = 'requested' AND "
+	    "    u.due_at < UTC_TIMESTAMP(6))) "
+	    "  AND (? = 0 OR u.id > ?) "
+	    "ORDER BY u.id LIMIT ?";
+	static const char *const statuses[] = { "requested", "answered", NULL };
+	const char *status = param_choice(r, "status", statuses);
+	long long grant, me = r->who.agency_id;
+	struct db_rows *rows;
+	struct page pg;
+	bool overdue;
+	int st;
+
+	if (json_has_details(r)) {
+		json_details_reply(r, "invalid query parameter");
+		return;
+	}
+	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER) ||
+	    http_page_or_reply(r, &pg) ||
+	    http_param_int_or_reply(r, "grant_id", 0, 1, 1LL << 53, &grant) ||
+	    http_param_bool_or_reply(r, "overdue", &overdue))
+		return;
+	{
+		struct db_param p[] = { P_INT(is_overseer(&r->who)), P_INT(me),
+		    P_INT(me), P_STR(status), P_STR(status), P_INT(grant),
+		    P_INT(grant), P_INT(overdue), P_INT(pg.after),
+		    P_INT(pg.after), P_INT(pg.limit) };
+
+		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
+			http_error_status(r, st);
+			return;
+		}
+	}
+	http_reply_page(r, &pg, reports_json(rows));
+}
+
+static int
+load_or_reply(struct http_req *r, struct db_rows **rows)
+{
+	struct db_param p[] = { P_INT(r->captures[0]) };
+	int st;
+
+	if ((st = db_query(r->arena, sql_show, p, 1, rows)) != DS_OK)
+		return http_error_status(r, st);
+	if ((*rows)->nrows != 1 || (!is_overseer(&r->who) &&
+	    r->who.agency_id != db_get_int(*rows, 0, "provider_agency_id") &&
+	    r->who.agency_id != db_get_int(*rows, 0, "consumer_agency_id")))
+		return http_error(r, 404, "not_found", "no such usage report");
+	return 0;
+}
+
+void
+usage_report_show(struct http_req *r)
+{
+	struct db_rows *rows;
+
+	if (load_or_reply(r, &rows) == 0)
+		http_reply(r, 200, report_json(rows, 0));
+}
+
+void
+usage_report_answer(struct http_req *r)
+{
+	static const struct field spec[] = {
+		{ "answer", F_TEXT, true, 1, 20000, NULL },
+	};
+	static const char *answer =
+	    "UPDATE usage_report_requests SET status = 'answered', "
+	    "  answer = ?, answered_at = CURRENT_TIMESTAMP(6), answered_by = ? "
+	    "WHERE id = ? AND status = 'requested'";
+	struct fval v[NPARAMS(spec)];
+	struct db_rows *before, *after;
+	unsigned long long n;
+	int st;
+
+	if (load_or_reply(r, &before))
+		return;
+	if (!auth_has_role(&r->who, ROLE_ANY_AGENCY) || r->who.agency_id !=
+	    db_get_int(before, 0, "consumer_agency_id")) {
+		http_error(r, 403, "forbidden", "only the consumer answers");
+		return;
+	}
+	if (json_read_or_reply(r, r->json, spec, NPARAMS(spec), v))
+		return;
+	{
+		struct db_param p[] = { P_STR(v[0].s),
+		    P_INT(r->who.account_id), P_INT(r->captures[0]) };
+
+		if ((st = db_begin()) ||
+		    (st = db_exec(answer, p, NPARAMS(p), &n, NULL)))
+			goto fail;
+	}
+	if (n == 0) {
+		db_rollback();
+		http_error(r, 409, "already_answered", "the report was already "
+		    "answered");
+		return;
+	}
+	{
+		struct db_param p[] = { P_INT(r->captures[0]) };
+
+		if ((st = db_query(r->arena, sql_show, p, 1, &after)) ||
+		    (st = audit_append(&r->who, "usage_report.answer",
+		    "usage_report", r->captures[0], report_json(before, 0),
+		    report_json(after, 0))) ||
+		    (st = notify(db_get_int(before, 0, "provider_agency_id"),
+		    "usage_report.answered", "usage_report", r->captures[0],
+		    NULL)) || (st = db_commit()))
+			goto fail;
+	}
+	http_reply(r, 200, report_json(after, 0));
+	return;
+fail:
+	tx_fail(r, st);
+}
