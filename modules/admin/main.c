@@ -66,13 +66,23 @@ const struct cmd commands[] = {
 	  "lifetime defaults to token_lifetime (900 s); at most 86400 s.\n"
 	  "Writes an audit row." },
 	{ "seal", NULL, cmd_seal, "",
-	  "Links every unsealed audit row into the hash chain and prints how\n"
-	  "many it linked. Safe to run while the modules write." },
+	  "Links every unsealed row of the audit trail, then of the access\n"
+	  "log, into its hash chain and prints how many it linked, one line\n"
+	  "per chain. Safe to run while the modules write." },
 	{ "verify", NULL, cmd_verify, "",
-	  "Walks the audit hash chain from its anchor to its head and prints\n"
-	  "the rows checked, the head's seq and hash and how many rows are not\n"
-	  "sealed yet. Exits 1, naming the first edited, removed or reordered\n"
-	  "row, when the chain is broken." },
+	  "Walks the audit hash chain, then the access log's, from its anchor\n"
+	  "to its head and prints, one line per chain, the rows checked, the\n"
+	  "head's seq and hash and how many rows are not sealed yet. Exits 1,\n"
+	  "naming the first edited, removed or reordered row, when a chain is\n"
+	  "broken (an anchor moved without a recorded purge included)." },
+	{ "access-log", "purge", cmd_access_log_purge, "[--days N]",
+	  "Removes the access-log rows created more than N days ago (default:\n"
+	  "the setting access_log_retention_days, 365), up to the first\n"
+	  "younger row: never a younger one. Refuses N below 92 (R5.2: logs\n"
+	  "are kept at least 3 months) and a chain that does not verify. The\n"
+	  "purge is recorded (chain_purges and an audit row) and the last\n"
+	  "removed row's hash becomes the chain's anchor, so verify passes\n"
+	  "afterwards. Prints how many rows went and the new anchor." },
 };
 const size_t ncommands = sizeof(commands) / sizeof(commands[0]);
 
