@@ -503,7 +503,7 @@ request_approve(struct http_req *r)
 /* The one call that opens a dispute on a refusal (R4.2): the dispute
  * module's POST /disputes, prefilled. */
 static json_object *
-dispute_call(const struct db_rows *q, const char *reason)
+dispute_call(struct arena *a, const struct db_rows *q, const char *reason)
 {
 	json_object *call = json_object_new_object(), *body;
 
@@ -511,7 +511,8 @@ dispute_call(const struct db_rows *q, const char *reason)
 	json_object_object_add(body, "category",
 	    json_object_new_string("refusal"));
 	json_object_object_add(body, "subject", json_object_new_string(
-	    "Refusal of a sharing request"));
+	    arena_printf(a, "Refusal of sharing request %lld",
+	    db_get_int(q, 0, "id"))));
 	json_object_object_add(body, "description",
 	    json_object_new_string(reason));
 	json_object_object_add(body, "agency_id", json_object_new_int64(
@@ -574,7 +575,7 @@ request_refuse(struct http_req *r)
 	if ((o = record_decision(r, "sharing_request.refuse", q,
 	    "sharing_request.refused", to, 2)) == NULL)
 		return;
-	json_object_object_add(o, "dispute", dispute_call(q, v[0].s));
+	json_object_object_add(o, "dispute", dispute_call(r->arena, q, v[0].s));
 	http_reply(r, 200, o);
 }
 

@@ -157,7 +157,7 @@ int	tx_fail(struct http_req *, int st);
 int	dataset_load(struct arena *, long long id, struct db_rows **);
 /* Why a dataset cannot be shared now, as an error code with its message
  * in *why; NULL when it can (published, not excluded, not restricted,
- * its database not withdrawn). */
+ * its database listed). */
 const char *dataset_unshareable(const struct db_rows *, const char **why);
 /* The names of a dataset's fields (its structure description), as a new
  * JSON array. */

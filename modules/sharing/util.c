@@ -59,9 +59,14 @@ dataset_unshareable(const struct db_rows *d, const char **why)
 		return strcmp(status, "withdrawn") == 0 ?
 		    "dataset_withdrawn" : "dataset_not_published";
 	}
-	if (strcmp(db_get(d, 0, "database_status"), "withdrawn") == 0) {
-		*why = "the dataset's database has been withdrawn";
-		return "database_withdrawn";
+	/* Only a listed database's data is in the catalog others see. */
+	if (strcmp(db_get(d, 0, "database_status"), "listed") != 0) {
+		if (strcmp(db_get(d, 0, "database_status"), "withdrawn") == 0) {
+			*why = "the dataset's database has been withdrawn";
+			return "database_withdrawn";
+		}
+		*why = "the dataset's database is not listed in the catalog";
+		return "database_not_listed";
 	}
 	if (strcmp(db_get(d, 0, "classification"), "restricted") == 0) {
 		*why = "the dataset is restricted: it is neither shared nor "

@@ -43,8 +43,8 @@ def make_dataset(db, agency_id, classification="shared", status="published",
                  excluded=0, fields=None, database_status="listed") -> int:
     """A dataset of agency_id's database, as the catalog would hold it."""
     fields = FIELDS if fields is None else fields
-    rows = db("INSERT INTO `databases` (agency_id, kind, name, status) "
-              "VALUES (%s, 'shared', %s, %s); "
+    rows = db("INSERT INTO `databases` (agency_id, kind, name, location, status) "
+              "VALUES (%s, 'shared', %s, 'provincial_data_centre', %s); "
               "INSERT INTO datasets (database_id, title, classification, excluded, "
               "status, published_at, fields_json) VALUES (LAST_INSERT_ID(), %s, %s, "
               "%s, %s, IF(%s = 'published', UTC_TIMESTAMP(6), NULL), %s); "

@@ -37,17 +37,20 @@ def test_consumer_files_a_request_the_provider_is_told_of(api, db, sides):
     assert notifications(db, provider.agency_id, "sharing_request.filed", q["id"]) == 1
 
 
-@pytest.mark.parametrize("column,value,code", [
-    ("status", "draft", "dataset_not_published"),
-    ("status", "withdrawn", "dataset_withdrawn"),
-    ("excluded", 1, "dataset_excluded"),
-    ("classification", "restricted", "dataset_restricted"),
+@pytest.mark.parametrize("state,code", [
+    ({"status": "draft"}, "dataset_not_published"),
+    ({"status": "withdrawn"}, "dataset_withdrawn"),
+    # Art. 1.2: the catalog keeps excluded data restricted and unpublished
+    ({"excluded": 1, "classification": "restricted", "status": "draft"},
+     "dataset_excluded"),
+    ({"classification": "restricted"}, "dataset_restricted"),
+    ({"database_status": "withdrawn"}, "database_withdrawn"),
+    ({"database_status": "draft"}, "database_not_listed"),
 ])
-def test_unshareable_dataset_is_409_with_the_reason(api, db, new_agency, column,
-                                                     value, code):
+def test_unshareable_dataset_is_409_with_the_reason(api, db, new_agency, state, code):
     provider = party(api, new_agency, "RP")
     consumer = party(api, new_agency, "RC")
-    ds = make_dataset(db, provider.agency_id, **{column: value})
+    ds = make_dataset(db, provider.agency_id, **state)
     r = api.post("sharing-requests", token=consumer.token, json=request_body(ds))
     assert r.status_code == 409, r.text
     assert r.json()["error"]["code"] == code
@@ -221,6 +224,10 @@ def test_refusal_notifies_consumer_and_dic_and_names_the_dispute_call(api, db, s
     assert notifications(db, dic_agency_id(db), "sharing_request.refused", q["id"]) == 1
     assert db("SELECT COUNT(*) FROM grants WHERE request_id = %s", (q["id"],)) == [("0",)]
     assert audit_actions(db, "sharing_request", q["id"])[-1] == "sharing_request.refuse"
+    # the one call, as given, opens the dispute with the provider (Art. 18.1)
+    d = api.post(call["path"], token=consumer.token, json=call["body"])
+    assert d.status_code == 201, d.text
+    assert d.json()["assignee_agency_id"] == provider.agency_id
 
 
 @pytest.mark.parametrize("first,then", [
