@@ -434,6 +434,8 @@ chain_purge(struct arena *a, const char *name, long long keep_days,
 	    "  DATE_FORMAT(UTC_TIMESTAMP(6) - INTERVAL ? DAY, "
 	    "  '%Y-%m-%d %H:%i:%s.%f') AS cutoff "
 	    "FROM chain_heads WHERE chain = ? FOR UPDATE";
+	static const char *snapshot =
+	    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ";
 	const struct chain *ch = chain_find(name);
 	struct chain_report vr;
 	struct db_rows *head, *rows;
@@ -452,8 +454,15 @@ chain_purge(struct arena *a, const char *name, long long keep_days,
 		    ch->min_keep_days);
 		return DS_EINVAL;
 	}
-	/* Purging a tampered chain would destroy the evidence. */
-	if ((st = chain_verify(a, name, &vr)) != DS_OK) {
+	/* Purging a tampered chain would destroy the evidence. The walk
+	 * reads one snapshot, or a sealer moving the head meanwhile would
+	 * look like rows cut off the end. */
+	if ((st = db_exec(snapshot, NULL, 0, NULL, NULL)) != DS_OK ||
+	    (st = db_begin()) != DS_OK)
+		return st;
+	st = chain_verify(a, name, &vr);
+	db_rollback();
+	if (st != DS_OK) {
 		if (st == DS_EINVAL)
 			rep->problem = arena_printf(a, "the chain does not "
 			    "verify, nothing purged: %s", vr.problem);

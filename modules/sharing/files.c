@@ -121,18 +121,17 @@ safe_name(struct arena *a, const char *name)
 	return s;
 }
 
-/* Hands the blob to nginx: no body, the internal redirect names it. */
+/* Hands the blob to nginx: no body, the internal redirect names it.
+ * nginx keeps Content-Type and Content-Disposition through the redirect
+ * and drops the module's other headers. */
 static void
-deliver(struct http_req *r, const char *sha, long long bytes,
-    const char *format, const char *name)
+deliver(struct http_req *r, const char *sha, const char *format,
+    const char *name)
 {
 	http_header(r, "X-Accel-Redirect",
 	    arena_printf(r->arena, "/warehouse/%.2s/%s", sha, sha));
 	http_header(r, "Content-Disposition", arena_printf(r->arena,
 	    "attachment; filename=\"%s\"", safe_name(r->arena, name)));
-	http_header(r, "X-Content-SHA256", sha);
-	http_header(r, "X-Content-Length", arena_printf(r->arena, "%lld",
-	    bytes));
 	http_reply_raw(r, 200, strcmp(format, "json") == 0 ?
 	    "application/json; charset=utf-8" : "text/csv; charset=utf-8",
 	    "", 0);
@@ -318,17 +317,18 @@ format_or_reply(struct http_req *r, const char **fmt)
 	return 0;
 }
 
-/* The file's columns must be fields of the dataset's structure
- * description (Art. 12.2), or narrowing could not be trusted. */
+/* The file must parse, and its columns must be fields of the dataset's
+ * structure description (Art. 12.2), or narrowing could not be trusted.
+ * Gives the columns as JSON text (arena). */
 static int
 check_file_or_reply(struct http_req *r, const struct db_rows *d,
-    const char *tmp, const char *fmt, json_object **cols)
+    const char *tmp, const char *fmt, const char **columns)
 {
 	const char *problem = NULL;
-	json_object *names;
+	json_object *cols, *names;
 	int st;
 
-	st = data_scan(r->arena, tmp, format_of(fmt), cols, &problem);
+	st = data_scan(r->arena, tmp, format_of(fmt), &cols, &problem);
 	if (st == DS_EINVAL) {
 		json_detail(r, "file", problem);
 		return json_details_reply(r, "the file is not a valid data "
@@ -337,14 +337,15 @@ check_file_or_reply(struct http_req *r, const struct db_rows *d,
 	if (st != DS_OK)
 		return http_error_status(r, st);
 	names = dataset_field_names(d);
-	names_subset(r, "file", *cols, names, "a field of the dataset's "
+	names_subset(r, "file", cols, names, "a field of the dataset's "
 	    "structure description");
+	*columns = arena_strdup(r->arena, json_object_to_json_string_ext(cols,
+	    JSON_C_TO_STRING_PLAIN));
 	json_object_put(names);
-	if (json_has_details(r)) {
-		json_object_put(*cols);
+	json_object_put(cols);
+	if (json_has_details(r))
 		return json_details_reply(r, "the file has columns the dataset "
 		    "does not describe");
-	}
 	return 0;
 }
 
@@ -356,10 +357,10 @@ file_json(const struct db_rows *rows, size_t i)
 
 /* Records the version (numbered per dataset; a racing upload that took
  * the same number retries) with its audit row and the consumers'
- * notifications. Returns the new id, or replies and returns 0. */
-static long long
+ * notifications, and replies 201 with it. */
+static void
 record_version(struct http_req *r, const char *name, const char *fmt,
-    const char *sha, long long bytes, json_object *cols)
+    const char *sha, long long bytes, const char *cols)
 {
 	static const char *insert =
 	    "INSERT INTO warehouse_files (dataset_id, version, name, format, "
@@ -372,8 +373,7 @@ record_version(struct http_req *r, const char *name, const char *fmt,
 	static const char *show =
 	    "SELECT " FILE_COLS " FROM warehouse_files f WHERE f.id = ?";
 	struct db_param p[] = { P_INT(r->captures[0]), P_STR(name),
-	    P_STR(fmt), P_STR(sha), P_INT(bytes), P_STR(
-	    json_object_to_json_string_ext(cols, JSON_C_TO_STRING_PLAIN)),
+	    P_STR(fmt), P_STR(sha), P_INT(bytes), P_STR(cols),
 	    P_INT(r->who.account_id), P_INT(r->captures[0]) };
 	struct db_param q[1];
 	struct db_rows *to, *rows;
@@ -402,83 +402,79 @@ record_version(struct http_req *r, const char *name, const char *fmt,
 			goto fail;
 	if ((st = db_commit()) != DS_OK)
 		goto fail;
-	return (long long)id;
+	http_reply(r, 201, file_json(rows, 0));
+	return;
 fail:
 	tx_fail(r, st);
+}
+
+/* The same content as the current version makes no new version: replies
+ * 200 with it and returns 1; 0 to go on; -1 after an error. */
+static int
+unchanged_or_0(struct http_req *r, const char *sha, const char *fmt)
+{
+	static const char *latest =
+	    "SELECT " FILE_COLS " FROM warehouse_files f "
+	    "WHERE f.dataset_id = ? ORDER BY f.version DESC LIMIT 1";
+	struct db_param p[] = { P_INT(r->captures[0]) };
+	struct db_rows *rows;
+	json_object *o;
+	int st;
+
+	if ((st = db_query(r->arena, latest, p, 1, &rows)) != DS_OK)
+		return http_error_status(r, st);
+	if (rows->nrows == 0 || strcmp(db_get(rows, 0, "sha256"), sha) != 0 ||
+	    strcmp(db_get(rows, 0, "format"), fmt) != 0)
+		return 0;
+	o = file_json(rows, 0);
+	json_object_object_add(o, "unchanged", json_object_new_boolean(1));
+	http_reply(r, 200, o);
+	return 1;
+}
+
+/* ?name=, the file name offered on download, or a default. */
+static int
+name_or_reply(struct http_req *r, const char *fmt, const char **name)
+{
+	*name = http_param(r, "name");
+	if (*name == NULL) {
+		*name = arena_printf(r->arena, "dataset-%lld.%s",
+		    r->captures[0], fmt);
+		return 0;
+	}
+	if (utf8_length(*name, strlen(*name)) < 1 || strlen(*name) > 255 ||
+	    strchr(*name, '/') != NULL) {
+		json_detail(r, "name", "must be a file name of 1 to 255 "
+		    "characters without '/'");
+		return json_details_reply(r, "invalid query parameter");
+	}
 	return 0;
 }
 
 void
 dataset_file_upload(struct http_req *r)
 {
-	static const char *latest =
-	    "SELECT " FILE_COLS " FROM warehouse_files f "
-	    "WHERE f.dataset_id = ? ORDER BY f.version DESC LIMIT 1";
-	static const char *show =
-	    "SELECT " FILE_COLS " FROM warehouse_files f WHERE f.id = ?";
-	const char *fmt = NULL, *name = http_param(r, "name");
 	long long limit = conf_int("upload_limit", 104857600, 1024,
-	    1LL << 40, NULL), bytes = 0, id;
-	struct db_rows *d, *rows;
-	json_object *cols, *o;
+	    1LL << 40, NULL), bytes = 0;
+	const char *fmt = NULL, *name = NULL, *cols = NULL;
+	struct db_rows *d;
 	char *tmp, sha[65];
 	int st;
 
-	if (provider_dataset_or_reply(r, &d) || format_or_reply(r, &fmt))
-		return;
-	if (name != NULL && (utf8_length(name, strlen(name)) < 1 ||
-	    strlen(name) > 255 || strchr(name, '/') != NULL)) {
-		json_detail(r, "name", "must be a file name of 1 to 255 "
-		    "characters without '/'");
-		json_details_reply(r, "invalid query parameter");
-		return;
-	}
-	if (name == NULL)
-		name = arena_printf(r->arena, "dataset-%lld.%s",
-		    r->captures[0], fmt);
-	if (receive_or_reply(r, limit, &tmp, sha, &bytes))
+	if (provider_dataset_or_reply(r, &d) || format_or_reply(r, &fmt) ||
+	    name_or_reply(r, fmt, &name) ||
+	    receive_or_reply(r, limit, &tmp, sha, &bytes))
 		return;
 	if (check_file_or_reply(r, d, tmp, fmt, &cols)) {
 		unlink(tmp);
 		return;
 	}
 	if ((st = blob_store(r->arena, tmp, sha)) != DS_OK) {
-		json_object_put(cols);
 		http_error_status(r, st);
 		return;
 	}
-	{
-		struct db_param p[] = { P_INT(r->captures[0]) };
-
-		if ((st = db_query(r->arena, latest, p, 1, &rows)) != DS_OK) {
-			json_object_put(cols);
-			http_error_status(r, st);
-			return;
-		}
-	}
-	/* The same content as the current version makes no new version. */
-	if (rows->nrows == 1 && strcmp(db_get(rows, 0, "sha256"), sha) == 0 &&
-	    strcmp(db_get(rows, 0, "format"), fmt) == 0) {
-		json_object_put(cols);
-		o = file_json(rows, 0);
-		json_object_object_add(o, "unchanged",
-		    json_object_new_boolean(1));
-		http_reply(r, 200, o);
-		return;
-	}
-	id = record_version(r, name, fmt, sha, bytes, cols);
-	json_object_put(cols);
-	if (id == 0)
-		return;
-	{
-		struct db_param p[] = { P_INT(id) };
-
-		if ((st = db_query(r->arena, show, p, 1, &rows)) != DS_OK) {
-			http_error_status(r, st);
-			return;
-		}
-	}
-	http_reply(r, 201, file_json(rows, 0));
+	if (unchanged_or_0(r, sha, fmt) == 0)
+		record_version(r, name, fmt, sha, bytes, cols);
 }
 
 /* ------------------------------------------------------------------ */
@@ -618,8 +614,11 @@ consumer_or_refuse(struct http_req *r, const struct db_rows *g)
 		if (auth_has_role(&r->who, ROLE_ANY_AGENCY) &&
 		    r->who.grant_id == 0)
 			return 0;
-		return refuse(r, g, 0, 403, "wrong_grant", "this account is "
-		    "not bound to this grant");
+		if (auth_has_role(&r->who, ROLE_SYSTEM))
+			return refuse(r, g, 0, 403, "wrong_grant", "this "
+			    "account is bound to another grant");
+		return refuse(r, g, 0, 403, "forbidden", "your role does not "
+		    "receive data");
 	}
 	if (r->who.agency_id == db_get_int(g, 0, "provider_agency_id") ||
 	    is_overseer(&r->who))
@@ -717,7 +716,7 @@ grant_file_download(struct http_req *r)
 			return;
 		}
 	}
-	deliver(r, sha, bytes, db_get(f, 0, "format"), db_get(f, 0, "name"));
+	deliver(r, sha, db_get(f, 0, "format"), db_get(f, 0, "name"));
 }
 
 /* GET /data/{grant}/files: what the grant can download. */
@@ -780,6 +779,6 @@ open_file_download(struct http_req *r)
 		http_error_status(r, st);
 		return;
 	}
-	deliver(r, db_get(f, 0, "sha256"), db_get_int(f, 0, "bytes"),
-	    db_get(f, 0, "format"), db_get(f, 0, "name"));
+	deliver(r, db_get(f, 0, "sha256"), db_get(f, 0, "format"),
+	    db_get(f, 0, "name"));
 }

@@ -358,48 +358,104 @@ fail:
 	return NULL;
 }
 
+/* What an approval grants. */
+struct granted {
+	const char	*starts, *ends;	/* ends NULL: indefinite */
+	const char	*fields;	/* JSON array text (arena) */
+};
+
 /* The granted term and scope (R4.2): each may be narrower than asked,
- * never wider. Fills *g_* with what is granted. */
+ * never wider; what the body leaves out is granted as asked. Adds a 422
+ * detail for each widening. */
 static void
 check_narrower(struct http_req *r, const struct db_rows *q,
-    const struct fval *v, const char *now, const char **g_term,
-    const char **g_starts, const char **g_ends, json_object **g_fields)
+    const struct fval *v, const char *now, struct granted *g)
 {
 	const char *q_term = db_get(q, 0, "term");
 	const char *q_starts = db_get(q, 0, "starts_at");
 	const char *q_ends = db_get(q, 0, "ends_at");
+	const char *term = v[0].present ? v[0].s : q_term;
 	json_object *asked = json_tokener_parse(db_get(q, 0, "fields_json"));
+	json_object *fields = v[3].present ? v[3].o : asked;
 
-	*g_term = v[0].present ? v[0].s : q_term;
-	*g_starts = v[1].present ? v[1].s : q_starts;
-	*g_ends = v[2].present ? v[2].s :
-	    strcmp(*g_term, "fixed") == 0 ? q_ends : NULL;
-	if (strcmp(q_term, "fixed") == 0 && strcmp(*g_term, "indefinite") == 0)
+	g->starts = v[1].present ? v[1].s : q_starts;
+	g->ends = v[2].present ? v[2].s :
+	    strcmp(term, "fixed") == 0 ? q_ends : NULL;
+	if (strcmp(q_term, "fixed") == 0 && strcmp(term, "indefinite") == 0)
 		json_detail(r, "term", "an indefinite term is wider than the "
 		    "fixed term requested");
-	if (time_cmp(*g_starts, q_starts) < 0)
+	if (time_cmp(g->starts, q_starts) < 0)
 		json_detail(r, "starts_at", "is earlier than the start "
 		    "requested");
-	if (strcmp(*g_term, "indefinite") == 0 && v[2].present)
+	if (strcmp(term, "indefinite") == 0 && v[2].present)
 		json_detail(r, "ends_at", "must be absent for an indefinite "
 		    "term");
-	else if (strcmp(*g_term, "fixed") == 0) {
-		if (*g_ends == NULL)
+	else if (strcmp(term, "fixed") == 0) {
+		if (g->ends == NULL)
 			json_detail(r, "ends_at", "is required for a fixed "
 			    "term");
-		else if (time_cmp(*g_ends, *g_starts) <= 0)
+		else if (time_cmp(g->ends, g->starts) <= 0)
 			json_detail(r, "ends_at", "must be after starts_at");
-		else if (q_ends != NULL && time_cmp(*g_ends, q_ends) > 0)
+		else if (q_ends != NULL && time_cmp(g->ends, q_ends) > 0)
 			json_detail(r, "ends_at", "is later than the end "
 			    "requested");
-		else if (time_cmp(*g_ends, now) <= 0)
+		else if (time_cmp(g->ends, now) <= 0)
 			json_detail(r, "ends_at", "must be in the future");
 	}
-	*g_fields = v[3].present ? json_object_get(v[3].o) :
-	    json_object_get(asked);
-	names_subset(r, "fields", *g_fields, asked, "among the fields "
-	    "requested");
+	names_subset(r, "fields", fields, asked, "among the fields requested");
+	g->fields = arena_strdup(r->arena, json_object_to_json_string_ext(
+	    fields, JSON_C_TO_STRING_PLAIN));
 	json_object_put(asked);
+}
+
+/* Nothing is granted on data that has left the catalog meanwhile. */
+static int
+still_shareable_or_reply(struct http_req *r, const struct db_rows *q)
+{
+	const char *code, *why;
+	struct db_rows *d;
+	int st;
+
+	if ((st = dataset_load(r->arena, db_get_int(q, 0, "dataset_id"),
+	    &d)) != DS_OK)
+		return http_error_status(r, st);
+	if ((code = dataset_unshareable(d, &why)) != NULL)
+		return http_error(r, 409, code, "%s", why);
+	return 0;
+}
+
+/* Inside the approval's transaction: the grant and its audit row.
+ * Returns the grant (caller owns), or NULL with the error replied. */
+static json_object *
+grant_insert(struct http_req *r, const struct granted *g)
+{
+	static const char *insert =
+	    "INSERT INTO grants (request_id, provider_agency_id, "
+	    "  consumer_agency_id, dataset_id, service_id, starts_at, ends_at, "
+	    "  fields_json, created_by) "
+	    "SELECT id, provider_agency_id, consumer_agency_id, dataset_id, "
+	    "  service_id, ?, ?, ?, ? FROM sharing_requests WHERE id = ?";
+	struct db_param p[] = { P_STR(g->starts), P_STR(g->ends),
+	    P_STR(g->fields), P_INT(r->who.account_id), P_INT(r->captures[0]) };
+	unsigned long long id;
+	json_object *o;
+	int st;
+
+	if ((st = db_exec(insert, p, NPARAMS(p), NULL, &id)) != DS_OK) {
+		tx_fail(r, st);
+		return NULL;
+	}
+	if ((o = grant_json(r, (long long)id)) == NULL) {
+		tx_fail(r, DS_ERR);
+		return NULL;
+	}
+	if ((st = audit_append(&r->who, "grant.create", "grant", (long long)id,
+	    NULL, json_object_get(o))) != DS_OK) {
+		json_object_put(o);
+		tx_fail(r, st);
+		return NULL;
+	}
+	return o;
 }
 
 void
@@ -417,17 +473,11 @@ request_approve(struct http_req *r)
 	    "  decided_at = CURRENT_TIMESTAMP(6), decided_by = ?, "
 	    "  decision_note = ?, updated_at = CURRENT_TIMESTAMP(6) "
 	    "WHERE id = ? AND status = 'submitted'";
-	static const char *insert =
-	    "INSERT INTO grants (request_id, provider_agency_id, "
-	    "  consumer_agency_id, dataset_id, service_id, starts_at, ends_at, "
-	    "  fields_json, created_by) "
-	    "SELECT id, provider_agency_id, consumer_agency_id, dataset_id, "
-	    "  service_id, ?, ?, ?, ? FROM sharing_requests WHERE id = ?";
 	struct fval v[NPARAMS(spec)];
-	struct db_rows *q, *d;
-	const char *term, *starts, *ends, *code, *why, *now;
-	json_object *fields, *o, *g;
-	unsigned long long gid;
+	struct db_rows *q;
+	struct granted g;
+	const char *now;
+	json_object *o, *grant;
 	long long to[1];
 	int st;
 
@@ -439,64 +489,32 @@ request_approve(struct http_req *r)
 		http_error_status(r, st);
 		return;
 	}
-	check_narrower(r, q, v, now, &term, &starts, &ends, &fields);
+	check_narrower(r, q, v, now, &g);
 	if (json_has_details(r)) {
-		json_object_put(fields);
 		json_details_reply(r, "the request has invalid fields");
 		return;
 	}
-	/* Nothing can be granted on data that may no longer be shared. */
-	if ((st = dataset_load(r->arena, db_get_int(q, 0, "dataset_id"), &d))) {
-		json_object_put(fields);
-		http_error_status(r, st);
+	if (still_shareable_or_reply(r, q))
 		return;
-	}
-	if ((code = dataset_unshareable(d, &why)) != NULL) {
-		json_object_put(fields);
-		http_error(r, 409, code, "%s", why);
-		return;
-	}
 	{
 		struct db_param p[] = { P_INT(r->who.account_id), P_STR(v[4].s),
 		    P_INT(r->captures[0]) };
-		struct db_param gp[] = { P_STR(starts), P_STR(ends),
-		    P_STR(json_object_to_json_string_ext(fields,
-		    JSON_C_TO_STRING_PLAIN)), P_INT(r->who.account_id),
-		    P_INT(r->captures[0]) };
 
 		if ((st = db_begin()) != DS_OK) {
-			json_object_put(fields);
 			http_error_status(r, st);
 			return;
 		}
-		if (decide_or_409(r, approve, p, NPARAMS(p))) {
-			json_object_put(fields);
+		if (decide_or_409(r, approve, p, NPARAMS(p)) ||
+		    (grant = grant_insert(r, &g)) == NULL)
 			return;
-		}
-		st = db_exec(insert, gp, NPARAMS(gp), NULL, &gid);
-		json_object_put(fields);
-		if (st != DS_OK) {
-			tx_fail(r, st);
-			return;
-		}
-	}
-	if ((g = grant_json(r, (long long)gid)) == NULL) {
-		tx_fail(r, DS_ERR);
-		return;
-	}
-	if ((st = audit_append(&r->who, "grant.create", "grant",
-	    (long long)gid, NULL, json_object_get(g))) != DS_OK) {
-		json_object_put(g);
-		tx_fail(r, st);
-		return;
 	}
 	to[0] = db_get_int(q, 0, "consumer_agency_id");
 	if ((o = record_decision(r, "sharing_request.approve", q,
 	    "sharing_request.approved", to, 1)) == NULL) {
-		json_object_put(g);
+		json_object_put(grant);
 		return;
 	}
-	json_object_object_add(o, "grant", g);
+	json_object_object_add(o, "grant", grant);
 	http_reply(r, 200, o);
 }
 

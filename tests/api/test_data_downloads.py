@@ -200,3 +200,19 @@ def test_warehouse_files_are_not_reachable_directly(api, db, new_agency):
     f = upload(api, p, ds).json()
     r = api.get(f"/warehouse/{f['sha256'][:2]}/{f['sha256']}")
     assert r.status_code == 404
+
+
+def test_a_system_account_of_another_grant_is_refused_and_logged(api, db, new_agency):
+    s = granted(api, db, new_agency)
+    f = upload(api, s.provider, s.dataset_id).json()
+    _, tok = grant_account(api, s)
+    # a second grant of the same consumer, on the same dataset
+    q = api.post("sharing-requests", token=s.consumer.token, json={
+        "dataset_id": s.dataset_id, "purpose": "p", "legal_basis": "l",
+        "fields": ["ma_ho"], "term": "indefinite"}).json()
+    other = api.post(f"sharing-requests/{q['id']}/approve", token=s.provider.token,
+                     json={}).json()["grant"]
+    r = api.get(f"data/{other['id']}/files/{f['id']}", token=tok)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "wrong_grant"
+    row = access_rows(db, other["id"])[-1]
+    assert row[0:3] == ("refused", "wrong_grant", "403")
