@@ -318,3 +318,28 @@ def test_bad_list_filters_are_422(api, sides):
     for params in ({"status": "done"}, {"side": "both"}, {"overdue": "yes"}):
         assert api.get("sharing-requests", token=consumer.token,
                        params=params).status_code == 422
+
+
+def make_service(db, dataset_id, agency_id, status="active") -> int:
+    return int(db("INSERT INTO services (dataset_id, agency_id, name, protocol, "
+                  "endpoint, version, status) VALUES (%s, %s, 'API hộ gia đình', "
+                  "'rest', 'https://lgsp.example/ho-gia-dinh', '1.0', %s); "
+                  "SELECT LAST_INSERT_ID()", (dataset_id, agency_id, status))[0][0])
+
+
+def test_a_request_may_name_an_active_service_of_the_dataset(api, db, sides):
+    provider, consumer, ds = sides
+    svc = make_service(db, ds, provider.agency_id)
+    q = file_request(api, consumer, ds, service_id=svc)
+    assert q["service_id"] == svc
+    g = api.post(f"sharing-requests/{q['id']}/approve", token=provider.token,
+                 json={}).json()["grant"]
+    assert g["service_id"] == svc
+    other_ds = make_dataset(db, provider.agency_id)
+    foreign = make_service(db, other_ds, provider.agency_id)
+    old = make_service(db, ds, provider.agency_id, status="deprecated")
+    for bad in (foreign, old, 999999999):
+        r = api.post("sharing-requests", token=consumer.token,
+                     json=request_body(ds, service_id=bad))
+        assert r.status_code == 422, r.text
+        assert [d["field"] for d in r.json()["error"]["details"]] == ["service_id"]
