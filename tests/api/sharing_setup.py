@@ -12,6 +12,7 @@ import datetime
 import hashlib
 import json
 import os
+import subprocess
 import time
 from dataclasses import dataclass
 
@@ -161,3 +162,14 @@ def access_rows(db, grant_id) -> list:
     a grant's access-log rows, oldest first."""
     return db("SELECT outcome, reason, http_status, bytes, sha256, account_id, "
               "narrowed FROM access_log WHERE grant_id = %s ORDER BY id", (grant_id,))
+
+
+def app_sql(sql):
+    """Runs SQL as the modules' own database account (ds_app)."""
+    conf = dict(line.split("=", 1) for line in
+                open(os.environ["DS_CONFIG"]).read().splitlines()
+                if "=" in line and not line.startswith("#"))
+    return subprocess.run(
+        ["mariadb", "-S", conf["db_socket"], "-u", conf["db_user"],
+         f"-p{conf['db_password']}", "-N", "-B", conf["db_name"], "-e", sql],
+        capture_output=True, text=True, timeout=30)
