@@ -33,6 +33,11 @@ static const char *sql_file =
 /* ------------------------------------------------------------------ */
 /* blobs: content-addressed files under warehouse_dir                  */
 
+/* "<warehouse_dir>/<sha[0:2]>/<sha>" for a blob, into the arena. A fresh
+ * temporary file in <warehouse_dir>/tmp gives its fd and path, or -1
+ * (logged); blob_store moves a finished one to its content address, or
+ * removes it when that blob exists already (stored once). */
+
 static const char *
 warehouse_dir(void)
 {
@@ -43,13 +48,13 @@ warehouse_dir(void)
 	return d;
 }
 
-char *
+static char *
 blob_path(struct arena *a, const char *sha)
 {
 	return arena_printf(a, "%s/%.2s/%s", warehouse_dir(), sha, sha);
 }
 
-int
+static int
 blob_tmp(struct arena *a, char **path)
 {
 	const char *dir = warehouse_dir();
@@ -73,7 +78,7 @@ blob_tmp(struct arena *a, char **path)
 	return fd;
 }
 
-int
+static int
 blob_store(struct arena *a, const char *tmp, const char *sha)
 {
 	char *dir = arena_printf(a, "%s/%.2s", warehouse_dir(), sha);

@@ -81,16 +81,6 @@ void	sink_write(struct sink *, const void *, size_t);
  * when any write failed. */
 int	sink_close(struct sink *, char sha[65]);
 
-/* warehouse.c-like helpers kept in files.c */
-/* "<warehouse_dir>/<sha[0:2]>/<sha>" for a blob, into the arena. */
-char	*blob_path(struct arena *, const char *sha);
-/* Moves a finished temporary file to its content address (kept once:
- * if the blob exists, the temporary file is removed). */
-int	blob_store(struct arena *, const char *tmp, const char *sha);
-/* A fresh temporary file in <warehouse_dir>/tmp; returns its fd and
- * path, or -1 (logged). */
-int	blob_tmp(struct arena *, char **path);
-
 /* access_log.c */
 void	access_log_list(struct http_req *);
 void	access_log_export(struct http_req *);
@@ -104,9 +94,9 @@ struct access_entry {
 	const char		*sha256;
 	bool			 narrowed;
 };
-/* Appends one access-log row in its own transaction, for the caller in
- * r->who (who may be unauthenticated: account and agency NULL), and
- * marks the 'access' chain for sealing after the response. */
+/* Appends one access-log row (one INSERT, committed at once) for the
+ * caller in r->who (account and agency NULL when unknown), and marks the
+ * 'access' chain for sealing after the response. */
 int	access_log_append(struct http_req *, const struct access_entry *);
 
 /* usage_reports.c (Art. 16.1.e) */
