@@ -10,6 +10,7 @@ sharing module owns is made through its API.
 
 import datetime
 import hashlib
+import itertools
 import json
 import os
 import subprocess
@@ -40,6 +41,9 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_databases = itertools.count(1)
+
+
 def make_dataset(db, agency_id, classification="shared", status="published",
                  excluded=0, fields=None, database_status="listed") -> int:
     """A dataset of agency_id's database, as the catalog would hold it."""
@@ -50,7 +54,7 @@ def make_dataset(db, agency_id, classification="shared", status="published",
               "status, published_at, fields_json) VALUES (LAST_INSERT_ID(), %s, %s, "
               "%s, %s, IF(%s = 'published', UTC_TIMESTAMP(6), NULL), %s); "
               "SELECT LAST_INSERT_ID();",
-              (agency_id, f"CSDL dân cư {agency_id}", database_status,
+              (agency_id, f"CSDL dân cư {agency_id}-{next(_databases)}", database_status,
                "Dữ liệu hộ gia đình", classification, excluded, status, status,
                json.dumps(fields, ensure_ascii=False)))
     return int(rows[-1][0])
