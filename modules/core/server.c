@@ -218,8 +218,12 @@ server_dispatch(const struct module *m, struct http_req *r)
 	const struct route *rt;
 
 	if ((rt = prepare(m, r)) != NULL) {
+		/* A raw body (an upload) is streamed by its handler and is
+		 * not in the request hash, so a replay could answer another
+		 * upload with the first one's result: those routes keep
+		 * their own idempotency (content addressing). */
 		if (strcmp(r->method, "POST") == 0 && r->who.authenticated &&
-		    r->idempotency_key != NULL)
+		    r->idempotency_key != NULL && !(rt->flags & RT_RAW_BODY))
 			idempotent_run(rt, r, run_handler);
 		else
 			run_handler(rt, r);

@@ -122,3 +122,23 @@ def test_versions_are_listed_to_provider_grantees_and_for_open_data(api, db, new
     assert api.get(f"datasets/{open_ds}/files", token=other.token).status_code == 200
     assert len(api.get(f"/api/v1/open-data/{open_ds}/files").json()["items"]) == 1
     assert api.get(f"/api/v1/open-data/{s.dataset_id}/files").status_code == 404
+
+
+def test_an_idempotency_key_never_replays_another_upload(api, db, new_agency):
+    """The body of an upload is streamed, not hashed with the request, so
+    a reused key must not answer a different file with the first one's
+    result; retrying the same file is safe anyway (same content, same
+    version)."""
+    p = party(api, new_agency, "WP")
+    ds = make_dataset(db, p.agency_id)
+    key = {"Idempotency-Key": f"upload-{ds}"}
+    first = api.post(f"datasets/{ds}/files", token=p.token, data=CSV,
+                     headers={"Content-Type": "text/csv", **key})
+    other = CSV + "H009,Võ Thị Mai,1999-09-09,Phú Hòa\r\n".encode()
+    second = api.post(f"datasets/{ds}/files", token=p.token, data=other,
+                      headers={"Content-Type": "text/csv", **key})
+    assert first.status_code == 201 and second.status_code == 201, second.text
+    assert second.json()["sha256"] == sha256(other)
+    again = api.post(f"datasets/{ds}/files", token=p.token, data=other,
+                     headers={"Content-Type": "text/csv", **key})
+    assert again.status_code == 200 and again.json()["id"] == second.json()["id"]
