@@ -14,7 +14,6 @@ import itertools
 import json
 import os
 import subprocess
-import time
 from dataclasses import dataclass
 
 FIELDS = [
@@ -92,15 +91,8 @@ class Party:
 
 
 def token(api, client_id, secret) -> str:
-    """A token, waiting out nginx's limit on the token endpoint (these
-    tests need many parties, each with its own token)."""
-    for _ in range(100):
-        r = api.token_response(client_id, secret)
-        if r.status_code != 429:
-            assert r.status_code == 200, f"token: {r.status_code} {r.text}"
-            return r.json()["access_token"]
-        time.sleep(0.2)
-    raise AssertionError("the token endpoint kept answering 429")
+    """A token (conftest's api.token waits out the endpoint's rate limit)."""
+    return api.token(client_id, secret)
 
 
 def party(api, new_agency, prefix, roles="agency_officer") -> Party:
