@@ -28,6 +28,9 @@ def test_full_path_request_approve_account_token_download(api, db, new_agency):
     rows = access_rows(db, s.grant["id"])
     assert rows == [("delivered", None, "200", str(len(r.content)),
                      sha256(r.content), str(acc["id"]), "0")]
+    # the answer names the request id that the access-log row records
+    assert db("SELECT request_id FROM access_log WHERE grant_id = %s",
+              (s.grant["id"],)) == [(r.headers["X-Request-Id"],)]
     # the consumer agency's officers may fetch it too, and each time is logged
     r2 = download(api, s, f["id"], s.consumer.token)
     assert r2.status_code == 200 and r2.content == CSV
