@@ -17,8 +17,10 @@
  * is the matching WHERE clause for the caller; SEES_PARAMS(who) binds its
  * three parameters. The public sees 'public'; an authenticated caller also
  * 'agencies' and its own agency's records; oversight roles everything.
- * Hook: a consumer agency holding an active grant on a restricted dataset
- * should see it too; the sharing module adds that term here.
+ * No term for grants is needed: a sharing request may only name published
+ * shared or open data (dataset_unshareable() in modules/sharing/util.c), and classification
+ * cannot change while a dataset is published, so no agency but the owner
+ * ever holds a grant on restricted data.
  */
 #define SEES(vis, owner) \
 	"(" vis " = 'public' OR (? = 1 AND " vis " = 'agencies') OR " \
