@@ -1,0 +1,228 @@
+/*
+ * The grant as the suspension module sees it: loading and locking it,
+ * who may act on it, its status transitions, and what every record here
+ * shares (legal grounds, the dispute call).
+ *
+ * The sharing module owns the grants table; this module sets only its
+ * status ('suspended', 'terminated', back to 'active' or 'expired'),
+ * always after locking the row, so a suspension, a lift and a termination
+ * of one grant never interleave.
+ */
+#include <string.h>
+
+#include "ds.h"
+#include "suspension.h"
+
+#define GRANT_COLS "id, provider_agency_id, consumer_agency_id, service_id, " \
+	"status, (ends_at IS NOT NULL AND ends_at <= UTC_TIMESTAMP(6)) AS past_end"
+
+static const char *sql_grant =
+    "SELECT " GRANT_COLS " FROM grants WHERE id = ?";
+static const char *sql_grant_lock =
+    "SELECT " GRANT_COLS " FROM grants WHERE id = ? FOR UPDATE";
+
+bool
+caller_is_dic(const struct http_req *r)
+{
+	return auth_has_role(&r->who, ROLE_DIC_ADMIN);
+}
+
+bool
+caller_sees_all(const struct http_req *r)
+{
+	return auth_has_role(&r->who, ROLE_DIC_ADMIN | ROLE_AUDITOR);
+}
+
+static void
+grant_fill(const struct db_rows *rows, size_t i, struct grant *g)
+{
+	g->id = db_get_int(rows, i, "id");
+	g->provider = db_get_int(rows, i, "provider_agency_id");
+	g->consumer = db_get_int(rows, i, "consumer_agency_id");
+	g->service = db_get_int(rows, i, "service_id");
+	g->status = db_get(rows, i, "status");
+	g->past_end = db_get_int(rows, i, "past_end") != 0;
+}
+
+int
+grant_load_or_reply(struct http_req *r, long long id, bool lock,
+    struct grant *g)
+{
+	struct db_param p[] = { P_INT(id) };
+	struct db_rows *rows;
+	int st;
+
+	if ((st = db_query(r->arena, lock ? sql_grant_lock : sql_grant, p, 1,
+	    &rows)) != DS_OK)
+		return http_error_status(r, st);
+	if (rows->nrows != 1)
+		return http_error(r, 404, "not_found", "no such grant");
+	grant_fill(rows, 0, g);
+	/* Other agencies' grants are invisible (404, not 403). */
+	if (!caller_sees_all(r) && r->who.agency_id != g->provider &&
+	    r->who.agency_id != g->consumer)
+		return http_error(r, 404, "not_found", "no such grant");
+	return DS_OK;
+}
+
+int
+grants_live_lock(struct http_req *r, long long consumer, long long provider,
+    struct grant **out, size_t *n)
+{
+	/* In id order, so two such requests lock in the same order. */
+	static const char *sql =
+	    "SELECT " GRANT_COLS " FROM grants "
+	    "WHERE consumer_agency_id = ? AND provider_agency_id = ? "
+	    "  AND status IN ('active', 'suspended') "
+	    "  AND (ends_at IS NULL OR ends_at > UTC_TIMESTAMP(6)) "
+	    "ORDER BY id FOR UPDATE";
+	struct db_param p[] = { P_INT(consumer), P_INT(provider) };
+	struct db_rows *rows;
+	int st;
+
+	if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows)) != DS_OK)
+		return st;
+	*out = arena_calloc(r->arena, rows->nrows + 1, sizeof(**out));
+	for (size_t i = 0; i < rows->nrows; i++)
+		grant_fill(rows, i, &(*out)[i]);
+	*n = rows->nrows;
+	return DS_OK;
+}
+
+int
+grant_require_provider_or_reply(struct http_req *r, const struct grant *g)
+{
+	if (caller_is_dic(r) || (r->who.agency_id == g->provider &&
+	    auth_has_role(&r->who, ROLE_ANY_AGENCY)))
+		return DS_OK;
+	return http_error(r, 403, "forbidden",
+	    "only the providing agency or DIC may do this");
+}
+
+int
+grant_require_not_terminated_or_reply(struct http_req *r,
+    const struct grant *g)
+{
+	/* R7.4: termination is final. */
+	if (strcmp(g->status, "terminated") == 0)
+		return http_error(r, 409, "grant_terminated",
+		    "grant %lld is terminated; a new sharing request is needed",
+		    g->id);
+	return DS_OK;
+}
+
+int
+grant_require_live_or_reply(struct http_req *r, const struct grant *g)
+{
+	if (grant_require_not_terminated_or_reply(r, g))
+		return DS_EINVAL;
+	if (strcmp(g->status, "expired") == 0 || g->past_end)
+		return http_error(r, 409, "grant_expired",
+		    "grant %lld has expired", g->id);
+	return DS_OK;
+}
+
+int
+grant_set_status(const struct identity *who, const struct grant *g,
+    const char *from, const char *to, const char *action)
+{
+	static const char *sql =
+	    "UPDATE grants SET status = ? WHERE id = ? AND status = ?";
+	struct db_param p[] = { P_STR(to), P_INT(g->id), P_STR(from) };
+	unsigned long long n;
+	json_object *before, *after;
+	int st;
+
+	if ((st = db_exec(sql, p, NPARAMS(p), &n, NULL)) != DS_OK)
+		return st;
+	if (n == 0)
+		return DS_ECONFLICT;
+	before = json_object_new_object();
+	json_object_object_add(before, "status", json_object_new_string(from));
+	after = json_object_new_object();
+	json_object_object_add(after, "status", json_object_new_string(to));
+	return audit_append(who, action, "grant", g->id, before, after);
+}
+
+const char *
+imposed_by(const struct http_req *r, const struct grant *g)
+{
+	return caller_is_dic(r) && r->who.agency_id != g->provider ?
+	    "dic" : "provider";
+}
+
+const char *const *
+grounds_list(struct arena *a, const char *key, const char *def)
+{
+	const char *p = conf_str(key, def), *end, *s;
+	size_t n = 1, k = 0, len;
+	const char **out;
+
+	for (const char *c = p; *c != '\0'; c++)
+		if (*c == ',')
+			n++;
+	out = arena_calloc(a, n + 1, sizeof(*out));
+	while (*p != '\0') {
+		if ((end = strchr(p, ',')) == NULL)
+			end = p + strlen(p);
+		for (s = p; s < end && *s == ' '; s++)
+			;
+		for (len = (size_t)(end - s); len > 0 && s[len - 1] == ' ';
+		    len--)
+			;
+		if (len > 0)
+			out[k++] = arena_strndup(a, s, len);
+		p = *end == ',' ? end + 1 : end;
+	}
+	out[k] = NULL;
+	return out;
+}
+
+json_object *
+dispute_call(long long agency_id, const char *type, long long id,
+    const char *subject)
+{
+	json_object *call = json_object_new_object();
+	json_object *body = json_object_new_object();
+	json_object *object = json_object_new_object();
+
+	json_object_object_add(object, "type", json_object_new_string(type));
+	json_object_object_add(object, "id", json_object_new_int64(id));
+	json_object_object_add(body, "subject",
+	    json_object_new_string(subject));
+	json_object_object_add(body, "category",
+	    json_object_new_string("suspension"));
+	json_object_object_add(body, "agency_id",
+	    json_object_new_int64(agency_id));
+	json_object_object_add(body, "object", object);
+	json_object_object_add(call, "method", json_object_new_string("POST"));
+	json_object_object_add(call, "path",
+	    json_object_new_string("/api/v1/disputes"));
+	json_object_object_add(call, "body", body);
+	return call;
+}
+
+int
+notify_provider_if_dic(const struct http_req *r, const struct grant *g,
+    const char *kind, const char *entity, long long id, json_object *payload)
+{
+	if (r->who.agency_id == g->provider) {
+		json_object_put(payload);
+		return DS_OK;
+	}
+	return notify(g->provider, kind, entity, id, payload);
+}
+
+void
+text_check(struct http_req *r, const char *name, const struct fval *v)
+{
+	if (v->present && v->s[strspn(v->s, " \t\r\n")] == '\0')
+		json_detail(r, name, "must not be blank");
+}
+
+void
+fail_reply(struct http_req *r, int st)
+{
+	db_rollback();
+	http_error_status(r, st);
+}

@@ -1,0 +1,556 @@
+/*
+ * Planned suspensions of a whole service (Decree 47/2020 Art. 43.1): the
+ * provider takes a service down for an upgrade, an expansion or
+ * maintenance, and announces it to every consumer at least
+ * planned_notice_workdays working days ahead (default 7), with the start
+ * and the expected restoration. A shorter notice is refused unless the
+ * announcement is an emergency with a reason (force majeure, Art. 43.1.b),
+ * which DIC is told of and can list. The gateway refuses the service only
+ * inside the announced window.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ds.h"
+#include "suspension.h"
+
+#define PLAN_COLS \
+	"p.id, p.service_id, p.provider_agency_id, p.state, p.reason, " \
+	"p.description, p.starts_at, p.ends_at, p.earliest_regular_start, " \
+	"p.emergency, p.emergency_reason, p.consumers_notified, " \
+	"p.created_by_account_id, p.created_by_agency_id, p.created_at, " \
+	"p.cancelled_at, p.cancelled_by_account_id, p.cancel_note, " \
+	"CASE WHEN p.state = 'cancelled' THEN 'cancelled' " \
+	"  WHEN UTC_TIMESTAMP(6) < p.starts_at THEN 'upcoming' " \
+	"  WHEN UTC_TIMESTAMP(6) < p.ends_at THEN 'in_progress' " \
+	"  ELSE 'ended' END AS phase"
+
+/* Who sees a planned suspension: DIC and auditors, the provider, the
+ * agencies told of it and the consumers of the service. */
+#define PLAN_VISIBLE \
+	"(? OR p.provider_agency_id = ? " \
+	"  OR EXISTS (SELECT 1 FROM planned_suspension_recipients x " \
+	"    WHERE x.planned_suspension_id = p.id AND x.agency_id = ?) " \
+	"  OR EXISTS (SELECT 1 FROM grants g WHERE g.service_id = p.service_id " \
+	"    AND g.consumer_agency_id = ?))"
+
+enum { P_REASON, P_DESC, P_START, P_END, P_EMERG, P_EMERG_REASON, NPFIELDS };
+
+/* The local calendar (working days are local dates): minutes east of
+ * UTC, 420 for Vietnam (UTC+7, no daylight saving). */
+#define UTC_OFFSET() conf_int("local_utc_offset_minutes", 420, -720, 840, NULL)
+
+static json_object *
+planned_load_json(struct http_req *r, long long id)
+{
+	static const char *sql =
+	    "SELECT " PLAN_COLS " FROM planned_suspensions p "
+	    "WHERE p.id = ? AND " PLAN_VISIBLE;
+	long long me = r->who.agency_id;
+	struct db_param p[] = { P_INT(id), P_INT(caller_sees_all(r)),
+	    P_INT(me), P_INT(me), P_INT(me) };
+	struct db_rows *rows;
+	int st;
+
+	if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows)) != DS_OK) {
+		http_error_status(r, st);
+		return NULL;
+	}
+	if (rows->nrows != 1) {
+		http_error(r, 404, "not_found", "no such planned suspension");
+		return NULL;
+	}
+	return db_row_json(rows, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* working days                                                         */
+
+/* "YYYY-MM-DD" plus days, into out. */
+static void
+date_add(const char *day, int days, char out[11])
+{
+	struct tm tm;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	sscanf(day, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	tm.tm_hour = 12;
+	t = timegm(&tm) + (time_t)days * 86400;
+	gmtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+static bool
+is_weekend(const char *day)
+{
+	struct tm tm;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	sscanf(day, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	tm.tm_hour = 12;
+	t = timegm(&tm);
+	gmtime_r(&t, &tm);
+	return tm.tm_wday == 0 || tm.tm_wday == 6;
+}
+
+static bool
+is_holiday(const struct db_rows *h, const char *day)
+{
+	for (size_t i = 0; i < h->nrows; i++)
+		if (strcmp(db_cell(h, i, 0), day) == 0)
+			return true;
+	return false;
+}
+
+/* The first local day a planned suspension may start on without being
+ * an emergency: the day after the n-th working day (weekdays that are
+ * not in the holidays table) after today, so that n whole working days
+ * lie between the announcement and the start (Art. 43.1). */
+static int
+earliest_start(struct http_req *r, const char *today, long long n,
+    char out[11])
+{
+	static const char *sql =
+	    "SELECT DATE_FORMAT(day, '%Y-%m-%d') FROM holidays "
+	    "WHERE day > ? AND day <= ? ORDER BY day";
+	/* n working days fit in 2n + 60 calendar days, Tết included. */
+	int span = (int)(2 * n + 60), i;
+	char day[11], last[11];
+	struct db_rows *h;
+	int st;
+
+	date_add(today, span, last);
+	{
+		struct db_param p[] = { P_STR(today), P_STR(last) };
+
+		if ((st = db_query(r->arena, sql, p, 2, &h)) != DS_OK)
+			return st;
+	}
+	memcpy(day, today, sizeof(day));
+	for (i = 0; n > 0 && i < span; i++) {
+		date_add(day, 1, day);
+		if (!is_weekend(day) && !is_holiday(h, day))
+			n--;
+	}
+	if (n > 0)
+		return DS_ERR;
+	date_add(day, 1, out);
+	return DS_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* announcing                                                           */
+
+/* The service and its provider; 404 when absent, 403 unless the caller
+ * is its provider or DIC. */
+static int
+service_load_or_reply(struct http_req *r, long long id, bool act,
+    long long *provider)
+{
+	static const char *sql = "SELECT agency_id FROM services WHERE id = ?";
+	struct db_param p[] = { P_INT(id) };
+	struct db_rows *rows;
+	int st;
+
+	if ((st = db_query(r->arena, sql, p, 1, &rows)) != DS_OK)
+		return http_error_status(r, st);
+	if (rows->nrows != 1)
+		return http_error(r, 404, "not_found", "no such service");
+	*provider = db_get_int(rows, 0, "agency_id");
+	if (act && !caller_is_dic(r) && !(r->who.agency_id == *provider &&
+	    auth_has_role(&r->who, ROLE_ANY_AGENCY)))
+		return http_error(r, 403, "forbidden",
+		    "only the service's provider or DIC may do this");
+	return DS_OK;
+}
+
+/* Checks the window against the database clock and the working-day
+ * notice; the earliest regular start goes to earliest. */
+static int
+check_window_or_reply(struct http_req *r, const struct fval *v,
+    char earliest[11])
+{
+	static const char *sql =
+	    "SELECT DATE(UTC_TIMESTAMP(6) + INTERVAL ? MINUTE) AS today, "
+	    "  DATE(CAST(? AS DATETIME(6)) + INTERVAL ? MINUTE) AS start_day, "
+	    "  CAST(? AS DATETIME(6)) > UTC_TIMESTAMP(6) AS future, "
+	    "  CAST(? AS DATETIME(6)) > UTC_TIMESTAMP(6) - INTERVAL 5 MINUTE "
+	    "    AS recent, "
+	    "  CAST(? AS DATETIME(6)) > CAST(? AS DATETIME(6)) AS ordered";
+	long long off = UTC_OFFSET(), workdays = NOTICE_WORKDAYS();
+	bool emergency = v[P_EMERG].present && v[P_EMERG].i;
+	const char *start = v[P_START].s;
+	struct db_param p[] = { P_INT(off), P_STR(start), P_INT(off),
+	    P_STR(start), P_STR(start), P_STR(v[P_END].s), P_STR(start) };
+	struct db_rows *t;
+	int st;
+
+	if ((st = db_query(r->arena, sql, p, NPARAMS(p), &t)) != DS_OK ||
+	    (st = earliest_start(r, db_get(t, 0, "today"), workdays,
+	    earliest)) != DS_OK)
+		return http_error_status(r, st);
+	if (db_get_int(t, 0, "ordered") == 0)
+		json_detail(r, "ends_at", "must be after starts_at");
+	/* An emergency may start now; a regular one only in the future. */
+	if (db_get_int(t, 0, emergency ? "recent" : "future") == 0)
+		json_detail(r, "starts_at", "must not be in the past");
+	else if (!emergency && strcmp(db_get(t, 0, "start_day"),
+	    earliest) < 0)
+		json_detail(r, "starts_at", arena_printf(r->arena,
+		    "must be on or after %s (local date): %lld working days' "
+		    "notice (Decree 47/2020 Art. 43.1); a shorter one needs "
+		    "emergency: true and an emergency_reason", earliest,
+		    workdays));
+	return DS_OK;
+}
+
+static int
+read_planned_or_reply(struct http_req *r, struct fval *v, char earliest[11])
+{
+	static const char *const reasons[] = {
+		"upgrade", "expansion", "maintenance", "other", NULL
+	};
+	static const struct field spec[NPFIELDS] = {
+		{ "reason", F_ENUM, true, 0, 0, reasons },
+		{ "description", F_TEXT, true, 0, 0, NULL },
+		{ "starts_at", F_DATETIME, true, 0, 0, NULL },
+		{ "ends_at", F_DATETIME, true, 0, 0, NULL },
+		{ "emergency", F_BOOL, false, 0, 0, NULL },
+		{ "emergency_reason", F_TEXT, false, 0, 0, NULL },
+	};
+	bool emergency;
+
+	if (json_read_or_reply(r, r->json, spec, NPFIELDS, v))
+		return DS_EINVAL;
+	emergency = v[P_EMERG].present && v[P_EMERG].i;
+	text_check(r, "description", &v[P_DESC]);
+	text_check(r, "emergency_reason", &v[P_EMERG_REASON]);
+	/* Art. 43.1.b: a short notice is for force majeure, stated. */
+	if (emergency && !v[P_EMERG_REASON].present)
+		json_detail(r, "emergency_reason",
+		    "is required when emergency is true");
+	if (!emergency && v[P_EMERG_REASON].present)
+		json_detail(r, "emergency_reason",
+		    "is only taken with emergency: true");
+	if (check_window_or_reply(r, v, earliest))
+		return DS_EINVAL;
+	if (json_has_details(r))
+		return json_details_reply(r, "the request has invalid fields");
+	return DS_OK;
+}
+
+/* Tells every consumer with a live grant on the service, at once, and
+ * records each as a recipient; the count goes to *n. */
+static int
+notify_consumers(long long id, long long service, json_object *payload,
+    long long *n)
+{
+	static const char *consumers =
+	    "SELECT DISTINCT consumer_agency_id AS agency FROM grants "
+	    "WHERE service_id = ? AND status IN ('active', 'suspended') "
+	    "  AND (ends_at IS NULL OR ends_at > UTC_TIMESTAMP(6)) "
+	    "ORDER BY consumer_agency_id";
+	static const char *recipient =
+	    "INSERT INTO planned_suspension_recipients "
+	    "  (planned_suspension_id, agency_id) VALUES (?, ?)";
+	static const char *count =
+	    "UPDATE planned_suspensions SET consumers_notified = ? WHERE id = ?";
+	struct db_param p[] = { P_INT(service) };
+	struct arena *a = arena_new();
+	struct db_rows *rows;
+	int st;
+
+	if ((st = db_query(a, consumers, p, 1, &rows)) != DS_OK)
+		goto out;
+	for (size_t i = 0; i < rows->nrows; i++) {
+		long long agency = db_get_int(rows, i, "agency");
+		struct db_param q[] = { P_INT(id), P_INT(agency) };
+
+		if ((st = db_exec(recipient, q, 2, NULL, NULL)) ||
+		    (st = notify(agency, "planned_suspension.announced",
+		    "planned_suspension", id, json_object_get(payload))))
+			goto out;
+	}
+	*n = (long long)rows->nrows;
+	{
+		struct db_param q[] = { P_INT(*n), P_INT(id) };
+
+		st = db_exec(count, q, 2, NULL, NULL);
+	}
+out:
+	arena_free(a);
+	return st;
+}
+
+/* An emergency announcement goes to DIC's feed too (Art. 43.1.b). */
+static int
+notify_dic(struct http_req *r, long long id, json_object *payload)
+{
+	static const char *sql = "SELECT id FROM agencies WHERE is_dic = 1";
+	struct db_rows *rows;
+	int st;
+
+	if ((st = db_query(r->arena, sql, NULL, 0, &rows)) != DS_OK ||
+	    rows->nrows == 0 || db_get_int(rows, 0, "id") == r->who.agency_id) {
+		json_object_put(payload);
+		return st;
+	}
+	return notify(db_get_int(rows, 0, "id"), "planned_suspension.emergency",
+	    "planned_suspension", id, payload);
+}
+
+/* Records the announcement, notifies, audits; its JSON in *out. */
+static int
+announce(struct http_req *r, long long service, long long provider,
+    const struct fval *v, const char *earliest, json_object **out)
+{
+	static const char *insert =
+	    "INSERT INTO planned_suspensions (service_id, provider_agency_id, "
+	    "  reason, description, starts_at, ends_at, "
+	    "  earliest_regular_start, emergency, emergency_reason, "
+	    "  created_by_account_id, created_by_agency_id) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	bool emergency = v[P_EMERG].present && v[P_EMERG].i;
+	unsigned long long id;
+	long long n = 0;
+	json_object *o;
+	int st;
+
+	{
+		struct db_param p[] = { P_INT(service), P_INT(provider),
+		    P_STR(v[P_REASON].s), P_STR(v[P_DESC].s),
+		    P_STR(v[P_START].s), P_STR(v[P_END].s), P_STR(earliest),
+		    P_INT(emergency), P_STR(v[P_EMERG_REASON].s),
+		    P_INT(r->who.account_id), P_INT(r->who.agency_id) };
+
+		if ((st = db_exec(insert, p, NPARAMS(p), NULL, &id)))
+			return st;
+	}
+	if ((o = planned_load_json(r, (long long)id)) == NULL)
+		return DS_ERR;
+	json_object_object_del(o, "consumers_notified");
+	st = notify_consumers((long long)id, service, o, &n);
+	if (st == DS_OK && emergency)
+		st = notify_dic(r, (long long)id, json_object_get(o));
+	json_object_put(o);
+	if (st != DS_OK ||
+	    (*out = planned_load_json(r, (long long)id)) == NULL)
+		return st ? st : DS_ERR;
+	if ((st = audit_append(&r->who, "planned_suspension.create",
+	    "planned_suspension", (long long)id, NULL, json_object_get(*out)))) {
+		json_object_put(*out);
+		return st;
+	}
+	return DS_OK;
+}
+
+void
+planned_create(struct http_req *r)
+{
+	struct fval v[NPFIELDS];
+	char earliest[11];
+	long long provider;
+	json_object *o;
+	int st;
+
+	if (auth_require_role_or_reply(r, ROLES_ACT) ||
+	    service_load_or_reply(r, r->captures[0], true, &provider) ||
+	    read_planned_or_reply(r, v, earliest))
+		return;
+	if ((st = db_begin()) ||
+	    (st = announce(r, r->captures[0], provider, v, earliest, &o)))
+		goto fail;
+	if ((st = db_commit())) {
+		json_object_put(o);
+		goto fail;
+	}
+	http_reply(r, 201, o);
+	return;
+fail:
+	fail_reply(r, st);
+}
+
+/* ------------------------------------------------------------------ */
+/* reading and cancelling                                               */
+
+/* ?emergency=true|false, or -1 when absent. */
+static int
+tristate_or_reply(struct http_req *r, const char *key, long long *out)
+{
+	bool b;
+
+	if (http_param(r, key) == NULL) {
+		*out = -1;
+		return DS_OK;
+	}
+	if (http_param_bool_or_reply(r, key, &b))
+		return DS_EINVAL;
+	*out = b;
+	return DS_OK;
+}
+
+static void
+list_reply(struct http_req *r, long long service)
+{
+	static const char *sql =
+	    "SELECT " PLAN_COLS " FROM planned_suspensions p "
+	    "WHERE " PLAN_VISIBLE
+	    "  AND (? = 0 OR p.service_id = ?) "
+	    "  AND (? < 0 OR p.emergency = ?) "
+	    "  AND (? IS NULL OR p.state = ?) "
+	    "  AND p.id > ? ORDER BY p.id LIMIT ?";
+	const char *state = http_param(r, "state");
+	long long me = r->who.agency_id, emergency;
+	struct db_rows *rows;
+	struct page pg;
+	int st;
+
+	if (auth_require_role_or_reply(r, ROLES_READ) ||
+	    http_page_or_reply(r, &pg) ||
+	    (service == 0 && http_param_int_or_reply(r, "service_id", 0, 1,
+	    1LL << 53, &service)) ||
+	    tristate_or_reply(r, "emergency", &emergency))
+		return;
+	if (state != NULL && strcmp(state, "scheduled") != 0 &&
+	    strcmp(state, "cancelled") != 0) {
+		json_detail(r, "state", "must be one of: scheduled, cancelled");
+		json_details_reply(r, "invalid query parameter");
+		return;
+	}
+	{
+		struct db_param p[] = { P_INT(caller_sees_all(r)), P_INT(me),
+		    P_INT(me), P_INT(me), P_INT(service), P_INT(service),
+		    P_INT(emergency), P_INT(emergency), P_STR(state),
+		    P_STR(state), P_INT(pg.after), P_INT(pg.limit) };
+
+		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
+			http_error_status(r, st);
+			return;
+		}
+	}
+	http_reply_page(r, &pg, db_rows_json(rows));
+}
+
+void
+planned_list(struct http_req *r)
+{
+	list_reply(r, 0);
+}
+
+void
+service_planned_list(struct http_req *r)
+{
+	long long provider;
+
+	if (auth_require_role_or_reply(r, ROLES_READ) ||
+	    service_load_or_reply(r, r->captures[0], false, &provider))
+		return;
+	list_reply(r, r->captures[0]);
+}
+
+void
+planned_show(struct http_req *r)
+{
+	json_object *o;
+
+	if (auth_require_role_or_reply(r, ROLES_READ))
+		return;
+	if ((o = planned_load_json(r, r->captures[0])) != NULL)
+		http_reply(r, 200, o);
+}
+
+/* Tells every agency told of the announcement that it is cancelled. */
+static int
+notify_cancel(long long id, json_object *payload)
+{
+	static const char *sql =
+	    "SELECT agency_id FROM planned_suspension_recipients "
+	    "WHERE planned_suspension_id = ? ORDER BY agency_id";
+	struct db_param p[] = { P_INT(id) };
+	struct arena *a = arena_new();
+	struct db_rows *rows;
+	int st;
+
+	if ((st = db_query(a, sql, p, 1, &rows)) == DS_OK)
+		for (size_t i = 0; i < rows->nrows && st == DS_OK; i++)
+			st = notify(db_get_int(rows, i, "agency_id"),
+			    "planned_suspension.cancelled",
+			    "planned_suspension", id, json_object_get(payload));
+	arena_free(a);
+	return st;
+}
+
+/* The provider (or DIC) cancels an announcement, or ends a window early:
+ * the service is restored at once. */
+void
+planned_cancel(struct http_req *r)
+{
+	static const struct field spec[] = {
+		{ "note", F_TEXT, true, 0, 0, NULL },
+	};
+	static const char *sql =
+	    "UPDATE planned_suspensions SET state = 'cancelled', "
+	    "  cancelled_at = UTC_TIMESTAMP(6), cancelled_by_account_id = ?, "
+	    "  cancel_note = ? "
+	    "WHERE id = ? AND state = 'scheduled' "
+	    "  AND ends_at > UTC_TIMESTAMP(6)";
+	struct fval v[NPARAMS(spec)];
+	long long id = r->captures[0], provider;
+	json_object *before, *after = NULL;
+	unsigned long long n;
+	int st;
+
+	if (auth_require_role_or_reply(r, ROLES_ACT) ||
+	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v))
+		return;
+	text_check(r, "note", &v[0]);
+	if (json_has_details(r)) {
+		json_details_reply(r, "the request has invalid fields");
+		return;
+	}
+	if ((before = planned_load_json(r, id)) == NULL)
+		return;
+	if (service_load_or_reply(r, json_object_get_int64(
+	    json_object_object_get(before, "service_id")), true, &provider)) {
+		json_object_put(before);
+		return;
+	}
+	{
+		struct db_param p[] = { P_INT(r->who.account_id),
+		    P_STR(v[0].s), P_INT(id) };
+
+		if ((st = db_begin()) ||
+		    (st = db_exec(sql, p, NPARAMS(p), &n, NULL)))
+			goto fail;
+	}
+	if (n == 0) {
+		db_rollback();
+		json_object_put(before);
+		http_error(r, 409, "not_scheduled", "planned suspension %lld "
+		    "is already cancelled or over", id);
+		return;
+	}
+	if ((after = planned_load_json(r, id)) == NULL) {
+		st = DS_ERR;
+		goto fail;
+	}
+	if ((st = audit_append(&r->who, "planned_suspension.cancel",
+	    "planned_suspension", id, json_object_get(before),
+	    json_object_get(after))) || (st = notify_cancel(id, after)) ||
+	    (st = db_commit()))
+		goto fail;
+	json_object_put(before);
+	http_reply(r, 200, after);
+	return;
+fail:
+	fail_reply(r, st);
+	json_object_put(before);
+	json_object_put(after);
+}
