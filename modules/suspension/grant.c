@@ -214,11 +214,24 @@ notify_provider_if_dic(const struct http_req *r, const struct grant *g,
 	return notify(g->provider, kind, entity, id, payload);
 }
 
-void
-text_check(struct http_req *r, const char *name, const struct fval *v)
+int
+fields_read_or_reply(struct http_req *r, const struct field *spec, size_t n,
+    struct fval *v)
 {
-	if (v->present && v->s[strspn(v->s, " \t\r\n")] == '\0')
-		json_detail(r, name, "must not be blank");
+	json_object *val;
+
+	/* Blank texts first, so that the 422 names them together with
+	 * whatever json_read_or_reply finds. */
+	for (size_t i = 0; i < n; i++)
+		if ((spec[i].type == F_TEXT || spec[i].type == F_STRING) &&
+		    json_object_is_type(r->json, json_type_object) &&
+		    json_object_object_get_ex(r->json, spec[i].name, &val) &&
+		    json_object_is_type(val, json_type_string) &&
+		    json_object_get_string_len(val) > 0 &&
+		    json_object_get_string(val)[strspn(json_object_get_string(val),
+		    " \t\r\n")] == '\0')
+			json_detail(r, spec[i].name, "must not be blank");
+	return json_read_or_reply(r, r->json, spec, n, v);
 }
 
 void

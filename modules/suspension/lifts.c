@@ -88,13 +88,8 @@ suspension_lift(struct http_req *r)
 	int st;
 
 	if (auth_require_role_or_reply(r, ROLES_ACT) ||
-	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v))
+	    fields_read_or_reply(r, spec, NPARAMS(spec), v))
 		return;
-	text_check(r, "note", &v[0]);
-	if (json_has_details(r)) {
-		json_details_reply(r, "the request has invalid fields");
-		return;
-	}
 	if ((before = suspension_load_json(r, id)) == NULL)
 		return;
 	/* Lock the grant first, as every change here does: a racing

@@ -227,11 +227,9 @@ read_planned_or_reply(struct http_req *r, struct fval *v, char earliest[11])
 	};
 	bool emergency;
 
-	if (json_read_or_reply(r, r->json, spec, NPFIELDS, v))
+	if (fields_read_or_reply(r, spec, NPFIELDS, v))
 		return DS_EINVAL;
 	emergency = v[P_EMERG].present && v[P_EMERG].i;
-	text_check(r, "description", &v[P_DESC]);
-	text_check(r, "emergency_reason", &v[P_EMERG_REASON]);
 	/* Art. 43.1.b: a short notice is for force majeure, stated. */
 	if (emergency && !v[P_EMERG_REASON].present)
 		json_detail(r, "emergency_reason",
@@ -356,7 +354,7 @@ planned_create(struct http_req *r)
 {
 	struct fval v[NPFIELDS];
 	char earliest[11];
-	long long provider;
+	long long provider = 0;
 	json_object *o;
 	int st;
 
@@ -447,7 +445,7 @@ planned_list(struct http_req *r)
 void
 service_planned_list(struct http_req *r)
 {
-	long long provider;
+	long long provider = 0;
 
 	if (auth_require_role_or_reply(r, ROLES_READ) ||
 	    service_load_or_reply(r, r->captures[0], false, &provider))
@@ -508,13 +506,8 @@ planned_cancel(struct http_req *r)
 	int st;
 
 	if (auth_require_role_or_reply(r, ROLES_ACT) ||
-	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v))
+	    fields_read_or_reply(r, spec, NPARAMS(spec), v))
 		return;
-	text_check(r, "note", &v[0]);
-	if (json_has_details(r)) {
-		json_details_reply(r, "the request has invalid fields");
-		return;
-	}
 	if ((before = planned_load_json(r, id)) == NULL)
 		return;
 	if (service_load_or_reply(r, json_object_get_int64(

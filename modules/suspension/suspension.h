@@ -60,8 +60,10 @@ json_object *dispute_call(const char *type, long long id,
 int	 notify_provider_if_dic(const struct http_req *, const struct grant *,
 	    const char *kind, const char *entity, long long id,
 	    json_object *payload);
-/* Adds a 422 detail when a given text is only white space. */
-void	 text_check(struct http_req *, const char *name, const struct fval *);
+/* json_read_or_reply on the request body, with text fields that are only
+ * white space refused too (named in the same 422). */
+int	 fields_read_or_reply(struct http_req *, const struct field *,
+	    size_t n, struct fval *);
 /* Rolls back and writes the error for st (handlers' common exit). */
 void	 fail_reply(struct http_req *, int st);
 

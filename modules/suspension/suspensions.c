@@ -82,11 +82,8 @@ read_fields_or_reply(struct http_req *r, size_t n, struct fval *v)
 
 	spec[F_GROUND].choices = grounds_list(r->arena,
 	    SUSPENSION_GROUNDS_KEY, SUSPENSION_GROUNDS_DEF);
-	if (json_read_or_reply(r, r->json, spec, n, v))
+	if (fields_read_or_reply(r, spec, n, v))
 		return DS_EINVAL;
-	text_check(r, "violation", &v[F_VIOLATION]);
-	text_check(r, "handling_plan", &v[F_PLAN]);
-	text_check(r, "consumer_action", &v[F_ACTION]);
 	{
 		struct db_param p[] = { P_STR(v[F_DETERMINED].s) };
 
@@ -256,7 +253,7 @@ agency_suspend_all(struct http_req *r)
 {
 	struct fval v[NFIELDS];
 	struct grant *g;
-	long long provider;
+	long long provider = 0;
 	size_t n;
 	json_object *items, *o;
 	int st;

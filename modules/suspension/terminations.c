@@ -147,13 +147,8 @@ termination_create(struct http_req *r)
 	spec[1].choices = grounds_list(r->arena, TERMINATION_GROUNDS_KEY,
 	    TERMINATION_GROUNDS_DEF);
 	if (auth_require_role_or_reply(r, ROLES_ACT) ||
-	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v))
+	    fields_read_or_reply(r, spec, NPARAMS(spec), v))
 		return;
-	text_check(r, "reason", &v[0]);
-	if (json_has_details(r)) {
-		json_details_reply(r, "the request has invalid fields");
-		return;
-	}
 	if ((st = db_begin()))
 		goto fail;
 	if (grant_load_or_reply(r, r->captures[0], true, &g) ||
