@@ -130,6 +130,6 @@ GRANT UPDATE (state, cancelled_at, cancelled_by_account_id, cancel_note,
   consumers_notified) ON planned_suspensions TO datashare_app;
 GRANT SELECT, INSERT ON planned_suspension_recipients TO datashare_app;
 -- What this module reads or sets in the sharing and catalog tables.
-GRANT SELECT, UPDATE (status) ON grants TO datashare_app;
+GRANT SELECT, UPDATE (status, updated_at) ON grants TO datashare_app;
 GRANT SELECT ON holidays TO datashare_app;
 GRANT SELECT ON services TO datashare_app;

@@ -39,7 +39,7 @@ enum { P_REASON, P_DESC, P_START, P_END, P_EMERG, P_EMERG_REASON, NPFIELDS };
 
 /* The local calendar (working days are local dates): minutes east of
  * UTC, 420 for Vietnam (UTC+7, no daylight saving). */
-#define UTC_OFFSET() conf_int("local_utc_offset_minutes", 420, -720, 840, NULL)
+#define UTC_OFFSET() conf_int("utc_offset_minutes", 420, -720, 840, NULL)
 
 static json_object *
 planned_load_json(struct http_req *r, long long id)

@@ -9,7 +9,7 @@ from suspension_helpers import (actions, db_now, error_fields, expire_grant,
                                 iso, make_grant, make_service, notes,
                                 suspension_body, tok)
 
-OFFSET = dt.timezone(dt.timedelta(hours=7))  # local_utc_offset_minutes=420
+OFFSET = dt.timezone(dt.timedelta(hours=7))  # utc_offset_minutes=420
 
 
 def local_today(db) -> dt.date:
