@@ -362,6 +362,14 @@ def test_consumer_reads_its_suspension_with_the_dispute_call(api, db, pair):
     assert call["body"]["object_type"] == "suspension"
     assert call["body"]["object_id"] == sid
     assert call["to_fill"] == ["description"]
+    # The call works as given, once the consumer says what is wrong, and
+    # goes to the provider (Art. 18.1).
+    r = api.post(call["path"], tok(api, consumer),
+                 json=dict(call["body"], description="Chúng tôi đã khắc phục"))
+    assert r.status_code == 201, r.text
+    d = r.json()
+    assert (d["object_type"], d["object_id"]) == ("suspension", sid)
+    assert d["assignee_agency_id"] == provider.agency_id
 
 
 def test_grounds_and_limits_are_published(api, admin_token):

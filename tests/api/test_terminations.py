@@ -62,6 +62,11 @@ def test_termination_is_final_and_revokes_the_grants_accounts(api, db, admin,
     assert notes(db, consumer.agency_id, "grant.terminated", t["id"])
     assert api.get(f"grants/{grant}/termination",
                    tok(api, consumer)).json()["id"] == t["id"]
+    # The consumer opens a dispute on it with the call it was given.
+    r = api.post(t["dispute"]["path"], tok(api, consumer),
+                 json=dict(t["dispute"]["body"], description="Không đồng ý"))
+    assert r.status_code == 201, r.text
+    assert r.json()["assignee_agency_id"] == provider.agency_id
 
 
 def test_terminated_grant_cannot_be_lifted_suspended_or_terminated_again(
