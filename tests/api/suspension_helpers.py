@@ -8,10 +8,8 @@ no API can do.
 """
 
 import datetime as dt
-import itertools
 
 UTC = dt.timezone.utc
-_seq = itertools.count(1)
 
 
 def tok(api, agency):
@@ -62,13 +60,18 @@ def error_fields(r):
 
 # ------------------------------------------------------------------ setup
 
-def make_service(db, provider):
-    """A sharing service of the provider's."""
-    sid = next(_seq)
-    db("INSERT INTO services (agency_id, name) VALUES (%s, %s)",
-       (provider.agency_id, f"svc-{provider.code}-{sid}"))
-    return int(db("SELECT MAX(id) FROM services WHERE agency_id = %s",
-                  (provider.agency_id,))[0][0])
+def make_service(api, provider):
+    """A sharing service of the provider's, on a published shared dataset
+    (the catalog's own path: listed database, passing assessment)."""
+    from catalog_helpers import published_dataset, unique
+    token = tok(api, provider)
+    ds = published_dataset(api, token)
+    r = api.post("services", token, json={
+        "dataset_id": ds["id"], "name": unique("Dịch vụ tra cứu"),
+        "protocol": "rest", "endpoint": "https://lgsp.example.vn/api/v1/x",
+        "version": "1.0"})
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
 
 
 def make_grant(db, provider, consumer, service_id=None):

@@ -43,10 +43,10 @@ def body(day, **over):
 
 
 @pytest.fixture
-def service(new_agency, db):
+def service(new_agency, db, api):
     """A provider, its service, and a consumer with an active grant on it."""
     provider, consumer = new_agency("PP"), new_agency("PC")
-    sid = make_service(db, provider)
+    sid = make_service(api, provider)
     return provider, consumer, sid, make_grant(db, provider, consumer, sid)
 
 
@@ -62,7 +62,7 @@ def test_seven_working_days_ahead_notifies_every_consumer_at_once(
         api, db, new_agency):
     provider = new_agency("PP")
     c1, c2, c3 = new_agency("PC"), new_agency("PD"), new_agency("PE")
-    sid = make_service(db, provider)
+    sid = make_service(api, provider)
     make_grant(db, provider, c1, sid)
     make_grant(db, provider, c1, sid)             # one notice per agency
     g2 = make_grant(db, provider, c2, sid)
