@@ -61,8 +61,10 @@ grant_account_create(struct http_req *r)
 	static const char *insert =
 	    "INSERT INTO accounts (agency_id, name, client_id, secret_hash, "
 	    "  roles, grant_id, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)";
+	static const char *lock =
+	    "SELECT status FROM grants WHERE id = ? FOR UPDATE";
 	struct fval v[NPARAMS(spec)];
-	struct db_rows *g, *rows;
+	struct db_rows *g, *rows, *locked;
 	char hash[SECRET_HASH_MAX];
 	const char *secret, *client_id, *status;
 	unsigned long long id;
@@ -101,8 +103,23 @@ grant_account_create(struct http_req *r)
 		    P_INT(r->captures[0]), P_INT(r->who.account_id) };
 		struct db_param q[2];
 
+		q[0] = P_INT(r->captures[0]);
 		if ((st = db_begin()) ||
-		    (st = db_exec(insert, p, NPARAMS(p), NULL, &id)))
+		    (st = db_query(r->arena, lock, q, 1, &locked)))
+			goto fail;
+		/* The suspension module suspends and terminates under this
+		 * row lock (and revokes the grant's accounts): re-read the
+		 * status under it, or a racing termination could leave a
+		 * new active account on a terminated grant. */
+		status = locked->nrows == 1 ? db_cell(locked, 0, 0) : "gone";
+		if (strcmp(status, "active") != 0) {
+			db_rollback();
+			http_error(r, 409, arena_printf(r->arena, "grant_%s",
+			    status), "the grant is %s: no account can be "
+			    "issued", status);
+			return;
+		}
+		if ((st = db_exec(insert, p, NPARAMS(p), NULL, &id)))
 			goto fail;
 		q[0] = P_INT((long long)id);
 		q[1] = P_INT(r->captures[0]);
