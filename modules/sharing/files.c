@@ -632,7 +632,37 @@ consumer_or_refuse(struct http_req *r, const struct db_rows *g)
 	return refuse(r, g, 0, 404, "not_party", "no such grant");
 }
 
-/* The grant must be active, begun, and its dataset still shareable. */
+/* Decree 47/2020 Art. 43.1: while a planned suspension of the grant's
+ * service is under way (modules/suspension, planned_suspensions), the
+ * service serves nothing; 503 with Retry-After until its announced end. */
+static int
+service_open_or_refuse(struct http_req *r, const struct db_rows *g,
+    long long file)
+{
+	static const char *sql =
+	    "SELECT DATE_FORMAT(ends_at, '%Y-%m-%dT%H:%i:%sZ') AS until, "
+	    "  TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(6), ends_at) + 1 AS wait "
+	    "FROM planned_suspensions WHERE service_id = ? "
+	    "  AND state = 'scheduled' AND starts_at <= UTC_TIMESTAMP(6) "
+	    "  AND ends_at > UTC_TIMESTAMP(6) ORDER BY ends_at DESC LIMIT 1";
+	struct db_param p[] = { P_INT(db_get_int(g, 0, "service_id")) };
+	struct db_rows *w;
+	int st;
+
+	if (p[0].i == 0)
+		return 0;
+	if ((st = db_query(r->arena, sql, p, 1, &w)) != DS_OK)
+		return http_error_status(r, st);
+	if (w->nrows == 0)
+		return 0;
+	http_header(r, "Retry-After", db_get(w, 0, "wait"));
+	return refuse(r, g, file, 503, "service_suspended", arena_printf(
+	    r->arena, "the service is suspended for planned work until %s",
+	    db_get(w, 0, "until")));
+}
+
+/* The grant must be active, begun, its service not in a planned
+ * suspension, and its dataset still shareable. */
 static int
 grant_live_or_refuse(struct http_req *r, const struct db_rows *g,
     long long file)
@@ -648,6 +678,8 @@ grant_live_or_refuse(struct http_req *r, const struct db_rows *g,
 	if (db_get_int(g, 0, "not_started") != 0)
 		return refuse(r, g, file, 403, "grant_not_started",
 		    "the grant's term has not begun");
+	if (service_open_or_refuse(r, g, file))
+		return -1;
 	if ((st = dataset_load(r->arena, db_get_int(g, 0, "dataset_id"),
 	    &d)) != DS_OK)
 		return http_error_status(r, st);
