@@ -45,7 +45,7 @@ grant_fill(const struct db_rows *rows, size_t i, struct grant *g)
 }
 
 int
-grant_load_or_reply(struct http_req *r, long long id, bool lock,
+grant_get_or_reply(struct http_req *r, long long id, bool lock,
     struct grant *g)
 {
 	struct db_param p[] = { P_INT(id) };

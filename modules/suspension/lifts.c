@@ -96,7 +96,7 @@ suspension_lift(struct http_req *r)
 	 * termination either went before (409 here) or waits for us. */
 	if ((st = db_begin()))
 		goto fail;
-	if (grant_load_or_reply(r, json_object_get_int64(
+	if (grant_get_or_reply(r, json_object_get_int64(
 	    json_object_object_get(before, "grant_id")), true, &g) ||
 	    require_lifter_or_reply(r, &g, before) ||
 	    grant_require_not_terminated_or_reply(r, &g))

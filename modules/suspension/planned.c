@@ -14,6 +14,7 @@
 
 #include "ds.h"
 #include "suspension.h"
+#include "../sharing/sharing.h"	/* workdays_add() */
 
 #define PLAN_COLS \
 	"p.id, p.service_id, p.provider_agency_id, p.state, p.reason, " \
@@ -67,9 +68,9 @@ planned_load_json(struct http_req *r, long long id)
 /* ------------------------------------------------------------------ */
 /* working days                                                         */
 
-/* "YYYY-MM-DD" plus days, into out. */
+/* "YYYY-MM-DD" plus one day, into out. */
 static void
-date_add(const char *day, int days, char out[11])
+next_day(const char *day, char out[11])
 {
 	struct tm tm;
 	time_t t;
@@ -79,69 +80,30 @@ date_add(const char *day, int days, char out[11])
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
 	tm.tm_hour = 12;
-	t = timegm(&tm) + (time_t)days * 86400;
+	t = timegm(&tm) + 86400;
 	gmtime_r(&t, &tm);
 	strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
-static bool
-is_weekend(const char *day)
-{
-	struct tm tm;
-	time_t t;
-
-	memset(&tm, 0, sizeof(tm));
-	sscanf(day, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	tm.tm_hour = 12;
-	t = timegm(&tm);
-	gmtime_r(&t, &tm);
-	return tm.tm_wday == 0 || tm.tm_wday == 6;
-}
-
-static bool
-is_holiday(const struct db_rows *h, const char *day)
-{
-	for (size_t i = 0; i < h->nrows; i++)
-		if (strcmp(db_cell(h, i, 0), day) == 0)
-			return true;
-	return false;
-}
-
 /* The first local day a planned suspension may start on without being
- * an emergency: the day after the n-th working day (weekdays that are
- * not in the holidays table) after today, so that n whole working days
- * lie between the announcement and the start (Art. 43.1). */
+ * an emergency: the day after the n-th working day after today, so that
+ * n whole working days lie between the announcement and the start
+ * (Art. 43.1). Working days are the sharing module's (weekdays that are
+ * not in its holidays table): its workdays.c is linked in. */
 static int
 earliest_start(struct http_req *r, const char *today, long long n,
     char out[11])
 {
-	static const char *sql =
-	    "SELECT DATE_FORMAT(day, '%Y-%m-%d') FROM holidays "
-	    "WHERE day > ? AND day <= ? ORDER BY day";
-	/* n working days fit in 2n + 60 calendar days, Tết included. */
-	int span = (int)(2 * n + 60), i;
-	char day[11], last[11];
-	struct db_rows *h;
+	char last[11];
 	int st;
 
-	date_add(today, span, last);
-	{
-		struct db_param p[] = { P_STR(today), P_STR(last) };
-
-		if ((st = db_query(r->arena, sql, p, 2, &h)) != DS_OK)
-			return st;
+	if (n == 0) {
+		memcpy(out, today, 11);
+		return DS_OK;
 	}
-	memcpy(day, today, sizeof(day));
-	for (i = 0; n > 0 && i < span; i++) {
-		date_add(day, 1, day);
-		if (!is_weekend(day) && !is_holiday(h, day))
-			n--;
-	}
-	if (n > 0)
-		return DS_ERR;
-	date_add(day, 1, out);
+	if ((st = workdays_add(r->arena, today, (int)n, last)) != DS_OK)
+		return st;
+	next_day(last, out);
 	return DS_OK;
 }
 

@@ -26,7 +26,7 @@ bool	 caller_sees_all(const struct http_req *);
  * transaction: every state change here locks the grant row first, so
  * racing changes of one grant run one after the other). Replies 404 when
  * it does not exist or the caller is neither side nor DIC/auditor. */
-int	 grant_load_or_reply(struct http_req *, long long id, bool lock,
+int	 grant_get_or_reply(struct http_req *, long long id, bool lock,
 	    struct grant *);
 /* Locks the live grants (active or suspended, not past their end) of
  * one consumer with one provider, in id order; *out (arena) holds n. */

@@ -206,7 +206,7 @@ suspension_create(struct http_req *r)
 		return;
 	if ((st = db_begin()))
 		goto fail;
-	if (grant_load_or_reply(r, r->captures[0], true, &g) ||
+	if (grant_get_or_reply(r, r->captures[0], true, &g) ||
 	    grant_require_provider_or_reply(r, &g) ||
 	    grant_require_live_or_reply(r, &g)) {
 		db_rollback();
@@ -360,7 +360,7 @@ grant_suspensions_list(struct http_req *r)
 	struct grant g;
 
 	if (auth_require_role_or_reply(r, ROLES_READ) ||
-	    grant_load_or_reply(r, r->captures[0], false, &g))
+	    grant_get_or_reply(r, r->captures[0], false, &g))
 		return;
 	list_reply(r, g.id);
 }

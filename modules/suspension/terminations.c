@@ -151,7 +151,7 @@ termination_create(struct http_req *r)
 		return;
 	if ((st = db_begin()))
 		goto fail;
-	if (grant_load_or_reply(r, r->captures[0], true, &g) ||
+	if (grant_get_or_reply(r, r->captures[0], true, &g) ||
 	    grant_require_provider_or_reply(r, &g) ||
 	    grant_require_not_terminated_or_reply(r, &g)) {
 		db_rollback();
@@ -176,7 +176,7 @@ termination_show(struct http_req *r)
 	json_object *o;
 
 	if (auth_require_role_or_reply(r, ROLES_READ) ||
-	    grant_load_or_reply(r, r->captures[0], false, &g))
+	    grant_get_or_reply(r, r->captures[0], false, &g))
 		return;
 	if ((o = load_json(r, g.id)) != NULL)
 		http_reply(r, 200, o);
