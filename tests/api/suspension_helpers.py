@@ -52,6 +52,14 @@ def actions(db, entity, entity_id):
                              "AND entity_id = %s ORDER BY id", (entity, entity_id))]
 
 
+def grant_moves(db, grant_id):
+    """The audit actions on a grant after its creation by the approval:
+    the status moves."""
+    acts = actions(db, "grant", grant_id)
+    assert acts[0] == "grant.create", acts
+    return acts[1:]
+
+
 def notes(db, agency_id, kind, entity_id):
     """Ids of the notifications of one kind about one entity in a feed."""
     return [int(r[0]) for r in db(
@@ -83,12 +91,74 @@ def make_service(api, provider):
     return r.json()["id"]
 
 
-def make_grant(db, provider, consumer, service_id=None):
-    """An active grant from provider to consumer (on service_id)."""
-    db("INSERT INTO grants (provider_agency_id, consumer_agency_id, service_id) "
-       "VALUES (%s, %s, %s)", (provider.agency_id, consumer.agency_id, service_id))
-    return int(db("SELECT MAX(id) FROM grants WHERE provider_agency_id = %s",
-                  (provider.agency_id,))[0][0])
+_datasets = {}
+
+
+def provider_dataset(api, provider):
+    """A published shared dataset of the provider's (one per provider)."""
+    from catalog_helpers import published_dataset
+    if provider.agency_id not in _datasets:
+        _datasets[provider.agency_id] = published_dataset(
+            api, tok(api, provider))["id"]
+    return _datasets[provider.agency_id]
+
+
+def service_dataset(api, provider, service_id):
+    return api.get(f"services/{service_id}", tok(api, provider)).json()["dataset_id"]
+
+
+def make_grant(api, provider, consumer, service_id=None, dataset_id=None):
+    """An active grant from provider to consumer (on service_id, or on
+    dataset_id without a service), the sharing module's way: the consumer
+    asks, the provider approves."""
+    from catalog_helpers import FIELDS
+    ptok = tok(api, provider)
+    if service_id is not None:
+        dataset = service_dataset(api, provider, service_id)
+    else:
+        dataset = dataset_id or provider_dataset(api, provider)
+    body = {"dataset_id": dataset, "purpose": "Xác minh hồ sơ hành chính",
+            "legal_basis": "Nghị định 47/2020/NĐ-CP",
+            "fields": [f["name"] for f in FIELDS], "term": "indefinite"}
+    if service_id is not None:
+        body["service_id"] = service_id
+    r = api.post("sharing-requests", tok(api, consumer), json=body)
+    assert r.status_code == 201, r.text
+    r = api.post(f"sharing-requests/{r.json()['id']}/approve", ptok, json={})
+    assert r.status_code == 200, r.text
+    return r.json()["grant"]["id"]
+
+
+CSV = ("ma_ho_so,ho_ten,ngay_cap\r\n"
+       "HS001,Nguyễn Văn An,2024-01-02\r\n").encode("utf-8")
+
+
+def upload(api, provider, dataset_id):
+    """A CSV file of the dataset in the warehouse; its id."""
+    r = api.post(f"datasets/{dataset_id}/files", tok(api, provider), data=CSV,
+                 headers={"Content-Type": "text/csv"})
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def grant_account(api, provider, grant_id, name="he-thong-tiep-nhan"):
+    """A consumer system's account on the grant (Art. 16.2.e), issued by
+    the provider through the sharing module: (account, its token)."""
+    r = api.post(f"grants/{grant_id}/accounts", tok(api, provider),
+                 json={"name": name})
+    assert r.status_code == 201, r.text
+    acc = r.json()
+    return acc, api.token(acc["client_id"], acc["client_secret"])
+
+
+def download(api, grant_id, file_id, token):
+    return api.get(f"data/{grant_id}/files/{file_id}", token)
+
+
+def last_access(db, grant_id):
+    """(outcome, reason, http_status) of the grant's newest access-log row."""
+    return db("SELECT outcome, reason, http_status FROM access_log "
+              "WHERE grant_id = %s ORDER BY id DESC LIMIT 1", (grant_id,))[0]
 
 
 def expire_grant(db, grant_id):

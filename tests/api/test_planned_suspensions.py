@@ -5,9 +5,10 @@ import datetime as dt
 
 import pytest
 
-from suspension_helpers import (actions, db_now, error_fields, expire_grant,
-                                iso, make_grant, make_service, notes,
-                                suspension_body, tok)
+from suspension_helpers import (CSV, actions, db_now, download, error_fields,
+                                expire_grant, grant_account, iso, last_access,
+                                make_grant, make_service, notes,
+                                service_dataset, suspension_body, tok, upload)
 
 OFFSET = dt.timezone(dt.timedelta(hours=7))  # utc_offset_minutes=420
 
@@ -34,20 +35,21 @@ def at(day: dt.date, hour: int) -> str:
 
 
 def body(day, **over):
-    b = {"reason": "upgrade",
-         "description": "Nâng cấp máy chủ cơ sở dữ liệu",
-         "starts_at": at(day, 0),
-         "ends_at": at(day, 6)}
+    """An announcement for day (00:00-06:00 local), or for the times
+    given in over when day is None."""
+    b = {"reason": "upgrade", "description": "Nâng cấp máy chủ cơ sở dữ liệu"}
+    if day is not None:
+        b.update(starts_at=at(day, 0), ends_at=at(day, 6))
     b.update(over)
     return {k: v for k, v in b.items() if v is not None}
 
 
 @pytest.fixture
-def service(new_agency, db, api):
+def service(new_agency, api):
     """A provider, its service, and a consumer with an active grant on it."""
     provider, consumer = new_agency("PP"), new_agency("PC")
     sid = make_service(api, provider)
-    return provider, consumer, sid, make_grant(db, provider, consumer, sid)
+    return provider, consumer, sid, make_grant(api, provider, consumer, sid)
 
 
 def announce(api, token, sid, b):
@@ -63,12 +65,12 @@ def test_seven_working_days_ahead_notifies_every_consumer_at_once(
     provider = new_agency("PP")
     c1, c2, c3 = new_agency("PC"), new_agency("PD"), new_agency("PE")
     sid = make_service(api, provider)
-    make_grant(db, provider, c1, sid)
-    make_grant(db, provider, c1, sid)             # one notice per agency
-    g2 = make_grant(db, provider, c2, sid)
+    make_grant(api, provider, c1, sid)
+    make_grant(api, provider, c1, sid)             # one notice per agency
+    g2 = make_grant(api, provider, c2, sid)
     api.post(f"grants/{g2}/suspensions", tok(api, provider),
              json=suspension_body(db))           # suspended: still a consumer
-    expire_grant(db, make_grant(db, provider, c3, sid))  # ended: not told
+    expire_grant(db, make_grant(api, provider, c3, sid))  # ended: not told
     day = earliest_regular_start(db)
     r = announce(api, tok(api, provider), sid, body(day))
     assert r.status_code == 201, r.text
@@ -104,15 +106,17 @@ def test_a_day_short_of_the_notice_is_422_naming_the_earliest_day(api, db,
               (sid,)) == [("0",)]
 
 
-def test_holidays_are_not_working_days(api, db, service):
+def test_holidays_are_not_working_days(api, db, service, admin_token):
     provider, _, sid, _ = service
     without = earliest_regular_start(db)
-    # The next weekday is made a holiday: the notice needs one day more.
+    # DIC makes the next working day a holiday: the notice needs one more.
+    taken = {r[0] for r in db("SELECT DATE_FORMAT(day, '%Y-%m-%d') FROM holidays")}
     nextday = local_today(db) + dt.timedelta(days=1)
-    while nextday.weekday() >= 5:
+    while nextday.weekday() >= 5 or nextday.isoformat() in taken:
         nextday += dt.timedelta(days=1)
-    db("INSERT INTO holidays (day, name) VALUES (%s, %s)",
-       (nextday.isoformat(), "Ngày nghỉ thử nghiệm"))
+    r = api.post("holidays", admin_token,
+                 json={"day": nextday.isoformat(), "name": "Ngày nghỉ thử nghiệm"})
+    assert r.status_code == 201, r.text
     try:
         with_holiday = earliest_regular_start(db)
         assert with_holiday > without
@@ -123,15 +127,15 @@ def test_holidays_are_not_working_days(api, db, service):
         assert r.status_code == 201, r.text
         assert r.json()["earliest_regular_start"] == with_holiday.isoformat()
     finally:
-        db("DELETE FROM holidays WHERE day = %s AND name = %s",
-           (nextday.isoformat(), "Ngày nghỉ thử nghiệm"))
+        r = api.delete(f"holidays/{nextday.strftime('%Y%m%d')}", admin_token)
+        assert r.status_code in (200, 204), r.text
 
 
 def test_emergency_needs_a_reason_and_dic_is_told(api, db, service,
                                                   admin_token):
     provider, consumer, sid, _ = service
     now = db_now(db)
-    b = body(local_today(db), starts_at=iso(now),
+    b = body(None, starts_at=iso(now),
              ends_at=iso(now + dt.timedelta(hours=1)),
              emergency=True)
     r = announce(api, tok(api, provider), sid, b)
@@ -149,6 +153,41 @@ def test_emergency_needs_a_reason_and_dic_is_told(api, db, service,
     r = api.get("planned-suspensions", admin_token,
                 params={"emergency": "false", "service_id": sid})
     assert r.json()["items"] == []
+
+
+def test_gateway_refuses_the_service_only_inside_the_window(api, db,
+                                                            new_agency):
+    provider, consumer = new_agency("PP"), new_agency("PC")
+    ptok = tok(api, provider)
+    sid = make_service(api, provider)
+    dataset = service_dataset(api, provider, sid)
+    grant = make_grant(api, provider, consumer, sid)
+    plain = make_grant(api, provider, consumer, dataset_id=dataset)
+    fid = upload(api, provider, dataset)
+    _, system = grant_account(api, provider, grant)
+    # Announced for later: the service still serves.
+    assert announce(api, ptok, sid,
+                    body(earliest_regular_start(db))).status_code == 201
+    assert download(api, grant, fid, system).status_code == 200
+    now = db_now(db)
+    r = announce(api, ptok, sid, body(
+        None, starts_at=iso(now), ends_at=iso(now + dt.timedelta(hours=1)),
+        emergency=True, emergency_reason="Sự cố phần cứng máy chủ"))
+    assert r.status_code == 201, r.text
+    pid = r.json()["id"]
+    r = download(api, grant, fid, system)
+    assert r.status_code == 503, r.text
+    assert r.json()["error"]["code"] == "service_suspended"
+    assert 0 < int(r.headers["Retry-After"]) <= 3601
+    assert last_access(db, grant) == ("refused", "service_suspended", "503")
+    # Only the service is down: a grant on the dataset without it serves.
+    r = download(api, plain, fid, tok(api, consumer))
+    assert r.status_code == 200 and r.content == CSV
+    # Restored early: served again.
+    assert api.post(f"planned-suspensions/{pid}/cancel", ptok,
+                    json={"note": "Đã khắc phục xong"}).status_code == 200
+    r = download(api, grant, fid, system)
+    assert r.status_code == 200 and r.content == CSV
 
 
 def test_window_fields_are_checked(api, db, service):

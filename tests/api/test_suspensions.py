@@ -6,19 +6,21 @@ import datetime as dt
 
 import pytest
 
-from suspension_helpers import (actions, db_now, error_fields, expire_grant,
-                                grant_status, iso, make_grant, notes,
-                                suspension_body, tok)
+from suspension_helpers import (CSV, actions, db_now, download, error_fields,
+                                expire_grant, grant_account, grant_moves,
+                                grant_status, iso, last_access, make_grant,
+                                notes, provider_dataset, suspension_body, tok,
+                                upload)
 
 REQUIRED = {"violation", "legal_ground", "determined_at", "handling_plan",
             "consumer_action"}
 
 
 @pytest.fixture
-def pair(new_agency, db):
+def pair(new_agency, api):
     """A provider, a consumer and an active grant between them."""
     provider, consumer = new_agency("SP"), new_agency("SC")
-    return provider, consumer, make_grant(db, provider, consumer)
+    return provider, consumer, make_grant(api, provider, consumer)
 
 
 def suspend(api, db, token, grant, **over):
@@ -54,11 +56,31 @@ def test_provider_suspends_grant_and_consumer_is_noticed_in_time(api, db, pair):
              "ON n.id = s.notice_notification_id WHERE s.id = %s", (s["id"],))
     assert row == [("1", "0", "24")]
     assert actions(db, "suspension", s["id"]) == ["suspension.create"]
-    assert actions(db, "grant", grant) == ["grant.suspend"]
+    assert grant_moves(db, grant) == ["grant.suspend"]
     # The consumer sees it in its feed with what it must do.
     feed = api.get("notifications", tok(api, consumer)).json()["items"]
     notice = [n for n in feed if n["kind"] == "suspension.notice"]
     assert notice and notice[0]["entity_id"] == s["id"]
+
+
+def test_gateway_refuses_a_suspended_grant_until_lifted(api, db, pair):
+    provider, consumer, grant = pair
+    fid = upload(api, provider, provider_dataset(api, provider))
+    _, system = grant_account(api, provider, grant)
+    r = download(api, grant, fid, system)
+    assert r.status_code == 200 and r.content == CSV
+    sid = suspend(api, db, tok(api, provider), grant).json()["id"]
+    # R7.3: from the moment it is recorded, the grant serves nothing.
+    r = download(api, grant, fid, system)
+    assert r.status_code == 403, r.text
+    assert r.json()["error"]["code"] == "grant_suspended"
+    assert last_access(db, grant) == ("refused", "grant_suspended", "403")
+    r = download(api, grant, fid, tok(api, consumer))
+    assert r.status_code == 403
+    assert lift(api, tok(api, provider), sid).status_code == 200
+    r = download(api, grant, fid, system)
+    assert r.status_code == 200 and r.content == CSV
+    assert last_access(db, grant) == ("delivered", None, "200")
 
 
 def test_missing_fields_are_422_naming_each(api, db, pair):
@@ -161,7 +183,7 @@ def test_two_suspensions_one_lifted_grant_stays_suspended(api, db, pair):
     second = suspend(api, db, ptok, grant,
                      legal_ground="security_risk").json()
     assert second["grant_status"] == "suspended"
-    assert actions(db, "grant", grant) == ["grant.suspend"]  # once
+    assert grant_moves(db, grant) == ["grant.suspend"]  # once
     r = lift(api, ptok, first["id"])
     assert r.status_code == 200, r.text
     body = r.json()
@@ -172,7 +194,7 @@ def test_two_suspensions_one_lifted_grant_stays_suspended(api, db, pair):
     r = lift(api, ptok, second["id"])
     assert r.json()["grant_status"] == "active"
     assert grant_status(db, grant) == "active"
-    assert actions(db, "grant", grant) == ["grant.suspend", "grant.reactivate"]
+    assert grant_moves(db, grant) == ["grant.suspend", "grant.reactivate"]
     assert actions(db, "suspension", first["id"]) == ["suspension.create",
                                                       "suspension.lift"]
     assert notes(db, consumer.agency_id, "suspension.lifted", first["id"])
@@ -210,7 +232,7 @@ def test_lift_after_the_grant_ended_leaves_it_expired(api, db, pair):
     assert r.status_code == 200, r.text
     assert r.json()["grant_status"] == "expired"
     assert grant_status(db, grant) == "expired"
-    assert actions(db, "grant", grant)[-1] == "grant.expire"
+    assert grant_moves(db, grant)[-1] == "grant.expire"
 
 
 def test_racing_lifts_give_one_200_and_one_409(api, db, pair):
@@ -223,7 +245,7 @@ def test_racing_lifts_give_one_200_and_one_409(api, db, pair):
                                 range(4)))
     assert codes == [200, 409, 409, 409]
     assert grant_status(db, grant) == "active"
-    assert actions(db, "grant", grant) == ["grant.suspend", "grant.reactivate"]
+    assert grant_moves(db, grant) == ["grant.suspend", "grant.reactivate"]
 
 
 # --------------------------------------------------- a whole consumer agency
@@ -233,13 +255,13 @@ def test_agency_suspension_covers_every_live_grant_with_that_provider(
     provider, consumer = new_agency("SP"), new_agency("SC")
     other_consumer, other_provider = new_agency("SD"), new_agency("SQ")
     ptok = tok(api, provider)
-    g1 = make_grant(db, provider, consumer)
-    g2 = make_grant(db, provider, consumer)
-    g3 = make_grant(db, provider, consumer)       # ended: left alone
+    g1 = make_grant(api, provider, consumer)
+    g2 = make_grant(api, provider, consumer)
+    g3 = make_grant(api, provider, consumer)       # ended: left alone
     expire_grant(db, g3)
     already = suspend(api, db, ptok, g2).json()   # stays under both
-    g_other = make_grant(db, provider, other_consumer)
-    g_foreign = make_grant(db, other_provider, consumer)
+    g_other = make_grant(api, provider, other_consumer)
+    g_foreign = make_grant(api, other_provider, consumer)
     r = api.post(f"agencies/{consumer.agency_id}/suspensions", ptok,
                  json=suspension_body(db, legal_ground="security_risk"))
     assert r.status_code == 201, r.text
@@ -271,7 +293,7 @@ def test_agency_suspension_without_live_grants_is_409(api, db, new_agency):
 def test_agency_suspension_for_another_provider_is_dic_only(api, db, new_agency,
                                                             admin_token):
     provider, consumer, other = new_agency("SP"), new_agency("SC"), new_agency("SX")
-    grant = make_grant(db, provider, consumer)
+    grant = make_grant(api, provider, consumer)
     body = suspension_body(db, provider_agency_id=provider.agency_id)
     r = api.post(f"agencies/{consumer.agency_id}/suspensions", tok(api, other),
                  json=body)
@@ -303,8 +325,8 @@ def test_agency_suspension_missing_fields_are_422(api, db, new_agency):
 def test_each_side_reads_only_its_own_and_dic_reads_all(api, db, new_agency,
                                                         admin_token):
     p, c, x = new_agency("SP"), new_agency("SC"), new_agency("SX")
-    g = make_grant(db, p, c)
-    g_x = make_grant(db, x, new_agency("SY"))
+    g = make_grant(api, p, c)
+    g_x = make_grant(api, x, new_agency("SY"))
     sid = suspend(api, db, tok(api, p), g).json()["id"]
     sid_x = suspend(api, db, tok(api, x), g_x).json()["id"]
 

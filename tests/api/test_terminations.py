@@ -6,26 +6,18 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import parse_json_line
-from suspension_helpers import (actions, error_fields, grant_status,
-                                make_grant, notes, suspension_body, tok)
+from suspension_helpers import (actions, error_fields, grant_account,
+                                grant_moves, grant_status, make_grant, notes,
+                                suspension_body, tok)
 
 TERMINATION = {"reason": "Vi phạm lặp lại sau hai lần tạm dừng",
                "legal_ground": "serious_or_repeated_breach"}
 
 
 @pytest.fixture
-def pair(new_agency, db):
+def pair(new_agency, api):
     provider, consumer = new_agency("TP"), new_agency("TC")
-    return provider, consumer, make_grant(db, provider, consumer)
-
-
-def system_account(admin, consumer, grant):
-    """A consumer system's account on the grant (Art. 16.2.e)."""
-    return parse_json_line(admin(["account", "create", "--agency",
-                                  consumer.agency_id, "--name",
-                                  f"system-{grant}", "--roles", "system",
-                                  "--grant", grant]))
+    return provider, consumer, make_grant(api, provider, consumer)
 
 
 def terminate(api, token, grant, body=None):
@@ -33,11 +25,11 @@ def terminate(api, token, grant, body=None):
                     json=TERMINATION if body is None else body)
 
 
-def test_termination_is_final_and_revokes_the_grants_accounts(api, db, admin,
-                                                              pair):
+def test_termination_is_final_and_revokes_the_grants_accounts(api, db, pair):
     provider, consumer, grant = pair
-    acc = [system_account(admin, consumer, grant) for _ in range(2)]
-    sys_token = api.token(acc[0]["client_id"], acc[0]["client_secret"])
+    (a0, sys_token), (a1, _) = (grant_account(api, provider, grant, f"ht-{i}")
+                                for i in range(2))
+    acc = [a0, a1]
     assert api.get("auth/me", sys_token).status_code == 200
     r = terminate(api, tok(api, provider), grant)
     assert r.status_code == 201, r.text
@@ -58,10 +50,14 @@ def test_termination_is_final_and_revokes_the_grants_accounts(api, db, admin,
     assert api.token_response(acc[1]["client_id"],
                               acc[1]["client_secret"]).status_code == 401
     assert actions(db, "termination", t["id"]) == ["termination.create"]
-    assert actions(db, "grant", grant) == ["grant.terminate"]
+    assert grant_moves(db, grant) == ["grant.terminate"]
     assert notes(db, consumer.agency_id, "grant.terminated", t["id"])
     assert api.get(f"grants/{grant}/termination",
                    tok(api, consumer)).json()["id"] == t["id"]
+    # Final: no new account either (Art. 17.2.a), a new request is needed.
+    r = api.post(f"grants/{grant}/accounts", tok(api, provider),
+                 json={"name": "ht-moi"})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "grant_terminated"
     # The consumer opens a dispute on it with the call it was given.
     r = api.post(t["dispute"]["path"], tok(api, consumer),
                  json=dict(t["dispute"]["body"], description="Không đồng ý"))
@@ -121,27 +117,32 @@ def test_dic_terminates_and_the_provider_is_told(api, db, pair, admin_token):
     assert notes(db, consumer.agency_id, "grant.terminated", t["id"])
 
 
-def test_racing_lift_and_terminate_leave_a_consistent_grant(api, db, admin,
+def race(*calls):
+    """Runs the calls at the same moment, each in its own thread."""
+    start = threading.Barrier(len(calls))
+
+    def go(call):
+        start.wait()
+        return call()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return [f.result() for f in [pool.submit(go, c) for c in calls]]
+
+
+def test_racing_lift_and_terminate_leave_a_consistent_grant(api, db,
                                                             new_agency):
     provider, consumer = new_agency("TP"), new_agency("TC")
     ptok = tok(api, provider)
     outcomes = set()
     for _ in range(6):
-        grant = make_grant(db, provider, consumer)
-        acc = system_account(admin, consumer, grant)
+        grant = make_grant(api, provider, consumer)
+        acc, _ = grant_account(api, provider, grant)
         sid = api.post(f"grants/{grant}/suspensions", ptok,
                        json=suspension_body(db)).json()["id"]
-        start = threading.Barrier(2)
-
-        def go(call):
-            start.wait()
-            return call()
-
-        with ThreadPoolExecutor(2) as pool:
-            lifted = pool.submit(go, lambda: api.post(
-                f"suspensions/{sid}/lift", ptok, json={"note": "ok"}))
-            ended = pool.submit(go, lambda: terminate(api, ptok, grant))
-            lifted, ended = lifted.result(), ended.result()
+        lifted, ended = race(
+            lambda: api.post(f"suspensions/{sid}/lift", ptok,
+                             json={"note": "ok"}),
+            lambda: terminate(api, ptok, grant))
         assert ended.status_code == 201, ended.text
         assert grant_status(db, grant) == "terminated"
         assert db("SELECT status FROM accounts WHERE id = %s",
@@ -151,23 +152,40 @@ def test_racing_lift_and_terminate_leave_a_consistent_grant(api, db, admin,
             # The lift went first: reactivated, then terminated.
             assert state == "lifted"
             assert ended.json()["previous_status"] == "active"
-            assert actions(db, "grant", grant) == [
+            assert grant_moves(db, grant) == [
                 "grant.suspend", "grant.reactivate", "grant.terminate"]
         else:
             assert lifted.status_code == 409, lifted.text
             assert lifted.json()["error"]["code"] == "grant_terminated"
             assert state == "in_force"
             assert ended.json()["previous_status"] == "suspended"
-            assert actions(db, "grant", grant) == ["grant.suspend",
+            assert grant_moves(db, grant) == ["grant.suspend",
                                                    "grant.terminate"]
         outcomes.add(lifted.status_code)
     assert outcomes <= {200, 409}
 
 
+def test_no_account_outlives_a_racing_termination(api, db, new_agency):
+    provider, consumer = new_agency("TP"), new_agency("TC")
+    ptok = tok(api, provider)
+    for _ in range(6):
+        grant = make_grant(api, provider, consumer)
+        issued, ended = race(
+            lambda: api.post(f"grants/{grant}/accounts", ptok,
+                             json={"name": "ht-dua"}),
+            lambda: terminate(api, ptok, grant))
+        assert ended.status_code == 201, ended.text
+        assert issued.status_code in (201, 409), issued.text
+        assert db("SELECT COUNT(*) FROM accounts WHERE grant_id = %s "
+                  "AND status = 'active'", (grant,)) == [("0",)]
+        assert ended.json()["accounts_revoked"] == (
+            1 if issued.status_code == 201 else 0)
+
+
 def test_terminations_are_listed_for_each_side_and_dic(api, db, new_agency,
                                                        admin_token):
     p, c, x = new_agency("TP"), new_agency("TC"), new_agency("TX")
-    g = make_grant(db, p, c)
+    g = make_grant(api, p, c)
     tid = terminate(api, tok(api, p), g).json()["id"]
 
     def ids(token, **params):
