@@ -38,10 +38,6 @@
 
 enum { P_REASON, P_DESC, P_START, P_END, P_EMERG, P_EMERG_REASON, NPFIELDS };
 
-/* The local calendar (working days are local dates): minutes east of
- * UTC, 420 for Vietnam (UTC+7, no daylight saving). */
-#define UTC_OFFSET() conf_int("utc_offset_minutes", 420, -720, 840, NULL)
-
 static json_object *
 planned_load_json(struct http_req *r, long long id)
 {
@@ -140,13 +136,14 @@ check_window_or_reply(struct http_req *r, const struct fval *v,
     char earliest[11])
 {
 	static const char *sql =
-	    "SELECT DATE(UTC_TIMESTAMP(6) + INTERVAL ? MINUTE) AS today, "
-	    "  DATE(CAST(? AS DATETIME(6)) + INTERVAL ? MINUTE) AS start_day, "
+	    "SELECT DATE(UTC_TIMESTAMP(6) + INTERVAL ? SECOND) AS today, "
+	    "  DATE(CAST(? AS DATETIME(6)) + INTERVAL ? SECOND) AS start_day, "
 	    "  CAST(? AS DATETIME(6)) > UTC_TIMESTAMP(6) AS future, "
 	    "  CAST(? AS DATETIME(6)) > UTC_TIMESTAMP(6) - INTERVAL 5 MINUTE "
 	    "    AS recent, "
 	    "  CAST(? AS DATETIME(6)) > CAST(? AS DATETIME(6)) AS ordered";
-	long long off = UTC_OFFSET(), workdays = NOTICE_WORKDAYS();
+	/* Working days are local dates (setting utc_offset_minutes). */
+	long long off = workdays_utc_offset(), workdays = NOTICE_WORKDAYS();
 	bool emergency = v[P_EMERG].present && v[P_EMERG].i;
 	const char *start = v[P_START].s;
 	struct db_param p[] = { P_INT(off), P_STR(start), P_INT(off),
