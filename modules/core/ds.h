@@ -461,6 +461,28 @@ int	 chain_purge(struct arena *, const char *chain, long long keep_days,
 	    struct chain_purge_report *);
 
 /* ------------------------------------------------------------------ */
+/* working days (workdays.c): weekdays minus the holidays table         */
+
+/* The province's offset from UTC in seconds (setting utc_offset_minutes,
+ * default 420: Vietnam). */
+long long workdays_utc_offset(void);
+/* The date n working days after the date from ("YYYY-MM-DD"), skipping
+ * weekends and holidays (sorted "YYYY-MM-DD"). 0, or -1 if malformed. */
+int	 workdays_after(const char *from, int n, const char *const *holidays,
+	    size_t nholidays, char out[11]);
+/* When a matter filed at filed_utc ("YYYY-MM-DD HH:MM:SS[.f]", UTC) falls
+ * due after n working days: the end (local midnight) of the n-th working
+ * day after its local day, as UTC "YYYY-MM-DD HH:MM:SS". offset in
+ * seconds. 0, or -1 if malformed. */
+int	 workdays_due_from(const char *filed_utc, int n, long long offset,
+	    const char *const *holidays, size_t nholidays, char out[20]);
+/* The same two with the holidays from the database and the configured
+ * offset: DS_OK, DS_EINVAL for a malformed date, or a database status. */
+int	 workdays_add(struct arena *, const char *from, int n, char out[11]);
+int	 workdays_due(struct arena *, const char *filed_utc, int n,
+	    char out[20]);
+
+/* ------------------------------------------------------------------ */
 /* server                                                               */
 
 struct module {

@@ -90,20 +90,9 @@ int	routing_focal_point(struct arena *, long long agency_id,
 	    long long *account_id);
 
 /* deadlines.c */
-/* The end of a limit of days working days (Monday to Friday, minus
- * holidays) from the UTC time from ("YYYY-MM-DD HH:MM:SS[.ffffff]"),
- * counted on the local calendar (UTC offset in minutes): local midnight at
- * the end of the days-th working day after from's local date, written to
- * out as "YYYY-MM-DD HH:MM:SS" UTC. holidays is a sorted array of local
- * "YYYY-MM-DD" dates, loaded up to holidays_until (NULL: no limit);
- * calendar counts every day instead. Returns 0, or -1 on a malformed time
- * or when the count passes holidays_until. */
-int	workdays_add(const char *from, int days, int offset_minutes,
-	    bool calendar, const char *const *holidays, size_t nholidays,
-	    const char *holidays_until, char out[20]);
 /* The due time days_key (a setting: dispute_ack_days ...) after from, in
- * working days (dispute_calendar_days=1: calendar days) minus the
- * sharing module's holidays when that table exists. *out in the arena. */
+ * working days (core's workdays.c; dispute_calendar_days=1: calendar
+ * days). *out in the arena. */
 int	dispute_due(struct arena *, const char *from, const char *days_key,
 	    long long def, char **out);
 /* The database's time now and a ticket's due dates counted from it

@@ -120,17 +120,6 @@ void	holiday_create(struct http_req *);
 void	holiday_delete(struct http_req *);
 void	working_days_show(struct http_req *);
 
-/* workdays.c */
-/* The province's offset from UTC in seconds (setting utc_offset_minutes,
- * default 420: Vietnam). */
-long long workdays_utc_offset(void);
-/* The date n working days after the date from ("YYYY-MM-DD"). */
-int	workdays_add(struct arena *, const char *from, int n, char out[11]);
-/* When a matter received at filed_utc ("YYYY-MM-DD HH:MM:SS", UTC) falls
- * due after n working days: the end of the nth working day after the
- * local day of receipt, as UTC "YYYY-MM-DD HH:MM:SS". */
-int	workdays_due(struct arena *, const char *filed_utc, int n, char out[20]);
-
 /* sweep.c */
 /* Writes down what time alone changed: requests past their decision
  * deadline (the provider is notified once), grants past their end

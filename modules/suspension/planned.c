@@ -14,7 +14,6 @@
 
 #include "ds.h"
 #include "suspension.h"
-#include "../sharing/sharing.h"	/* workdays_add() */
 
 #define PLAN_COLS \
 	"p.id, p.service_id, p.provider_agency_id, p.state, p.reason, " \
@@ -84,8 +83,8 @@ next_day(const char *day, char out[11])
 /* The first local day a planned suspension may start on without being
  * an emergency: the day after the n-th working day after today, so that
  * n whole working days lie between the announcement and the start
- * (Art. 43.1). Working days are the sharing module's (weekdays that are
- * not in its holidays table): its workdays.c is linked in. */
+ * (Art. 43.1). Working days are core's (weekdays that are not in the
+ * holidays table). */
 static int
 earliest_start(struct http_req *r, const char *today, long long n,
     char out[11])
