@@ -14,7 +14,7 @@
 	"COUNT(IF(g.status = 'active', 1, NULL)) AS active, " \
 	"COUNT(IF(g.status = 'expired', 1, NULL)) AS expired, " \
 	"COUNT(IF(g.status = 'suspended', 1, NULL)) AS suspended, " \
-	"COUNT(IF(g.status = 'terminated', 1, NULL)) AS terminated"
+	"COUNT(IF(g.status = 'terminated', 1, NULL)) AS `terminated`"
 #define GRANTS_OF_AGENCY \
 	" FROM " REPORT_PARAMS " JOIN report_grants g " \
 	"WHERE " FOR_AGENCY("g.provider_agency_id, g.consumer_agency_id")
