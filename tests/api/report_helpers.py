@@ -57,3 +57,11 @@ def this_year(db) -> dict:
     """from/to of the current local year."""
     year = (db_now(db) + LOCAL).year
     return {"from": f"{year}-01-01", "to": f"{year}-12-31"}
+
+
+def recent(db, days=60) -> dict:
+    """from/to of the last `days` local days up to today: wide enough for
+    records whose times a test moves back by hours, whatever today is."""
+    today = db_now(db) + LOCAL
+    return {"from": (today - timedelta(days=days)).strftime("%Y-%m-%d"),
+            "to": today.strftime("%Y-%m-%d")}
