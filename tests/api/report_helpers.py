@@ -12,6 +12,8 @@ import csv
 import io
 from datetime import datetime, timedelta, timezone
 
+from sharing_setup import file_request, make_dataset
+
 REPORTS = ("sharing-requests", "grants", "suspensions", "disputes", "catalog")
 # The province's calendar (utc_offset_minutes, default 420).
 LOCAL = timedelta(hours=7)
@@ -65,3 +67,16 @@ def recent(db, days=60) -> dict:
     today = db_now(db) + LOCAL
     return {"from": (today - timedelta(days=days)).strftime("%Y-%m-%d"),
             "to": today.strftime("%Y-%m-%d")}
+
+
+def make_grant(api, db, provider, consumer) -> dict:
+    """A grant on a new dataset of the provider's (made as the sharing
+    tests make datasets), by approving the consumer's request."""
+    req = file_request(api, consumer, make_dataset(db, provider.agency_id))
+    r = api.post(f"sharing-requests/{req['id']}/approve", provider.token, json={})
+    assert r.status_code == 200, r.text
+    return r.json()["grant"]
+
+
+def rfc3339(t: datetime) -> str:
+    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -2,17 +2,8 @@
 the database clock) and the accesses and bytes of the access log, per
 grant and per agency."""
 
-from report_helpers import by, report, this_year
-from sharing_setup import file_request, make_dataset, party, upload
-
-
-def make_grant(api, db, provider, consumer) -> dict:
-    """A grant on a new dataset of the provider's, made by approving the
-    consumer's request."""
-    req = file_request(api, consumer, make_dataset(db, provider.agency_id))
-    r = api.post(f"sharing-requests/{req['id']}/approve", provider.token, json={})
-    assert r.status_code == 200, r.text
-    return r.json()["grant"]
+from report_helpers import by, make_grant, report, this_year
+from sharing_setup import party, upload
 
 
 def expire(db, grant_id):
