@@ -155,13 +155,21 @@ report_run(struct http_req *r, const char *name, const struct report_filter *f,
 {
 	struct db_param p[] = { P_STR(f->range_start), P_STR(f->range_end),
 	    P_INT(f->agency_id), P_INT(f->year) };
-	json_object *doc = doc_new(name, f);
+	json_object *doc;
 	struct db_rows *rows;
 	int st;
 
+	/* One transaction, so that every section reads the same snapshot
+	 * (REPEATABLE READ): a summary and its breakdown always agree. */
+	if ((st = db_begin()) != DS_OK) {
+		http_error_status(r, st);
+		return;
+	}
+	doc = doc_new(name, f);
 	for (size_t i = 0; i < n; i++) {
 		if ((st = db_query(r->arena, sections[i].sql, p, NPARAMS(p),
 		    &rows)) != DS_OK) {
+			db_rollback();
 			json_object_put(doc);
 			http_error_status(r, st);
 			return;
@@ -169,6 +177,7 @@ report_run(struct http_req *r, const char *name, const struct report_filter *f,
 		json_object_object_add(doc, sections[i].name,
 		    section_json(r->arena, &sections[i], rows));
 	}
+	db_rollback();		/* nothing was written */
 	if (f->csv)
 		reply_csv(r, name, f, doc);
 	else

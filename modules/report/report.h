@@ -69,8 +69,8 @@ void	 report_local_midnight_utc(long long days, long long offset_minutes,
 enum section_kind {
 	SECTION_OBJECT,		/* the first row, as an object of figures */
 	SECTION_LIST,		/* every row; the first column is its key */
-	SECTION_DURATIONS,	/* one column `hours`, ascending: the count,
-				   median and 90th percentile */
+	SECTION_DURATIONS,	/* one column `hours`: the count, median and
+				   90th percentile of its values */
 };
 
 struct report_section {
@@ -79,9 +79,9 @@ struct report_section {
 	const char		*sql;	/* FROM REPORT_PARAMS ... */
 };
 
-/* Runs every section of report `name` under filter f and replies 200
- * with the JSON document, or with CSV when f->csv. On a database error
- * replies it. */
+/* Runs every section of report `name` under filter f, in one read-only
+ * snapshot, and replies 200 with the JSON document, or with CSV when
+ * f->csv. On a database error replies it. */
 void	 report_run(struct http_req *, const char *name,
 	    const struct report_filter *, const struct report_section *,
 	    size_t n);

@@ -8,7 +8,7 @@
 #include "report.h"
 
 /* Requests (alias v, view report_requests) filed in the range, of the
- * agency asked for; JOINS may add tables between the two halves. */
+ * agency asked for; a section may join tables between the two halves. */
 #define FROM_REQUESTS	" FROM " REPORT_PARAMS " JOIN report_requests v"
 #define WHERE_REQUESTS \
 	" WHERE " IN_RANGE("v.created_at") \
