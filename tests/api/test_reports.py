@@ -7,7 +7,7 @@ import pytest
 
 from report_helpers import (REPORTS, by, csv_table, db_now, get_report, report,
                             this_year, LOCAL)
-from sharing_setup import file_request, make_dataset, party
+from sharing_setup import file_request, grant_account, granted, make_dataset, party
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,6 @@ def test_agency_roles_and_the_chairman_get_403(api, new_agency, roles):
 
 
 def test_consumer_system_accounts_get_403(api, db, new_agency):
-    from sharing_setup import grant_account, granted
     s = granted(api, db, new_agency)
     _, tok = grant_account(api, s)
     assert get_report(api, tok, "grants").status_code == 403
