@@ -186,8 +186,7 @@ report_filter_or_reply(struct http_req *r, struct report_filter *f)
 		return -1;
 	(void)db_connect();	/* ds_now() reads the database's clock */
 	now = ds_now();
-	f->offset_minutes = conf_int("utc_offset_minutes", 420, -720, 840,
-	    NULL);
+	f->offset_minutes = workdays_utc_offset() / 60;
 	current_year(now, f->offset_minutes, &first, &last);
 	check_unknown_params(r);
 	read_date(r, "from", first, &from);
