@@ -1,0 +1,287 @@
+// The portal's browser scenarios (issue 9), run by tests/api/test_portal.py:
+//
+//   node portal/tests/run.mjs SCENARIO
+//
+// Environment: DS_URL (the stack), DS_PORTAL_WORLD (a JSON file with the
+// records and credentials the test made through the API), DS_ARTIFACTS
+// (where a failed scenario leaves a screenshot of each open page),
+// DS_DOWNLOADS (where downloads land). Prints "ok - SCENARIO" and the facts
+// the test checks, or "not ok - SCENARIO: why"; exits 0 only on success.
+// Every scenario also fails on a Content-Security-Policy violation or an
+// uncaught script error in any page.
+
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { launch, DESKTOP } from './browser.mjs';
+
+const BASE = (process.env.DS_URL || 'https://127.0.0.1:8443').replace(/\/$/, '');
+const world = JSON.parse(readFileSync(process.env.DS_PORTAL_WORLD, 'utf8'));
+const ARTIFACTS = process.env.DS_ARTIFACTS || 'portal-artifacts';
+const DOWNLOADS = process.env.DS_DOWNLOADS;
+const TIMEOUT = 20000;
+
+function check(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+// ------------------------------------------------------------ helpers
+
+const problems = [];
+
+async function newPage(context, label) {
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  page.label = label;
+  page.on('pageerror', e => problems.push(`${label}: script error: ${e.message}`));
+  page.on('console', m => {
+    const text = m.text();
+    if (/Content Security Policy|Refused to (apply|execute|load)/i.test(text)) {
+      problems.push(`${label}: CSP violation: ${text}`);
+    }
+  });
+  return page;
+}
+
+// Waits until <main> shows the route in the address bar, fully rendered.
+async function settled(page) {
+  await page.waitForFunction(() => {
+    const main = document.getElementById('main');
+    return document.body.classList.contains('ready') && !main.hasAttribute('aria-busy')
+      && main.dataset.route === (location.hash || '#/');
+  });
+}
+
+// A full page load of the route (a new query string each time, so even
+// the route already shown is loaded afresh; the tab keeps its session).
+let loads = 0;
+async function open(page, route) {
+  loads += 1;
+  await page.goto(`${BASE}/?load=${loads}#${route}`);
+  await settled(page);
+}
+
+async function signIn(page, who) {
+  await open(page, '/signin');
+  await page.fill('input[name=client_id]', who.client_id);
+  await page.fill('input[name=client_secret]', who.client_secret);
+  await page.click('main form button[type=submit]');
+  await routeMatch(page, /^#\/ws/);
+  await page.waitForSelector('#signout');
+}
+
+// Waits for the route to change to one matching re; returns its match.
+async function routeMatch(page, re) {
+  await page.waitForURL(u => re.test(new URL(u).hash));
+  await settled(page);
+  return re.exec(new URL(page.url()).hash);
+}
+
+async function textOf(page, selector) {
+  return (await page.textContent(selector)).trim();
+}
+
+// ----------------------------------------------------------- scenarios
+
+const scenarios = {
+  // A citizen searches "dat dai", opens the "Đất đai ..." dataset,
+  // downloads its open file, and the download count rises.
+  async citizen(context) {
+    const page = await newPage(context, 'citizen');
+    await open(page, '/');
+    await page.fill('#q', world.query);
+    await page.press('#q', 'Enter');
+    await routeMatch(page, /^#\/search\?/);
+    // The dataset may be on a later page when other tests made many.
+    for (let i = 0; i < 20; i += 1) {
+      await page.waitForSelector('#results, .empty');
+      if (await page.getByRole('link', { name: world.title, exact: true }).count()) break;
+      const next = page.locator('a[rel=next]');
+      check(await next.count(), `"${world.title}" is not among the results of "${world.query}"`);
+      const was = page.url();
+      await next.click();
+      await page.waitForURL(u => u !== was);
+      await settled(page);
+    }
+    await page.getByRole('link', { name: world.title, exact: true }).click();
+    await routeMatch(page, new RegExp(`^#/datasets/${world.dataset_id}$`));
+    check((await textOf(page, 'h1')) === world.title, 'the dataset page shows another title');
+    check(/^Đất đai/.test(await textOf(page, 'h1')), 'the title does not start with Đất đai');
+    const before = Number(await page.getAttribute('#downloads', 'data-value'));
+    const link = page.locator('a.download').first();
+    await link.waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    check(download.suggestedFilename() === world.file_name,
+      `downloaded ${download.suggestedFilename()}, not ${world.file_name}`);
+    const saved = join(DOWNLOADS, world.file_name);
+    await download.saveAs(saved);
+    const head = readFileSync(saved, 'utf8').split(/\r?\n/)[0];
+    check(head === world.file_head, `the file starts with ${JSON.stringify(head)}`);
+    await page.reload();
+    await settled(page);
+    const after = Number(await page.getAttribute('#downloads', 'data-value'));
+    check(after === before + 1, `downloads went from ${before} to ${after}`);
+    console.log(`downloads ${before} -> ${after}`);
+  },
+
+  // Officer A files a request; officer B refuses it without a reason (the
+  // form shows the error), then with one; A opens a dispute from the
+  // refusal in one click; B sees it in its notifications and
+  // acknowledges it.
+  async refusal(context) {
+    const a = await newPage(context, 'officer-A');
+    const b = await newPage(context, 'officer-B');
+    await signIn(a, world.consumer);
+    await signIn(b, world.provider);
+
+    await open(a, `/datasets/${world.dataset_id}`);
+    await a.getByRole('link', { name: 'Gửi yêu cầu chia sẻ' }).click();
+    await routeMatch(a, /^#\/ws\/requests\/new\?/);
+    await a.getByLabel('Mục đích khai thác').fill('Xác minh hộ tịch khi giải quyết thủ tục hành chính');
+    await a.getByLabel('Căn cứ pháp lý').fill('Nghị định 47/2020/NĐ-CP');
+    await a.getByLabel('Có thời hạn').check();
+    await a.getByLabel('Ngày kết thúc').fill(world.ends_on);
+    await a.getByRole('button', { name: 'Gửi yêu cầu' }).click();
+    const reqId = (await routeMatch(a, /^#\/ws\/requests\/(\d+)/))[1];
+    check((await textOf(a, 'main .badge')) === 'Chờ xử lý', 'the new request is not shown as submitted');
+
+    // B finds it among its notifications.
+    await open(b, '/ws');
+    await b.getByRole('link', { name: `Có yêu cầu chia sẻ dữ liệu mới (số ${reqId})` }).click();
+    await routeMatch(b, new RegExp(`^#/ws/requests/${reqId}$`));
+    const refuse = b.locator('form.refuse');
+    await refuse.getByRole('button', { name: 'Từ chối' }).click();
+    const err = refuse.locator('.field[data-field=reason] .field-error');
+    await err.waitFor({ state: 'visible' });
+    check((await err.textContent()).includes('Vui lòng nhập thông tin này'), `the reason's error says "${await err.textContent()}"`);
+    check(await refuse.locator('textarea[name=reason]').getAttribute('aria-invalid') === 'true', 'the reason is not marked invalid');
+    check(await refuse.locator('textarea[name=reason]').evaluate(el => el === document.activeElement), 'focus is not on the reason');
+    check(await refuse.locator('.form-alert').isVisible(), 'no alert above the form');
+    await refuse.getByLabel('Lý do từ chối').fill(world.reason);
+    await refuse.getByRole('button', { name: 'Từ chối' }).click();
+    await b.waitForSelector('.notice.ok');
+    check((await textOf(b, '#refusal-reason')) === world.reason, 'the refusal reason is not shown');
+
+    // A: the refusal, and the dispute in one click.
+    await open(a, `/ws/requests/${reqId}`);
+    check((await textOf(a, '#refusal-reason')) === world.reason, 'A does not see the reason');
+    await a.click('#file-dispute');
+    const disputeId = (await routeMatch(a, /^#\/ws\/disputes\/(\d+)/))[1];
+    check(await a.getAttribute('#dispute-state', 'data-state') === 'open', 'the new dispute is not open');
+
+    // B: the notification, then acknowledged.
+    await open(b, '/ws');
+    await b.locator(`#notices a[href="#/ws/disputes/${disputeId}"]`).first().click();
+    await routeMatch(b, new RegExp(`^#/ws/disputes/${disputeId}$`));
+    const move = b.locator('form.transition');
+    await move.getByLabel('Tiếp nhận', { exact: true }).check();
+    await move.getByRole('button', { name: 'Cập nhật trạng thái' }).click();
+    await b.waitForSelector('#dispute-state[data-state=acknowledged]');
+    console.log(`request ${reqId} refused; dispute ${disputeId} acknowledged`);
+  },
+
+  // A provider suspends a grant; the consumer sees the suspension with
+  // its terms.
+  async suspension(context) {
+    const p = await newPage(context, 'provider');
+    const c = await newPage(context, 'consumer');
+    await signIn(p, world.provider);
+    await open(p, `/ws/grants/${world.grant_id}`);
+    const form = p.locator('form.suspend');
+    await form.getByLabel('Vi phạm').fill(world.violation);
+    await form.getByLabel('Căn cứ').selectOption({ index: 1 });
+    const ground = (await form.locator('select[name=legal_ground] option:checked').textContent()).trim();
+    await form.getByLabel('Phương án xử lý').fill(world.handling_plan);
+    await form.getByLabel('Việc cơ quan khai thác phải làm').fill(world.consumer_action);
+    await form.getByRole('button', { name: 'Tạm dừng kết nối' }).click();
+    const sid = (await routeMatch(p, /^#\/ws\/suspensions\/(\d+)/))[1];
+
+    await signIn(c, world.consumer);
+    await c.getByRole('link', { name: `Thông báo tạm dừng kết nối (số ${sid})` }).waitFor();
+    await open(c, '/ws/suspensions');
+    await c.getByRole('link', { name: `Tạm dừng kết nối số ${sid}` }).click();
+    await routeMatch(c, new RegExp(`^#/ws/suspensions/${sid}$`));
+    check((await textOf(c, '#violation')) === world.violation, 'the violation differs');
+    check((await textOf(c, '#consumer-action')) === world.consumer_action, 'what the consumer must do differs');
+    check((await c.textContent('main')).includes(world.handling_plan), 'the handling plan is missing');
+    check((await c.textContent('main')).includes(ground), `the legal ground "${ground}" is missing`);
+    check((await c.textContent('main .meta')).includes('Tạm dừng'), 'the grant is not shown as suspended');
+    check(await c.locator('#file-dispute').isVisible(), 'the consumer has no dispute button');
+    console.log(`suspension ${sid} seen by the consumer`);
+  },
+
+  // Keyboard alone: Tab reaches the search box; after searching, Tab
+  // reaches the first result, and Enter opens it.
+  async keyboard(context) {
+    const page = await newPage(context, 'keyboard');
+    await open(page, '/');
+    await page.keyboard.press('Tab');
+    check(await page.evaluate(() => document.activeElement.id) === 'skip-link', 'the first Tab stop is not the skip link');
+    let tabs = 1;
+    while (await page.evaluate(() => document.activeElement.id) !== 'q') {
+      check(tabs < 30, 'Tab never reached the search box');
+      await page.keyboard.press('Tab');
+      tabs += 1;
+    }
+    await page.keyboard.type(world.query);
+    await page.keyboard.press('Enter');
+    await routeMatch(page, /^#\/search\?/);
+    await page.waitForSelector('#results');
+    const first = await page.evaluate(() => document.querySelector('#results li a').getAttribute('href'));
+    let more = 0;
+    while (await page.evaluate(() => document.activeElement.getAttribute('href')) !== first) {
+      check(more < 120, 'Tab never reached the first result');
+      await page.keyboard.press('Tab');
+      more += 1;
+    }
+    // A visible focus indicator on the focused link.
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    check(outline !== 'none', 'the focused result has no visible outline');
+    await page.keyboard.press('Enter');
+    await routeMatch(page, new RegExp(`^#/datasets/${world.dataset_id}$`));
+    check(await page.evaluate(() => document.activeElement.tagName) === 'H1', 'focus did not move to the new page');
+    console.log(`keyboard: ${tabs} tabs to the search box, ${more} to the first result`);
+  },
+};
+
+// ---------------------------------------------------------------- main
+
+async function keepScreenshots(context, name) {
+  const dir = join(ARTIFACTS, name);
+  mkdirSync(dir, { recursive: true });
+  const lines = [];
+  for (const [i, page] of context.pages().filter(p => p.url() !== 'about:blank').entries()) {
+    const file = join(dir, `${i + 1}-${page.label || 'page'}.png`);
+    try {
+      await page.screenshot({ path: file, fullPage: true });
+      lines.push(`${file} ${page.url()}`);
+    } catch (e) {
+      lines.push(`${file}: no screenshot (${e.message})`);
+    }
+  }
+  writeFileSync(join(dir, 'pages.txt'), `${lines.join('\n')}\n`);
+  return dir;
+}
+
+const name = process.argv[2];
+if (!scenarios[name]) {
+  console.log(`not ok - ${name}: no such scenario (${Object.keys(scenarios).join(', ')})`);
+  process.exit(2);
+}
+const browser = await launch({ viewport: DESKTOP, downloads: DOWNLOADS });
+let failed = false;
+try {
+  await scenarios[name](browser.context);
+  check(!problems.length, problems.join('; '));
+  console.log(`ok - ${name}`);
+} catch (e) {
+  failed = true;
+  const dir = await keepScreenshots(browser.context, name);
+  console.log(`not ok - ${name}: ${e.message.split('\n')[0]}`);
+  console.log(`screenshots: ${dir}`);
+  if (problems.length) console.log(`page problems: ${problems.join('; ')}`);
+  console.error(e.stack);
+} finally {
+  await browser.close();
+}
+console.log(`portal: ${failed ? 0 : 1} passed, ${failed ? 1 : 0} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,178 @@
+"""The data portal (portal/) in a real browser: headless Debian Chromium
+driven by playwright-core (portal/tests/run.mjs), against this stack.
+
+Each test makes its records through the API, hands them to run.mjs in a
+JSON file (DS_PORTAL_WORLD), runs one scenario, asserts the script's exit
+code and its "ok" line, then checks in the database that what the browser
+did happened. When a scenario fails, run.mjs keeps a screenshot of every
+page it had open under $STACK_VAR/portal-artifacts/ (./stack test keeps
+that folder when a test fails).
+"""
+
+import datetime
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from catalog_helpers import published_dataset, unique
+
+SRC = os.environ.get("DS_SRC") or os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__))))
+TESTS = os.path.join(SRC, "portal", "tests")
+CHROMIUM = "/usr/bin/chromium"
+
+LAND_FIELDS = [
+    {"name": "ma_thua", "type": "string", "meaning": "Mã thửa đất", "personal": False},
+    {"name": "loai_dat", "type": "string", "meaning": "Loại đất", "personal": False},
+    {"name": "dien_tich", "type": "number", "meaning": "Diện tích (m²)", "personal": False},
+]
+LAND_CSV = ("ma_thua,loai_dat,dien_tich\r\n"
+            "T001,Đất ở đô thị,120.5\r\n"
+            "T002,Đất trồng lúa,3400\r\n").encode("utf-8")
+
+
+@pytest.fixture(scope="session")
+def portal_runner(tmp_path_factory):
+    """run(scenario, world) -> CompletedProcess of node run.mjs."""
+    assert os.path.exists(CHROMIUM), "chromium is missing: ./stack installs it (PACKAGES)"
+    node = shutil.which("node")
+    npm = shutil.which("npm")
+    assert node and npm, "node and npm are needed for the portal's browser tests"
+    # playwright-core, pinned in package-lock.json, into portal/tests/node_modules.
+    p = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+                       cwd=TESTS, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, f"npm ci failed: {p.stdout}\n{p.stderr}"
+    workdir = tmp_path_factory.mktemp("portal")
+    artifacts = os.path.join(os.environ["STACK_VAR"], "portal-artifacts")
+
+    def run(scenario: str, world: dict) -> subprocess.CompletedProcess:
+        path = workdir / f"{scenario}.json"
+        path.write_text(json.dumps(world, ensure_ascii=False), encoding="utf-8")
+        env = dict(os.environ, DS_PORTAL_WORLD=str(path), DS_ARTIFACTS=artifacts,
+                   DS_DOWNLOADS=str(workdir / "downloads"))
+        r = subprocess.run([node, os.path.join(TESTS, "run.mjs"), scenario],
+                           capture_output=True, text=True, env=env, timeout=240)
+        # Shown by pytest when the test fails.
+        print(r.stdout)
+        print(r.stderr)
+        return r
+
+    return run
+
+
+def creds(agency) -> dict:
+    return {"client_id": agency.client_id, "client_secret": agency.client_secret,
+            "agency_id": agency.agency_id}
+
+
+def officer(new_agency, api, prefix):
+    a = new_agency(prefix)
+    return a, api.token(a.client_id, a.client_secret)
+
+
+def assert_ok(r, scenario):
+    assert r.returncode == 0, f"run.mjs {scenario} exited {r.returncode}"
+    assert f"ok - {scenario}" in r.stdout.splitlines()
+
+
+def int_of(db, sql, params):
+    return int(db(sql, params)[0][0])
+
+
+def test_citizen_finds_land_data_downloads_its_file_and_the_count_rises(
+        api, db, new_agency, portal_runner):
+    provider, tok = officer(new_agency, api, "PO")
+    title = unique("Đất đai")
+    ds = published_dataset(api, tok, "open", title=title, fields=LAND_FIELDS,
+                           description="Thửa đất, loại đất và diện tích")
+    r = api.post(f"datasets/{ds['id']}/files", token=tok, data=LAND_CSV,
+                 headers={"Content-Type": "text/csv"}, params={"name": "dat-dai.csv"})
+    assert r.status_code == 201, r.text
+    before = int_of(db, "SELECT downloads FROM datasets WHERE id = %s", (ds["id"],))
+
+    run = portal_runner("citizen", {"query": "dat dai", "title": title,
+                                    "dataset_id": ds["id"], "file_name": "dat-dai.csv",
+                                    "file_head": "ma_thua,loai_dat,dien_tich"})
+
+    assert_ok(run, "citizen")
+    assert f"downloads {before} -> {before + 1}" in run.stdout
+    assert int_of(db, "SELECT downloads FROM datasets WHERE id = %s",
+                  (ds["id"],)) == before + 1
+
+
+def test_refusal_needs_a_reason_and_the_consumer_disputes_it_in_one_click(
+        api, db, new_agency, portal_runner):
+    consumer, _ = officer(new_agency, api, "PA")
+    provider, ptok = officer(new_agency, api, "PB")
+    ds = published_dataset(api, ptok, "shared", title=unique("Hộ tịch"))
+    ends = (datetime.date.today() + datetime.timedelta(days=60)).isoformat()
+    reason = "Dữ liệu đang được chuẩn hóa, chưa đủ điều kiện chia sẻ"
+
+    run = portal_runner("refusal", {"consumer": creds(consumer), "provider": creds(provider),
+                                    "dataset_id": ds["id"], "ends_on": ends,
+                                    "reason": reason})
+
+    assert_ok(run, "refusal")
+    req = db("SELECT id, status, refusal_reason, consumer_agency_id FROM sharing_requests "
+             "WHERE dataset_id = %s", (ds["id"],))
+    assert len(req) == 1
+    req_id, status, stated, consumer_id = req[0]
+    assert (status, stated, int(consumer_id)) == ("refused", reason, consumer.agency_id)
+    # The refusal without a reason was refused by the API, not only by the page.
+    actions = [a for (a,) in db("SELECT action FROM audit_events WHERE entity = "
+                                "'sharing_request' AND entity_id = %s ORDER BY id", (req_id,))]
+    assert actions == ["sharing_request.create", "sharing_request.refuse"]
+    disputes = db("SELECT id, state, category, object_type, object_id, filer_agency_id, "
+                  "assignee_agency_id FROM disputes WHERE object_type = 'sharing_request' "
+                  "AND object_id = %s", (req_id,))
+    assert len(disputes) == 1
+    d_id, state, category, _, _, filer, assignee = disputes[0]
+    assert (state, category) == ("acknowledged", "refusal")
+    assert (int(filer), int(assignee)) == (consumer.agency_id, provider.agency_id)
+    assert f"dispute {d_id} acknowledged" in run.stdout
+    events = [e for (e,) in db("SELECT action FROM dispute_events WHERE dispute_id = %s "
+                               "ORDER BY id", (d_id,))]
+    assert events == ["file", "acknowledge"]
+
+
+def test_consumer_sees_the_suspension_its_provider_imposed_with_its_terms(
+        api, db, new_agency, portal_runner):
+    consumer, ctok = officer(new_agency, api, "SC")
+    provider, ptok = officer(new_agency, api, "SP")
+    ds = published_dataset(api, ptok, "shared", title=unique("Giấy phép xây dựng"))
+    r = api.post("sharing-requests", token=ctok, json={
+        "dataset_id": ds["id"], "purpose": "Cấp phép", "legal_basis": "Nghị định 47/2020/NĐ-CP",
+        "fields": [f["name"] for f in ds["fields"]], "term": "indefinite"})
+    assert r.status_code == 201, r.text
+    r = api.post(f"sharing-requests/{r.json()['id']}/approve", token=ptok, json={})
+    assert r.status_code == 200, r.text
+    grant_id = r.json()["grant"]["id"]
+    terms = {"violation": "Dữ liệu được chuyển cho bên thứ ba ngoài mục đích đã đăng ký",
+             "handling_plan": "Kiểm tra nhật ký truy cập 30 ngày gần nhất",
+             "consumer_action": "Báo cáo việc sử dụng dữ liệu và xóa bản sao trong 5 ngày làm việc"}
+
+    run = portal_runner("suspension", {"consumer": creds(consumer), "provider": creds(provider),
+                                       "grant_id": grant_id, **terms})
+
+    assert_ok(run, "suspension")
+    rows = db("SELECT id, state, violation, handling_plan, consumer_action, legal_ground "
+              "FROM suspensions WHERE grant_id = %s", (grant_id,))
+    assert len(rows) == 1
+    assert rows[0][1:5] == ("in_force", terms["violation"], terms["handling_plan"],
+                            terms["consumer_action"])
+    assert db("SELECT status FROM grants WHERE id = %s", (grant_id,)) == [("suspended",)]
+    assert f"suspension {rows[0][0]} seen by the consumer" in run.stdout
+
+
+def test_keyboard_alone_reaches_the_search_box_and_the_first_result(
+        api, new_agency, portal_runner):
+    provider, tok = officer(new_agency, api, "PK")
+    title = unique("Đất đai bàn phím")
+    ds = published_dataset(api, tok, "open", title=title, fields=LAND_FIELDS)
+
+    run = portal_runner("keyboard", {"query": title, "dataset_id": ds["id"]})
+
+    assert_ok(run, "keyboard")
