@@ -76,6 +76,13 @@ async function routeMatch(page, re) {
   return re.exec(new URL(page.url()).hash);
 }
 
+// The control a <label> names, whole text only (a required field's label
+// ends with " *").
+function byLabel(scope, text) {
+  const escaped = text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return scope.getByLabel(new RegExp(`^${escaped}( \\*)?$`));
+}
+
 async function textOf(page, selector) {
   return (await page.textContent(selector)).trim();
 }
@@ -136,10 +143,10 @@ const scenarios = {
     await open(a, `/datasets/${world.dataset_id}`);
     await a.getByRole('link', { name: 'Gửi yêu cầu chia sẻ' }).click();
     await routeMatch(a, /^#\/ws\/requests\/new\?/);
-    await a.getByLabel('Mục đích khai thác').fill('Xác minh hộ tịch khi giải quyết thủ tục hành chính');
-    await a.getByLabel('Căn cứ pháp lý').fill('Nghị định 47/2020/NĐ-CP');
-    await a.getByLabel('Có thời hạn').check();
-    await a.getByLabel('Ngày kết thúc').fill(world.ends_on);
+    await byLabel(a, 'Mục đích khai thác').fill('Xác minh hộ tịch khi giải quyết thủ tục hành chính');
+    await byLabel(a, 'Căn cứ pháp lý').fill('Nghị định 47/2020/NĐ-CP');
+    await byLabel(a, 'Có thời hạn').check();
+    await byLabel(a, 'Ngày kết thúc').fill(world.ends_on);
     await a.getByRole('button', { name: 'Gửi yêu cầu' }).click();
     const reqId = (await routeMatch(a, /^#\/ws\/requests\/(\d+)/))[1];
     check((await textOf(a, 'main .badge')) === 'Chờ xử lý', 'the new request is not shown as submitted');
@@ -156,7 +163,7 @@ const scenarios = {
     check(await refuse.locator('textarea[name=reason]').getAttribute('aria-invalid') === 'true', 'the reason is not marked invalid');
     check(await refuse.locator('textarea[name=reason]').evaluate(el => el === document.activeElement), 'focus is not on the reason');
     check(await refuse.locator('.form-alert').isVisible(), 'no alert above the form');
-    await refuse.getByLabel('Lý do từ chối').fill(world.reason);
+    await byLabel(refuse, 'Lý do từ chối').fill(world.reason);
     await refuse.getByRole('button', { name: 'Từ chối' }).click();
     await b.waitForSelector('.notice.ok');
     check((await textOf(b, '#refusal-reason')) === world.reason, 'the refusal reason is not shown');
@@ -173,7 +180,7 @@ const scenarios = {
     await b.locator(`#notices a[href="#/ws/disputes/${disputeId}"]`).first().click();
     await routeMatch(b, new RegExp(`^#/ws/disputes/${disputeId}$`));
     const move = b.locator('form.transition');
-    await move.getByLabel('Tiếp nhận', { exact: true }).check();
+    await byLabel(move, 'Tiếp nhận').check();
     await move.getByRole('button', { name: 'Cập nhật trạng thái' }).click();
     await b.waitForSelector('#dispute-state[data-state=acknowledged]');
     console.log(`request ${reqId} refused; dispute ${disputeId} acknowledged`);
@@ -187,11 +194,11 @@ const scenarios = {
     await signIn(p, world.provider);
     await open(p, `/ws/grants/${world.grant_id}`);
     const form = p.locator('form.suspend');
-    await form.getByLabel('Vi phạm').fill(world.violation);
-    await form.getByLabel('Căn cứ').selectOption({ index: 1 });
+    await byLabel(form, 'Vi phạm').fill(world.violation);
+    await byLabel(form, 'Căn cứ').selectOption({ index: 1 });
     const ground = (await form.locator('select[name=legal_ground] option:checked').textContent()).trim();
-    await form.getByLabel('Phương án xử lý').fill(world.handling_plan);
-    await form.getByLabel('Việc cơ quan khai thác phải làm').fill(world.consumer_action);
+    await byLabel(form, 'Phương án xử lý').fill(world.handling_plan);
+    await byLabel(form, 'Việc cơ quan khai thác phải làm').fill(world.consumer_action);
     await form.getByRole('button', { name: 'Tạm dừng kết nối' }).click();
     const sid = (await routeMatch(p, /^#\/ws\/suspensions\/(\d+)/))[1];
 

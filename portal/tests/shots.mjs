@@ -15,6 +15,7 @@ for (const [tag, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
   await page.goto(`${base}/`);
   if (process.env.DS_LANG === 'en') {
     await page.evaluate(() => localStorage.setItem('ds.lang', 'en'));
+    await page.reload();
   }
   if (process.env.DS_CLIENT_ID) {
     await page.goto(`${base}/#/signin`);
@@ -23,8 +24,8 @@ for (const [tag, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
     await page.click('form button[type=submit]');
     await page.waitForURL(/#\/ws/);
   }
-  for (const r of routes) {
-    await page.goto(`${base}/#${r}`);
+  for (const [i, r] of routes.entries()) {
+    await page.goto(`${base}/?shot=${i}#${r}`);
     await page.waitForLoadState('networkidle');
     await page.waitForTimeout(300);
     const name = `${tag}-${r.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '') || 'home'}.png`;
