@@ -186,6 +186,23 @@ const scenarios = {
     console.log(`request ${reqId} refused; dispute ${disputeId} acknowledged`);
   },
 
+  // The provider approves a request with fewer fields than asked for; the
+  // grant page shows what was granted.
+  async approve(context) {
+    const p = await newPage(context, 'provider');
+    await signIn(p, world.provider);
+    await open(p, `/ws/requests/${world.request_id}`);
+    const form = p.locator('form.approve');
+    await byLabel(form, world.drop_field).uncheck();
+    await form.getByRole('button', { name: 'Chấp thuận' }).click();
+    await routeMatch(p, new RegExp(`^#/ws/requests/${world.request_id}\\?done=approved`));
+    await p.getByRole('link', { name: /^Quyền khai thác số \d+$/ }).click();
+    const gid = (await routeMatch(p, /^#\/ws\/grants\/(\d+)$/))[1];
+    const shown = await p.textContent('main dl');
+    check(!shown.includes(world.drop_field), `the grant still lists ${world.drop_field}`);
+    console.log(`grant ${gid} made`);
+  },
+
   // A provider suspends a grant; the consumer sees the suspension with
   // its terms.
   async suspension(context) {

@@ -12,6 +12,7 @@ that folder when a test fails).
 import datetime
 import json
 import os
+import re
 import shutil
 import subprocess
 
@@ -138,6 +139,31 @@ def test_refusal_needs_a_reason_and_the_consumer_disputes_it_in_one_click(
     assert events == ["file", "acknowledge"]
 
 
+def test_provider_approves_with_fewer_fields_and_the_grant_has_only_those(
+        api, db, new_agency, portal_runner):
+    consumer, ctok = officer(new_agency, api, "AC")
+    provider, ptok = officer(new_agency, api, "AP")
+    ds = published_dataset(api, ptok, "shared", title=unique("Cấp phép kinh doanh"))
+    names = [f["name"] for f in ds["fields"]]
+    r = api.post("sharing-requests", token=ctok, json={
+        "dataset_id": ds["id"], "purpose": "Thẩm định hồ sơ", "legal_basis": "Nghị định 47/2020/NĐ-CP",
+        "fields": names, "term": "indefinite"})
+    assert r.status_code == 201, r.text
+    req_id = r.json()["id"]
+
+    run = portal_runner("approve", {"provider": creds(provider), "request_id": req_id,
+                                    "drop_field": names[-1]})
+
+    assert_ok(run, "approve")
+    rows = db("SELECT g.id, g.status, g.fields_json, g.ends_at FROM grants g "
+              "WHERE g.request_id = %s", (req_id,))
+    assert len(rows) == 1
+    gid, status, fields, ends = rows[0]
+    assert (status, json.loads(fields), ends) == ("active", names[:-1], None)
+    assert f"grant {gid} made" in run.stdout
+    assert db("SELECT status FROM sharing_requests WHERE id = %s", (req_id,)) == [("approved",)]
+
+
 def test_consumer_sees_the_suspension_its_provider_imposed_with_its_terms(
         api, db, new_agency, portal_runner):
     consumer, ctok = officer(new_agency, api, "SC")
@@ -176,3 +202,59 @@ def test_keyboard_alone_reaches_the_search_box_and_the_first_result(
     run = portal_runner("keyboard", {"query": title, "dataset_id": ds["id"]})
 
     assert_ok(run, "keyboard")
+
+
+# ------------------------------------------------- without the browser
+
+PORTAL = os.path.join(SRC, "portal")
+
+
+def portal_files(*exts):
+    for root, dirs, files in os.walk(PORTAL):
+        dirs[:] = [d for d in dirs if d not in ("node_modules", "tests")]
+        for f in files:
+            if f.endswith(exts):
+                yield os.path.join(root, f)
+
+
+def test_nginx_serves_the_portal_under_the_strict_csp(api):
+    r = api.get("/")
+    assert r.status_code == 200
+    assert r.headers["Content-Type"].startswith("text/html")
+    assert r.headers["Content-Security-Policy"] == "default-src 'self'; frame-ancestors 'none'"
+    assert '<script type="module" src="js/app.js">' in r.text
+    js = api.get("/js/app.js")
+    assert js.status_code == 200
+    assert "javascript" in js.headers["Content-Type"]
+    texts = api.get("/i18n/vi.json")
+    assert texts.status_code == 200 and texts.json()["site.name"] == "Cổng dữ liệu"
+
+
+def test_the_portal_has_no_inline_script_or_style_and_never_parses_html():
+    html = open(os.path.join(PORTAL, "index.html"), encoding="utf-8").read()
+    assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None, "inline script"
+    assert "<style" not in html and "style=" not in html, "inline style"
+    assert re.search(r"\son[a-z]+=", html) is None, "inline event handler"
+    for path in portal_files(".js"):
+        code = open(path, encoding="utf-8").read()
+        code = re.sub(r"//[^\n]*", "", code)  # comments may name what is avoided
+        for banned in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write",
+                       "eval(", "new Function", ".style.", "setAttribute('style'"):
+            assert banned not in code, f"{banned} in {path}"
+
+
+def test_every_text_the_pages_use_exists_in_both_languages():
+    vi = json.load(open(os.path.join(PORTAL, "i18n", "vi.json"), encoding="utf-8"))
+    en = json.load(open(os.path.join(PORTAL, "i18n", "en.json"), encoding="utf-8"))
+    assert set(vi) == set(en)
+    assert all(v.strip() for v in [*vi.values(), *en.values()])
+    used = set()
+    for path in portal_files(".js"):
+        code = open(path, encoding="utf-8").read()
+        used |= set(re.findall(r"(?<![\w.])t\('([a-z_.\-]+)'", code))
+        used |= set(re.findall(r"tOr\('([a-z_.\-]+)'", code))
+    used.discard("key")  # the example in i18n.js's comment
+    assert used and used <= set(vi), sorted(used - set(vi))
+    # Placeholders agree between the languages.
+    for k in vi:
+        assert set(re.findall(r"\{(\w+)\}", vi[k])) == set(re.findall(r"\{(\w+)\}", en[k])), k
