@@ -43,7 +43,12 @@ export async function request(method, path, opts = {}) {
   headers.Accept = opts.accept || 'application/json';
   let r;
   try {
-    r = await fetch(url(path, opts.query), { method, headers, body, cache: 'no-store' });
+    // No cookies, ever: the token travels in the Authorization header. And
+    // without credentials the browser does not answer the token endpoint's
+    // 401 "WWW-Authenticate: Basic" with its own login dialog (Fetch
+    // standard: it prompts only when credentials are included).
+    r = await fetch(url(path, opts.query), { method, headers, body, cache: 'no-store',
+      credentials: 'omit' });
   } catch (e) {
     throw new ApiError(0, { error: { code: 'network', message: String(e) } });
   }

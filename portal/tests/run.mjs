@@ -233,6 +233,29 @@ const scenarios = {
     console.log(`suspension ${sid} seen by the consumer`);
   },
 
+  // A wrong secret is said next to the form (the token endpoint's Basic
+  // challenge must not open the browser's own login dialog); a right one
+  // signs in; signing out forgets the token.
+  async signout(context) {
+    const page = await newPage(context, 'officer');
+    await open(page, '/signin');
+    await page.fill('input[name=client_id]', world.officer.client_id);
+    await page.fill('input[name=client_secret]', `${world.officer.client_secret}x`);
+    await page.click('main form button[type=submit]');
+    const alert = page.locator('main .form-alert');
+    await alert.waitFor({ state: 'visible', timeout: 10000 });
+    check((await alert.textContent()).includes('Mã tài khoản hoặc mật khẩu không đúng'), `the alert says "${await alert.textContent()}"`);
+    await signIn(page, world.officer);
+    check(await page.evaluate(() => !!sessionStorage.getItem('ds.session')), 'no session kept');
+    check(await page.evaluate(() => document.cookie === ''), 'a cookie was set');
+    await page.click('#signout');
+    await routeMatch(page, /^#\/$/);
+    check(await page.evaluate(() => sessionStorage.length === 0), 'the session is still stored after signing out');
+    await open(page, '/ws');
+    await routeMatch(page, /^#\/signin/);
+    console.log('signed out');
+  },
+
   // Keyboard alone: Tab reaches the search box; after searching, Tab
   // reaches the first result, and Enter opens it.
   async keyboard(context) {

@@ -204,6 +204,16 @@ def test_keyboard_alone_reaches_the_search_box_and_the_first_result(
     assert_ok(run, "keyboard")
 
 
+def test_a_wrong_secret_is_said_in_the_form_and_signing_out_forgets_the_token(
+        new_agency, portal_runner):
+    a = new_agency("SO")
+
+    run = portal_runner("signout", {"officer": creds(a)})
+
+    assert_ok(run, "signout")
+    assert "signed out" in run.stdout
+
+
 # ------------------------------------------------- without the browser
 
 PORTAL = os.path.join(SRC, "portal")
