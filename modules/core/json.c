@@ -81,8 +81,16 @@ count_members(const char *t, size_t len, struct counts *c)
 		fresh = 0;
 		if (ch == '"') {
 			for (i++; i < len && t[i] != '"'; i++)
-				if (t[i] == '\\')
+				if (t[i] == '\\') {
+					/* json-c decodes \u0000 to a NUL that
+					 * cuts a key short ("name\u0000x" is
+					 * "name") and hides the rest of a
+					 * value from strcmp. */
+					if (len - i > 5 &&
+					    memcmp(t + i + 1, "u0000", 5) == 0)
+						return -3;
 					i++;
+				}
 			continue;
 		}
 		switch (ch) {
@@ -207,7 +215,8 @@ json_parse_strict(const char *text, size_t len, char *errbuf, size_t errlen)
 	json_tokener_free(tok);
 	if ((rc = count_members(text, len, &c)) != 0 || !walk_matches(o, &c)) {
 		snprintf(errbuf, errlen, "malformed JSON: %s", rc == -2 ?
-		    "single quotes" : "duplicate key or non-finite number");
+		    "single quotes" : rc == -3 ? "an escaped NUL (\\u0000)" :
+		    "duplicate key or non-finite number");
 		json_object_put(o);
 		o = NULL;
 	}
