@@ -96,7 +96,9 @@ count_members(const char *t, size_t len, struct counts *c)
 		switch (ch) {
 		case '{':
 		case '[':
-			if (depth >= JSON_MAX_DEPTH + 1)
+			/* json-c counts a scalar as a level too, so it
+			 * lets one more empty container through. */
+			if (depth >= JSON_MAX_DEPTH)
 				return -1;
 			in_obj[depth] = ch == '{';
 			if (ch == '{') {
@@ -214,8 +216,9 @@ json_parse_strict(const char *text, size_t len, char *errbuf, size_t errlen)
 		}
 	json_tokener_free(tok);
 	if ((rc = count_members(text, len, &c)) != 0 || !walk_matches(o, &c)) {
-		snprintf(errbuf, errlen, "malformed JSON: %s", rc == -2 ?
-		    "single quotes" : rc == -3 ? "an escaped NUL (\\u0000)" :
+		snprintf(errbuf, errlen, "malformed JSON: %s", rc == -1 ?
+		    "nested too deeply" : rc == -2 ? "single quotes" :
+		    rc == -3 ? "an escaped NUL (\\u0000)" :
 		    "duplicate key or non-finite number");
 		json_object_put(o);
 		o = NULL;
