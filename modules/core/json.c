@@ -341,7 +341,10 @@ datetime_to_db(struct arena *a, const char *s)
 	t = timegm(&tm) - off;
 	gmtime_r(&t, &tm);
 	p = arena_alloc(a, 20);
-	strftime(p, 20, "%Y-%m-%d %H:%M:%S", &tm);
+	/* 9999-12-31T23:59:59-01:00 is in year 10000: strftime does not
+	 * fit it, returns 0 and leaves p unterminated. */
+	if (strftime(p, 20, "%Y-%m-%d %H:%M:%S", &tm) != 19)
+		return NULL;
 	return p;
 }
 
