@@ -241,7 +241,10 @@ http_page_or_reply(struct http_req *r, struct page *pg)
 	if (c == NULL)
 		return DS_OK;
 	n = b64url_decode(r->arena, c, strlen(c), &dec);
+	/* Only the spelling http_reply_page issues: no sign, no leading
+	 * zero, nothing hidden after a NUL ("v1:+5", "v1:05", "v1:5\0x"). */
 	if (n < 4 || n > 24 || memcmp(dec, "v1:", 3) != 0 ||
+	    dec[3] < '1' || dec[3] > '9' || strlen((char *)dec) != (size_t)n ||
 	    parse_ll((char *)dec + 3, 1, 1LL << 62, &pg->after) != 0) {
 		json_detail(r, "cursor", "is not a cursor this API issued");
 		return json_details_reply(r, "invalid query parameter");
