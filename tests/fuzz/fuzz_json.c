@@ -10,14 +10,15 @@
  *   unescaping, no NUL raw or escaped, valid UTF-8, at most JSON_MAX_DEPTH
  *   levels, finite numbers, nothing after the value but white space);
  *   json-c's own leniencies that the contract does not forbid ("1.",
- *   "-01", raw control characters in strings) are allowed;
+ *   "-01", "-.5", raw control characters in strings) are allowed;
  * - what the reference finds RFC-valid with an object or array on top,
  *   json_parse_strict accepts (no valid request is refused);
  * - json_read_or_reply accepts an object exactly when every member is
  *   declared and valid for its type and every required field is there;
  *   what it hands back is what was sent (no truncation at a NUL, dates
  *   as given, RFC 3339 times converted to the UTC the reference
- *   computes); a refusal is a 422 naming fields; no leak.
+ *   computes); a refusal is a 422 naming fields; no leak;
+ * - roles_from_json takes an array of exact role names only.
  */
 #include <ctype.h>
 #include <math.h>
@@ -184,23 +185,28 @@ ref_digits(struct ref *x)
 static bool
 ref_number(struct ref *x)
 {
-	const unsigned char *s = x->p;
+	const unsigned char *s = x->p, *digits;
 	char *buf;
 	size_t len;
-	bool finite;
+	bool finite, minus = *x->p == '-', intd, frac = false;
 
-	if (*x->p == '-')
+	if (minus)
 		x->p++;
-	if (x->p >= x->end || !isdigit(*x->p))
+	digits = x->p;
+	if ((intd = ref_digits(x))) {
+		if (*digits == '0' && x->p - digits > 1)
+			x->lenient = true;	/* "-01" */
+	} else if (minus && x->p < x->end && *x->p == '.')
+		x->lenient = true;		/* "-.5" */
+	else
 		return false;
-	if (*x->p == '0' && x->p + 1 < x->end && isdigit(x->p[1]))
-		x->lenient = true;		/* "-01" */
-	ref_digits(x);
 	if (x->p < x->end && *x->p == '.') {
 		x->p++;
-		if (!ref_digits(x))
+		if (!(frac = ref_digits(x)))
 			x->lenient = true;	/* "1." */
 	}
+	if (!intd && !frac)
+		return false;			/* "-." */
 	if (x->p < x->end && (*x->p == 'e' || *x->p == 'E')) {
 		x->p++;
 		if (x->p < x->end && (*x->p == '+' || *x->p == '-'))
@@ -656,6 +662,31 @@ ref_object_ok(json_object *obj, const struct field *spec, size_t n,
 
 static struct arena *arena;
 
+/* roles_from_json (auth.c) reads the roles of an account body: an array
+ * of role names, each exactly one of the six. */
+static void
+check_roles(json_object *a)
+{
+	static const char *const names[] = { "dic_admin", "chairman",
+	    "agency_officer", "focal_point", "auditor", "system" };
+	long want = 0, got = roles_from_json(a);
+
+	if (!json_object_is_type(a, json_type_array))
+		want = -1;
+	for (size_t i = 0; want >= 0 && i < json_object_array_length(a); i++) {
+		json_object *it = json_object_array_get_idx(a, i);
+		long bit = -1;
+
+		for (size_t k = 0; json_object_is_type(it, json_type_string) &&
+		    k < NPARAMS(names); k++)
+			if (json_str_eq(it, names[k]))
+				bit = 1L << k;
+		want = bit < 0 ? -1 : want | bit;
+	}
+	FUZZ_CHECK(got == want, "roles_from_json %ld, expected %ld: %s", got,
+	    want, json_object_to_json_string(a));
+}
+
 static void
 read_with(json_object *obj, const struct field *spec, size_t n)
 {
@@ -724,6 +755,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    "refused valid JSON (%s): %.*s", err,
 		    (int)(size > 300 ? 300 : size), text);
 	if (o != NULL) {
+		check_roles(o);
+		if (json_object_object_get_ex(o, "roles", &meta))
+			check_roles(meta);
 		read_with(o, spec_all, NPARAMS(spec_all));
 		if (json_object_object_get_ex(o, "meta", &meta) &&
 		    json_object_is_type(meta, json_type_object))
