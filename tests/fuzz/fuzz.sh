@@ -142,7 +142,6 @@ run() {
 		return "$rc"
 	fi
 	log "$h: ${execs:-?} executions, no finding"
-	echo "${execs:-0}" >"$FUZZ_OUT/$h.execs"
 }
 
 cmd_smoke() {
@@ -151,7 +150,7 @@ cmd_smoke() {
 	for h in "${HARNESSES[@]}"; do
 		# A fresh work folder each time: a smoke run is the same run.
 		work=$FUZZ_OUT/smoke/$h
-		rm -rf "$work"
+		rm -rf "$work" "$FUZZ_OUT/crashes/$h-"*
 		run "$h" "$work" -runs="$RUNS" -seed="$SEED" || failed+=("$h")
 	done
 	rm -rf "$FUZZ_OUT/smoke"
