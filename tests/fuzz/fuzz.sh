@@ -180,9 +180,9 @@ cmd_merge() {
 	cmd_build
 	[[ -d $FUZZ_OUT/work/$h ]] || die "nothing to merge: run fuzz-long first"
 	# libFuzzer adds to the first folder only the inputs of the others
-	# that cover something it does not.
+	# that reach an edge it does not (hit counts aside: a small corpus).
 	before=$(find "$FUZZDIR/corpus/$h" -type f | wc -l)
-	"$FUZZ_OUT/fuzz_$h" -merge=1 -max_len="$(max_len "$h")" \
+	"$FUZZ_OUT/fuzz_$h" -merge=1 -use_counters=0 -max_len="$(max_len "$h")" \
 		"$FUZZDIR/corpus/$h" "$FUZZ_OUT/work/$h" >"$FUZZ_OUT/$h.merge.log" 2>&1 ||
 		{ tail -20 "$FUZZ_OUT/$h.merge.log" >&2; die "merge failed"; }
 	after=$(find "$FUZZDIR/corpus/$h" -type f | wc -l)
