@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -44,7 +45,7 @@ MARK_END = "<!-- end of results -->"
 
 # Full run and smoke run: data sizes and timings.
 FULL = dict(agencies=500, datasets=100000, grants=5000, access_log=1000000,
-            warmup=3, rounds=5, seconds=6, insert_warmup=2.0)
+            warmup=3, rounds=4, seconds=5, insert_warmup=2.0)
 SMOKE = dict(agencies=20, datasets=400, grants=20, access_log=2000,
              warmup=1, rounds=1, seconds=2, insert_warmup=0.5)
 
@@ -78,6 +79,19 @@ def proc_table():
             continue
         out[int(d)] = (int(rest[1]), int(rest[11]) + int(rest[12]))
     return out
+
+
+def machine_busy():
+    """Busy ticks of the whole machine (every CPU), from /proc/stat."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal
+    return v[0] + v[1] + v[2] + v[5] + v[6] + v[7]
+
+
+def children_ticks():
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (ru.ru_utime + ru.ru_stime) * CLK_TCK
 
 
 def descendants(table, roots):
@@ -479,6 +493,7 @@ class Runner:
 
     def measure(self, cmd, seconds, env=None):
         before, _ = self.cpu()
+        busy0, kids0, t0 = machine_busy(), children_ticks(), time.monotonic()
         p = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, env=env)
         try:
@@ -488,6 +503,9 @@ class Runner:
             p.communicate()
             raise Fail(f"{cmd[0]} did not stop")
         after, groups = self.cpu()
+        busy = machine_busy() - busy0
+        client = children_ticks() - kids0
+        elapsed = time.monotonic() - t0
         m = re.search(r"^BENCH (\{.*\})$", out, re.M)
         if p.returncode != 0 and not m:
             raise Fail(f"{' '.join(cmd[:3])}... exited {p.returncode}: "
@@ -496,17 +514,41 @@ class Runner:
             raise Fail(f"no BENCH line from {cmd[0]}:\n{out}\n{err}")
         r = json.loads(m.group(1))
         r["cpu_ticks"] = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+        ours = sum(r["cpu_ticks"].values()) + client
+        capacity = elapsed * CLK_TCK * (os.cpu_count() or 1)
+        # what processes outside this benchmark took of the machine
+        r["others_pct"] = max(0.0, 100.0 * (busy - ours) / capacity)
+        r["client_pct"] = 100.0 * client / capacity
         return r
 
-    def run(self, ep):
+    def run(self, ep, limit=None):
+        """Measures ep; with its limit endpoint, each round of ep follows
+        a round of the limit, and the ratio is the median of the rounds'
+        ratios: on a shared machine a neighbour's load then weighs on both
+        sides of each ratio alike."""
         o = self.opts
         if ep.kind == "insert":
             rounds = [self.insert(ep, o.seconds, o.insert_warmup)
                       for _ in range(o.rounds)]
-        else:
-            self.wrk(ep, o.warmup)
-            rounds = [self.wrk(ep, o.seconds) for _ in range(o.rounds)]
-        return summarise(ep, rounds)
+            return summarise(ep, rounds)
+        self.wrk(ep, o.warmup)
+        rounds, paired = [], []
+        for _ in range(o.rounds):
+            if limit is not None:
+                paired.append(self.round(limit))
+            rounds.append(self.wrk(ep, o.seconds))
+        r = summarise(ep, rounds)
+        if paired:
+            lim = [x["requests"] / (x["duration_us"] / 1e6) for x in paired]
+            r["limit_rps"] = lim
+            r["ratio"] = statistics.median(
+                p["rps"] / max(l, 1e-9) for p, l in zip(r["rounds"], lim))
+        return r
+
+    def round(self, ep):
+        if ep.kind == "insert":
+            return self.insert(ep, self.opts.seconds, self.opts.insert_warmup)
+        return self.wrk(ep, self.opts.seconds)
 
 
 def cpu_groups(ep, ticks):
@@ -528,6 +570,8 @@ def summarise(ep, rounds):
             "p50_ms": r["p50_us"] / 1000, "p99_ms": r["p99_us"] / 1000,
             "errors": sum(v for k, v in r.items() if k.startswith("errors_")),
             "requests": r["requests"],
+            "others_pct": r.get("others_pct", 0.0),
+            "client_pct": r.get("client_pct", 0.0),
             "cpu_us": {k: v * 1e6 / CLK_TCK / n for k, v in cpu.items()},
         })
     rps = [p["rps"] for p in per]
@@ -540,6 +584,8 @@ def summarise(ep, rounds):
         "p99_max_ms": max(p["p99_ms"] for p in per),
         "errors": sum(p["errors"] for p in per),
         "requests": sum(p["requests"] for p in per),
+        "others_pct": med(p["others_pct"] for p in per),
+        "client_pct": med(p["client_pct"] for p in per),
         "cpu_us": {k: med(p["cpu_us"][k] for p in per)
                    for k in ("app", "nginx", "mariadb")},
     }
@@ -726,7 +772,7 @@ def verdicts(results, eps):
         if not r or "rps" not in r:
             continue
         lim = results.get(ep.limit) if ep.limit else None
-        if lim and lim.get("rps"):
+        if "ratio" not in r and lim and lim.get("rps"):
             r["ratio"] = r["rps"] / lim["rps"]
         t = ep.target
         if not t:
@@ -759,20 +805,24 @@ def report(info, results, eps, mem, notes):
              f"program), {o['connections']} connections, wrk "
              f"{o['threads']} threads on the same machine, warm-up "
              f"{o['warmup']:g} s, {o['rounds']} rounds of {o['seconds']:g} s "
-             f"(median, and min–max of requests/s across rounds). Data: "
+             f"(median, and min–max of requests/s across rounds; a path "
+             f"with a limit alternates its rounds with the limit's, and its "
+             f"ratio is the median of the rounds' ratios). The last column "
+             f"is the share of the machine's CPU taken by wrk and by "
+             f"processes outside the benchmark during the rounds. Data: "
              f"{info['data']}. Load took {info['load_seconds']} s.")
     L.append("")
     L.append("| endpoint | req/s (median) | min–max | p50 ms | p99 ms | "
              "server CPU µs/req: app + nginx + db = total | limit | ratio | "
-             "target | met |")
-    L.append("|---|---:|---:|---:|---:|---:|---|---:|---|:-:|")
+             "target | met | wrk / others' CPU |")
+    L.append("|---|---:|---:|---:|---:|---:|---|---:|---|:-:|---:|")
     for ep in eps:
         r = results.get(ep.name)
         if r is None:
             continue
         if "skipped" in r:
             L.append(f"| {ep.name} | not measured: {r['skipped']} "
-                     "| | | | | | | | |")
+                     "| | | | | | | | | |")
             continue
         c = r["cpu_us"]
         total = c["app"] + c["nginx"] + c["mariadb"]
@@ -784,7 +834,8 @@ def report(info, results, eps, mem, notes):
             f"{fmt(c['mariadb'])} = {fmt(total)} | {ep.limit or '(limit)'} | "
             f"{fmt(r.get('ratio'), 2) if 'ratio' in r else ''} | "
             f"{r.get('target', '')} | "
-            f"{'' if 'met' not in r else ('yes' if r['met'] else '**no**')} |")
+            f"{'' if 'met' not in r else ('yes' if r['met'] else '**no**')} | "
+            f"{r['client_pct']:.0f}% / {r['others_pct']:.0f}% |")
     L.append("")
     L.append("Peak RSS (VmHWM) by kind of process:")
     L.append("")
@@ -896,6 +947,7 @@ def main():
                   any(s in e.name.lower() for s in only)}
         wanted |= {e.limit for e in eps if e.name in wanted and e.limit}
         results = {}
+        by_name = {e.name: e for e in eps}
         http = Http(stack.port)
         for ep in eps:
             if ep.name not in wanted:
@@ -910,7 +962,7 @@ def main():
                     log(f"{ep.name}: probe answered {st}: {body[:200]!r}")
                     continue
             log(f"measuring {ep.name}")
-            results[ep.name] = runner.run(ep)
+            results[ep.name] = runner.run(ep, by_name.get(ep.limit))
             r = results[ep.name]
             log(f"  {r['rps']:.0f} req/s (min {r['rps_min']:.0f}, max "
                 f"{r['rps_max']:.0f}), p50 {r['p50_ms']:.2f} ms, p99 "
