@@ -897,6 +897,9 @@ def parse_args():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rounds", type=int)
     ap.add_argument("--seconds", type=int)
+    ap.add_argument("--no-pair", action="store_true",
+                    help="do not alternate a path's rounds with its limit's "
+                         "(for profiling one endpoint)")
     ap.add_argument("--no-write", action="store_true",
                     help="print the results, leave bench/RESULTS.md alone")
     a = ap.parse_args()
@@ -962,7 +965,8 @@ def main():
                     log(f"{ep.name}: probe answered {st}: {body[:200]!r}")
                     continue
             log(f"measuring {ep.name}")
-            results[ep.name] = runner.run(ep, by_name.get(ep.limit))
+            results[ep.name] = runner.run(
+                ep, None if opts.no_pair else by_name.get(ep.limit))
             r = results[ep.name]
             log(f"  {r['rps']:.0f} req/s (min {r['rps_min']:.0f}, max "
                 f"{r['rps_max']:.0f}), p50 {r['p50_ms']:.2f} ms, p99 "
