@@ -701,7 +701,60 @@ class Setup:
         return eps
 
     def sharing_endpoints(self):
-        return []
+        """The access-log page of the busy grant, the download of a 100 KB
+        file through it, and new requests from its consumer to its
+        provider."""
+        s, c = self.made["sharing"], self.made["catalog"]
+        gid, provider, consumer, ds = s["hot_grant"]
+        prov = self.http.token(self.stack.account(provider, "agency_officer"))
+        cons = self.http.token(self.stack.account(consumer, "agency_officer"))
+        system = self.http.token(self.stack.account(consumer, "system", gid))
+        file_id = self.upload(prov, ds, gid)
+        base = c["datasets"][0] + (ds - c["datasets"][0]) // \
+            c["per_database"] * c["per_database"]
+        body = json.dumps({
+            "dataset_id": 0, "purpose": "Khai thác dữ liệu {n}",
+            "legal_basis": "Nghị định 47/2020/NĐ-CP",
+            "fields": ["ma_dinh_danh"], "term": "indefinite"},
+            ensure_ascii=False).replace('"dataset_id": 0', '"dataset_id": {id}')
+        return [
+            Endpoint("GET /access-log?grant_id= (page of 50)", "path",
+                     path=f"/api/v1/access-log?grant_id={gid}&limit=50",
+                     token=prov, module="sharing", target=("p99", 20.0),
+                     note="one grant of the million rows"),
+            Endpoint("download 100 KB through a grant", "path",
+                     path=f"/api/v1/data/{gid}/files/{file_id}",
+                     token=system, module="sharing",
+                     limit="point select: datasets", target=("ratio", 0.5),
+                     note="authorisation + access-log row + "
+                          "X-Accel-Redirect"),
+            Endpoint("POST /sharing-requests", "path", method="POST",
+                     path="/api/v1/sharing-requests", token=cons, body=body,
+                     ids=id_range(base, base + c["per_database"] - 1, 5),
+                     module="sharing", limit="durable INSERT, 16 connections",
+                     target=("ratio", 0.5), expect=201,
+                     note="a request, its audit row and a notification"),
+        ]
+
+    def upload(self, token, ds, gid):
+        """A 100 KB CSV of the grant's fields, uploaded by the provider
+        through the API (the warehouse's own layout stays the module's)."""
+        cols = json.loads(self.stack.sql(
+            f"SELECT fields_json FROM grants WHERE id = {int(gid)}")[0][0])
+        lines = [",".join(cols)]
+        i = 0
+        while sum(len(x) + 1 for x in lines) < 100 * 1024:
+            i += 1
+            lines.append(",".join(f"{c}-{i:06d}" for c in cols))
+        text = "\n".join(lines)[:100 * 1024 - 1]
+        text = text[:text.rfind("\n")] + "\n"
+        st, data, _ = self.http.request(
+            "POST", f"/api/v1/datasets/{ds}/files?name=bench.csv", token,
+            text.encode(), "text/csv")
+        if st not in (200, 201):
+            raise Fail(f"upload: {st} {data[:300]!r}")
+        self.file_bytes = len(text.encode())
+        return json.loads(data)["id"]
 
 
 # ------------------------------------------------------------------ report
@@ -743,7 +796,18 @@ def versions():
             "wrk": first(["wrk", "--version"]).split(" [")[0]}
 
 
-def memory(stack):
+def stack_pss_kib(stack):
+    """Total PSS of the module processes and nginx now."""
+    table = proc_table()
+    total = 0
+    for kind, master in stack.masters().items():
+        if master and master in table and (kind in MODULES or
+                                           kind == "nginx"):
+            total += sum(pss_kb(p) for p in descendants(table, [master]))
+    return total
+
+
+def memory(stack, pss_peak):
     """Peak RSS (VmHWM) per kind of worker and the whole stack without
     MariaDB: the sum of every process's peak (an upper bound: pages
     shared between processes count once per process) and the sum of the
@@ -762,7 +826,7 @@ def memory(stack):
             total_hwm += sum(status_kb(p, "VmHWM") for p in pids)
             total_pss += sum(pss_kb(p) for p in pids)
     return {"kinds": kinds, "stack_peak_sum_kib": total_hwm,
-            "stack_pss_kib": total_pss}
+            "stack_pss_kib": max(total_pss, pss_peak)}
 
 
 def verdicts(results, eps):
@@ -849,9 +913,12 @@ def report(info, results, eps, mem, notes):
                  f"{'<= 8 MiB' if is_module else ''} | "
                  f"{('yes' if k['worker_peak_kib'] <= 8192 else '**no**') if is_module else ''} |")
     hwm, pss = mem["stack_peak_sum_kib"], mem["stack_pss_kib"]
-    L.append(f"| whole stack without MariaDB (modules + nginx) | | "
-             f"sum of peaks {hwm / 1024:.1f} MiB | PSS now {pss / 1024:.1f} MiB"
-             f" | <= 100 MiB | {'yes' if hwm <= 100 * 1024 else '**no**'} |")
+    L.append(f"| whole stack without MariaDB (modules + nginx): largest PSS "
+             f"sampled after each endpoint | | {pss / 1024:.1f} MiB | | "
+             f"<= 100 MiB | {'yes' if pss <= 100 * 1024 else '**no**'} |")
+    L.append(f"| the same, sum of every process's peak RSS (counts shared "
+             f"pages once per process: an upper bound) | | {hwm / 1024:.1f} "
+             f"MiB | | | |")
     if notes:
         L.append("")
         for n in notes:
@@ -951,6 +1018,7 @@ def main():
         wanted |= {e.limit for e in eps if e.name in wanted and e.limit}
         results = {}
         by_name = {e.name: e for e in eps}
+        pss_peak = 0
         http = Http(stack.port)
         for ep in eps:
             if ep.name not in wanted:
@@ -967,12 +1035,13 @@ def main():
             log(f"measuring {ep.name}")
             results[ep.name] = runner.run(
                 ep, None if opts.no_pair else by_name.get(ep.limit))
+            pss_peak = max(pss_peak, stack_pss_kib(stack))
             r = results[ep.name]
             log(f"  {r['rps']:.0f} req/s (min {r['rps_min']:.0f}, max "
                 f"{r['rps_max']:.0f}), p50 {r['p50_ms']:.2f} ms, p99 "
                 f"{r['p99_ms']:.2f} ms, errors {r['errors']}")
         verdicts(results, eps)
-        mem = memory(stack)
+        mem = memory(stack, pss_peak)
         info = {"machine": machine(), "versions": versions(),
                 "settings": {k: getattr(opts, k) for k in (
                     "workers", "connections", "threads", "warmup", "rounds",
