@@ -1059,6 +1059,15 @@ def main():
                 f"{r['p99_ms']:.2f} ms, errors {r['errors']}")
         verdicts(results, eps)
         mem = memory(stack, pss_peak)
+        # Every write of the run was sealed by the modules' masters while
+        # 16 clients wrote: the chains must still verify.
+        t = time.monotonic()
+        stack.admin("seal")
+        chains = stack.admin("verify").strip()
+        log(f"chains after the run ({time.monotonic() - t:.0f} s): {chains}")
+        if "BROKEN" in chains or "intact" not in chains:
+            raise Fail(f"the hash chains do not verify after the run: "
+                       f"{chains}")
         info = {"machine": machine(), "versions": versions(),
                 "settings": {k: getattr(opts, k) for k in (
                     "workers", "connections", "threads", "warmup", "rounds",
@@ -1068,6 +1077,8 @@ def main():
                 "durability": {"innodb_flush_log_at_trx_commit": durability[0],
                                "log_bin": durability[1]}}
         notes = not_measured(made, tables)
+        notes.append("After the run, `datashare-admin seal` then `verify`: "
+                     + " ".join(chains.split()))
         text = report(info, results, [e for e in eps if e.name in results],
                       mem, notes)
         raw = {"info": info, "results": results, "memory": mem,
