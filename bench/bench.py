@@ -882,7 +882,10 @@ def report(info, results, eps, mem, notes):
              f"with a limit alternates its rounds with the limit's, and its "
              f"ratio is the median of the rounds' ratios). The last column "
              f"is the share of the machine's CPU taken by wrk and by "
-             f"processes outside the benchmark during the rounds. Data: "
+             f"processes outside the benchmark during the rounds. MariaDB: "
+             f"innodb_flush_log_at_trx_commit="
+             f"{info['durability']['innodb_flush_log_at_trx_commit']}, "
+             f"binary log {'on' if info['durability']['log_bin'] == '1' else 'off'}. Data: "
              f"{info['data']}. Load took {info['load_seconds']} s.")
     L.append("")
     L.append("| endpoint | req/s (median) | min–max | p50 ms | p99 ms | "
