@@ -1,5 +1,6 @@
 /*
- * The CPU cost of the token code alone, per call: token_sign (POST
+ * The CPU cost of the credential and token code alone, per call:
+ * secret_verify (argon2id, POST /auth/token), token_sign (POST
  * /auth/token) and auth_verify_token (every authenticated request,
  * before its account check), with the keys of a jwt_keys_dir.
  *
@@ -46,6 +47,19 @@ main(int argc, char **argv)
 		return 1;
 	}
 	a = arena_new();
+	{
+		char hash[SECRET_HASH_MAX];
+		long m = n / 10 > 0 ? n / 10 : 1;
+
+		if (secret_hash("bench-secret", hash) != DS_OK)
+			return 1;
+		t = cpu_us();
+		for (long i = 0; i < m; i++)
+			if (!secret_verify(hash, "bench-secret"))
+				return 1;
+		printf("secret_verify      %8.1f us\n",
+		    (cpu_us() - t) / (double)m);
+	}
 	t = cpu_us();
 	for (long i = 0; i < n; i++) {
 		arena_reset(a);
