@@ -23,6 +23,7 @@ import http.client
 import json
 import os
 import platform
+import pwd
 import re
 import resource
 import shutil
@@ -498,7 +499,10 @@ class Runner:
                str(self.opts.connections), str(warmup), str(seconds)]
         return self.measure(cmd, seconds + warmup, env=dict(
             os.environ, BENCH_DB_SOCKET=self.stack.conf_values["db_socket"],
-            BENCH_DB_USER="root", BENCH_DB_PASSWORD=""))
+            # MariaDB's root over the socket is the OS user running this
+            # (unix_socket authentication, as ./stack sets it up)
+            BENCH_DB_USER=pwd.getpwuid(os.geteuid()).pw_name,
+            BENCH_DB_PASSWORD=""))
 
     def measure(self, cmd, seconds, env=None):
         before, _ = self.cpu()
@@ -560,7 +564,7 @@ class Runner:
         return self.wrk(ep, self.opts.seconds)
 
 
-def cpu_groups(ep, ticks):
+def cpu_groups(ticks):
     """Server CPU split as app (every module worker and limit program),
     nginx and mariadb, in ticks."""
     app = sum(v for k, v in ticks.items() if k not in ("nginx", "mariadb"))
@@ -573,7 +577,7 @@ def summarise(ep, rounds):
     for r in rounds:
         secs = r["duration_us"] / 1e6
         n = max(1, r["requests"])
-        cpu = cpu_groups(ep, r["cpu_ticks"])
+        cpu = cpu_groups(r["cpu_ticks"])
         per.append({
             "rps": r["requests"] / secs,
             "p50_ms": r["p50_us"] / 1000, "p99_ms": r["p99_us"] / 1000,
