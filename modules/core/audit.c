@@ -277,6 +277,20 @@ anchor_recorded(struct arena *a, const char *name, long long seq,
 	return DS_OK;
 }
 
+long
+chain_seal_all(int max_rows)
+{
+	long n, most = 0;
+
+	for (size_t i = 0; i < NPARAMS(chains); i++) {
+		if ((n = chain_seal(chains[i].name, max_rows)) < 0)
+			return n;
+		if (n > most)
+			most = n;
+	}
+	return most;
+}
+
 /*
  * Walks a chain from its anchor (the genesis, or the last purge) to its
  * head and reports the first row that was edited, removed or reordered.

@@ -423,6 +423,9 @@ long	 chain_seal(const char *chain, int max_rows);
  * those chains once the response is sent, and forgets the marks. */
 void	 chain_mark(const char *chain);
 void	 chain_seal_marked(int max_rows);
+/* chain_seal on every chain. Returns the largest batch sealed on one
+ * chain (max_rows: that chain may have more), or <0 on a failure. */
+long	 chain_seal_all(int max_rows);
 /* The hash of a row: SHA-256 of the previous hash, a newline and the
  * row's content. */
 void	 chain_row_hash(const char *prev_hex, const char *content,
