@@ -241,7 +241,9 @@ http_page_or_reply(struct http_req *r, struct page *pg)
 	if (c == NULL)
 		return DS_OK;
 	n = b64url_decode(r->arena, c, strlen(c), &dec);
-	if (n < 4 || n > 24 || memcmp(dec, "v1:", 3) != 0 ||
+	/* A NUL would end the number early: "v1:5\0x" is not ours. */
+	if (n < 4 || n > 24 || strlen((char *)dec) != (size_t)n ||
+	    memcmp(dec, "v1:", 3) != 0 ||
 	    parse_ll((char *)dec + 3, 1, 1LL << 62, &pg->after) != 0) {
 		json_detail(r, "cursor", "is not a cursor this API issued");
 		return json_details_reply(r, "invalid query parameter");
