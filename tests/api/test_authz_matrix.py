@@ -343,6 +343,13 @@ REQUESTS = {
         ids=rec("dispute"), listed=lst("comment")),
     ("POST", "/api/v1/disputes/{id}/comments"): Req(
         ids=rec("dispute"), body=fixed({"body": "Ý kiến bổ sung"})),
+
+    # -------------------------------------------------------- report
+    ("GET", "/api/v1/reports"): Req(),
+    **{("GET", f"/api/v1/reports/{name}"): Req(
+        query=lambda w: {"agency_id": w.prov.agency_id})
+       for name in ("sharing-requests", "grants", "suspensions", "disputes",
+                    "catalog")},
 }
 
 

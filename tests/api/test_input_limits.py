@@ -308,7 +308,8 @@ def test_an_escaped_nul_in_a_key_is_refused(api, db, env, name):
 def test_nul_bytes_in_query_strings_are_400(api, env):
     for path, token in [("notifications", env["c"]), ("datasets", env["p"]),
                         ("grants", env["c"]), ("suspensions", env["p"]),
-                        ("disputes", env["c"]), ("search", None)]:
+                        ("disputes", env["c"]), ("search", None),
+                        ("reports/grants", env["dic"])]:
         envelope(api.get(f"{path}?agency_id=1%00", token), 400)
         envelope(api.get(f"{path}?q=a%00b", token), 400)
 
@@ -439,3 +440,18 @@ def test_a_well_formed_cursor_moves_only_within_what_the_caller_sees(
 ])
 def test_ids_out_of_range_in_paths_are_404(api, env, path):
     envelope(api.get(path, env["dic"]), 400, 404)
+
+
+@pytest.mark.parametrize("report", ["sharing-requests", "grants", "suspensions",
+                                    "disputes", "catalog"])
+@pytest.mark.parametrize("param,value", [
+    ("from", "2026-02-30"), ("from", "99999-01-01"), ("to", "2026-13-01"),
+    ("from", "1900-01-01"), ("agency_id", "99999999999999999999999"),
+    ("agency_id", "-1"), ("agency_id", "1e3"), ("agency_id", "9007199254740993"),
+    ("format", "xml"), ("limit", "1000000"), ("cursor", "garbage"),
+])
+def test_report_parameters_out_of_range_are_422(api, env, report, param, value):
+    """The report module takes no paging; an unknown or bad parameter is a
+    422 naming it rather than a silently different report."""
+    e = envelope(api.get(f"reports/{report}", env["dic"], params={param: value}), 422)
+    assert fields_named(e) == {param}
