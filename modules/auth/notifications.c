@@ -5,6 +5,14 @@
 #include "ds.h"
 #include "auth.h"
 
+/* The feed is for the agency's people. A consumer system's account (role
+ * system, bound to one grant) neither reads it nor marks it read: the
+ * notices concern the agency's other grants, disputes and suspensions,
+ * and a notice marked read by a machine would look seen by nobody who
+ * saw it (Art. 16.2.h). */
+#define FEED_ROLES	(ROLE_DIC_ADMIN | ROLE_CHAIRMAN | ROLE_ANY_AGENCY | \
+			    ROLE_AUDITOR)
+
 void
 notifications_list(struct http_req *r)
 {
@@ -19,7 +27,8 @@ notifications_list(struct http_req *r)
 	bool unread;
 	int st;
 
-	if (http_page_or_reply(r, &pg) != DS_OK ||
+	if (auth_require_role_or_reply(r, FEED_ROLES) ||
+	    http_page_or_reply(r, &pg) != DS_OK ||
 	    http_param_bool_or_reply(r, "unread", &unread) != DS_OK)
 		return;
 	{
@@ -50,6 +59,8 @@ notification_read(struct http_req *r)
 	struct db_rows *rows;
 	int st;
 
+	if (auth_require_role_or_reply(r, FEED_ROLES))
+		return;
 	/* Marking twice is harmless: the first time wins, both answer 200. */
 	if ((st = db_exec(mark, p, 2, NULL, NULL)) != DS_OK ||
 	    (st = db_query(r->arena, show, p, 2, &rows)) != DS_OK) {

@@ -51,7 +51,7 @@ static const struct route routes[] = {
 	{ "POST",  "/api/v1/catalog/proposals/{id}/review", proposal_review, J },
 	{ "POST",  "/api/v1/catalog/proposals/{id}/decision",
 	    proposal_decide, J },
-	{ "GET",   "/api/v1/catalog/versions", versions_list, 0 },
+	{ "GET",   "/api/v1/catalog/versions", versions_list, RT_PUBLIC },
 	{ "POST",  "/api/v1/catalog/versions", version_issue, J },
 	{ "GET",   "/api/v1/catalog/versions/{id}", version_show, 0 },
 

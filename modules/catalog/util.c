@@ -148,7 +148,8 @@ opage_or_reply(struct http_req *r, struct opage *pg)
 	if (c == NULL)
 		return DS_OK;
 	n = b64url_decode(r->arena, c, strlen(c), &dec);
-	if (n < 4 || n > 24 || memcmp(dec, "o1:", 3) != 0 ||
+	if (n < 4 || n > 24 || strlen((char *)dec) != (size_t)n ||
+	    memcmp(dec, "o1:", 3) != 0 ||
 	    parse_ll((char *)dec + 3, 1, 1000000, &pg->offset) != 0) {
 		json_detail(r, "cursor", "is not a cursor this API issued");
 		return json_details_reply(r, "invalid query parameter");

@@ -15,6 +15,9 @@
 #define VERSION_COLS "v.id, v.number, v.decision_ref, v.issued_on, " \
 	"v.issued_at, v.issued_by, v.changes"
 
+/* GET /catalog/versions: public, as the Chairman's decisions that issue
+ * the catalog are (the data portal lists them); each version's snapshot
+ * of databases and datasets needs a token (version_show). */
 void
 versions_list(struct http_req *r)
 {

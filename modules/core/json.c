@@ -170,6 +170,61 @@ walk_matches(json_object *o, struct counts *c)
 	}
 }
 
+/* Reads four hex digits at t (n bytes left) into *u; 0 or -1. */
+static int
+hex4(const char *t, size_t n, unsigned *u)
+{
+	*u = 0;
+	if (n < 4)
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		int c = (unsigned char)t[i];
+
+		if (!isxdigit(c))
+			return -1;
+		*u = *u * 16 + (unsigned)(isdigit(c) ? c - '0' :
+		    tolower(c) - 'a' + 10);
+	}
+	return 0;
+}
+
+/*
+ * An escape json-c takes that makes no Unicode string: a lone UTF-16
+ * surrogate ("\ud800"), which json-c turns into U+FFFD, so the value
+ * stored would not be the value sent. (An escaped NUL, which json-c would
+ * cut a key at, is refused by count_members.) Called on text json-c
+ * parsed. Returns what is wrong, or NULL.
+ */
+static const char *
+escape_problem(const char *t, size_t len)
+{
+	size_t i;
+	unsigned u, lo;
+
+	for (i = 0; i < len; i++) {
+		if (t[i] != '"')
+			continue;
+		for (i++; i < len && t[i] != '"'; i++) {
+			if (t[i] != '\\' || ++i >= len || t[i] != 'u')
+				continue;
+			if (hex4(t + i + 1, len - i - 1, &u) != 0)
+				return NULL;	/* json-c refused it already */
+			i += 4;
+			if (u >= 0xdc00 && u <= 0xdfff)
+				return "a lone UTF-16 surrogate escape";
+			if (u >= 0xd800 && u <= 0xdbff) {
+				if (i + 6 >= len || t[i + 1] != '\\' ||
+				    t[i + 2] != 'u' ||
+				    hex4(t + i + 3, len - i - 3, &lo) != 0 ||
+				    lo < 0xdc00 || lo > 0xdfff)
+					return "a lone UTF-16 surrogate escape";
+				i += 6;
+			}
+		}
+	}
+	return NULL;
+}
+
 json_object *
 json_parse_strict(const char *text, size_t len, char *errbuf, size_t errlen)
 {
@@ -177,6 +232,7 @@ json_parse_strict(const char *text, size_t len, char *errbuf, size_t errlen)
 	json_object *o;
 	enum json_tokener_error jerr;
 	struct counts c = { 0 };
+	const char *why;
 	int rc;
 
 	if (len > INT_MAX || memchr(text, '\0', len) != NULL) {
@@ -215,6 +271,11 @@ json_parse_strict(const char *text, size_t len, char *errbuf, size_t errlen)
 			return NULL;
 		}
 	json_tokener_free(tok);
+	if ((why = escape_problem(text, len)) != NULL) {
+		snprintf(errbuf, errlen, "malformed JSON: %s", why);
+		json_object_put(o);
+		return NULL;
+	}
 	if ((rc = count_members(text, len, &c)) != 0 || !walk_matches(o, &c)) {
 		snprintf(errbuf, errlen, "malformed JSON: %s", rc == -1 ?
 		    "nested too deeply" : rc == -2 ? "single quotes" :

@@ -25,12 +25,17 @@ static const char *sql_show =
 static const char *sql_version =
     "SELECT id, version FROM warehouse_files WHERE id = ? AND dataset_id = ?";
 
+/* The report in the path, for its provider's and reporter's staff and
+ * overseers (404 for other agencies, 403 for a consumer system's account,
+ * which reads only its own grant). */
 static int
 load_or_reply(struct http_req *r, struct db_rows **rows)
 {
 	struct db_param p[] = { P_INT(r->captures[0]) };
 	int st;
 
+	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER))
+		return -1;
 	if ((st = db_query(r->arena, sql_show, p, 1, rows)) != DS_OK)
 		return http_error_status(r, st);
 	if ((*rows)->nrows != 1 || (!is_overseer(&r->who) &&

@@ -45,13 +45,16 @@ request_json(const struct db_rows *rows, size_t i)
 }
 
 /* Loads the request in the path; 404 unless the caller's agency is one of
- * its two sides or the caller oversees. */
+ * its two sides or the caller oversees. A consumer system's account (role
+ * system) reads only its own grant: 403 here. */
 static int
 load_or_reply(struct http_req *r, struct db_rows **rows)
 {
 	struct db_param p[] = { P_INT(r->captures[0]) };
 	int st;
 
+	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER))
+		return -1;
 	if ((st = db_query(r->arena, sql_show, p, 1, rows)) != DS_OK)
 		return http_error_status(r, st);
 	if ((*rows)->nrows != 1 || (!is_overseer(&r->who) &&
@@ -103,6 +106,8 @@ requests_list(struct http_req *r)
 	bool overdue;
 	int st;
 
+	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER))
+		return;
 	if (json_has_details(r)) {
 		json_details_reply(r, "invalid query parameter");
 		return;

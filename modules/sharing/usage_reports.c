@@ -114,7 +114,9 @@ grant_usage_reports_list(struct http_req *r)
 	struct page pg;
 	int st;
 
-	if (grant_load_or_reply(r, r->captures[0], &g) ||
+	/* Agency staff and overseers: a consumer system reads no report. */
+	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER) ||
+	    grant_load_or_reply(r, r->captures[0], &g) ||
 	    http_page_or_reply(r, &pg))
 		return;
 	{
@@ -173,12 +175,16 @@ usage_reports_list(struct http_req *r)
 	http_reply_page(r, &pg, reports_json(rows));
 }
 
+/* The report in the path, for its two sides' staff and overseers (404 for
+ * other agencies, 403 for a consumer system's account). */
 static int
 load_or_reply(struct http_req *r, struct db_rows **rows)
 {
 	struct db_param p[] = { P_INT(r->captures[0]) };
 	int st;
 
+	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER))
+		return -1;
 	if ((st = db_query(r->arena, sql_show, p, 1, rows)) != DS_OK)
 		return http_error_status(r, st);
 	if ((*rows)->nrows != 1 || (!is_overseer(&r->who) &&

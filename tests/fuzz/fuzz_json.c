@@ -99,8 +99,8 @@ ref_put_utf8(unsigned char *o, unsigned cp)
 }
 
 /* A string at x->p ('"'); its decoded bytes go to out (malloc'd, caller
- * frees) when out is not NULL. A lone surrogate decodes to U+FFFD, as
- * json-c decodes it. */
+ * frees) when out is not NULL. A lone surrogate is refused by the
+ * contract (json-c would decode it to U+FFFD, changing the value). */
 static bool
 ref_string(struct ref *x, unsigned char **out, size_t *outlen)
 {
@@ -150,7 +150,7 @@ ref_string(struct ref *x, unsigned char **out, size_t *outlen)
 				cp = 0x10000 + ((cp - 0xd800) << 10) +
 				    (lo - 0xdc00);
 			} else if (cp >= 0xd800 && cp <= 0xdfff)
-				cp = 0xfffd;
+				goto bad;	/* lone surrogate: refused */
 			n += ref_put_utf8(o + n, (unsigned)cp);
 			break;
 		}

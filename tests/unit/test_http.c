@@ -363,6 +363,8 @@ test_page_forged_cursors_are_422(void **state)
 	cursor_refused("djE6OQ==", false);	/* padded */
 	cursor_refused("djE6O", false);		/* length % 4 == 1 */
 	cursor_refused("djE6OR", false);	/* non-canonical bits */
+	cursor_refused("djE6NQA", false);	/* "v1:5\0": a NUL in it */
+	cursor_refused("djE6NQA5", false);	/* "v1:5\09" */
 	cursor_refused("", false);
 	cursor_refused("9", true);
 	cursor_refused("v2:9", true);

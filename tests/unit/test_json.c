@@ -130,6 +130,36 @@ test_parse_refuses_invalid_utf8(void **state)
 	json_object_put(o);
 }
 
+/* Escapes json-c takes but that make no Unicode string, or a key that
+ * json-c would cut at a NUL. */
+static void
+test_parse_refuses_lone_surrogate_escapes_and_nul_in_keys(void **state)
+{
+	json_object *o;
+
+	(void)state;
+	refused("{\"a\":\"\\ud800\"}");		/* high, alone */
+	refused("{\"a\":\"x\\ud800y\"}");
+	refused("{\"a\":\"\\udfff\"}");		/* low, alone */
+	refused("{\"a\":\"\\udbff\\ud800\"}");	/* high, high */
+	refused("{\"a\":\"\\ud800\\u0041\"}");	/* high, not low */
+	refused("{\"a\":[\"\\uDC00\"]}");		/* upper case, nested */
+	refused("{\"a\\u0000b\":1}");		/* NUL in a key */
+	refused("{\"a\\u0000\" :1}");
+	refused("{\"o\":{\"\\u0000\":1}}");
+	refused("{\"b\":\"x\\u0000y\"}");		/* NUL in a value */
+	/* A pair is a character. */
+	o = accepted("{\"a\":\"\\ud83d\\ude00\"}");
+	assert_string_equal(json_object_get_string(json_object_object_get(o,
+	    "a")), "\xf0\x9f\x98\x80");
+	json_object_put(o);
+	/* An escaped quote or backslash is no escape of its own. */
+	o = accepted("{\"\\u00e9\\\"\":\"\\\\u0000\"}");
+	assert_string_equal(json_object_get_string(json_object_object_get(o,
+	    "\xc3\xa9\"")), "\\u0000");
+	json_object_put(o);
+}
+
 static void
 test_parse_refuses_a_raw_nul(void **state)
 {
@@ -776,6 +806,8 @@ main(void)
 		cmocka_unit_test(test_parse_refuses_comments),
 		cmocka_unit_test(test_parse_refuses_invalid_utf8),
 		cmocka_unit_test(test_parse_refuses_a_raw_nul),
+		cmocka_unit_test(
+		    test_parse_refuses_lone_surrogate_escapes_and_nul_in_keys),
 		cmocka_unit_test(test_parse_limits_depth),
 		cmocka_unit_test(test_parse_refuses_duplicate_keys_at_top_level),
 		cmocka_unit_test(test_parse_refuses_duplicate_keys_nested),
