@@ -38,6 +38,8 @@ log_warn(const char *fn, const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(fn, fmt, ap, err);
 	va_end(ap);
+	/* Callers may still decide on errno after logging it. */
+	errno = err;
 }
 
 void

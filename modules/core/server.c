@@ -67,6 +67,7 @@ status_text(int s)
 	case 422: return "Unprocessable Entity";
 	case 429: return "Too Many Requests";
 	case 503: return "Service Unavailable";
+	case 507: return "Insufficient Storage";
 	default: return s < 400 ? "OK" : "Error";
 	}
 }
@@ -355,6 +356,9 @@ worker_loop(const struct module *m, int fd)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A write past a file-size limit (RLIMIT_FSIZE) must fail with EFBIG
+	 * for the handler to answer, not kill the worker mid-request. */
+	signal(SIGXFSZ, SIG_IGN);
 	if (FCGX_InitRequest(&fr, fd, 0) != 0) {
 		log_warnx(__func__, "FCGX_InitRequest failed");
 		_exit(1);
