@@ -38,13 +38,23 @@ sink_open(struct sink *s, int fd)
 	return DS_OK;
 }
 
+/* Remembers the first failure: once the disk is full, the rest of the
+ * stream is only hashed (the caller drains its input and then fails). */
+static void
+sink_fail(struct sink *s)
+{
+	if (!s->failed)
+		s->err = errno;
+	s->failed = true;
+}
+
 void
 sink_write(struct sink *s, const void *p, size_t n)
 {
 	if (n == 0)
 		return;
-	if (fwrite(p, 1, n, s->f) != n)
-		s->failed = true;
+	if (!s->failed && fwrite(p, 1, n, s->f) != n)
+		sink_fail(s);
 	EVP_DigestUpdate(s->md, p, n);
 	s->bytes += (long long)n;
 }
@@ -54,17 +64,17 @@ sink_close(struct sink *s, char sha[65])
 {
 	unsigned char d[EVP_MAX_MD_SIZE];
 	unsigned int dl = 0;
-	int bad = s->failed;
 
 	EVP_DigestFinal_ex(s->md, d, &dl);
 	EVP_MD_CTX_free(s->md);
 	for (unsigned int i = 0; i < dl && i < 32; i++)
 		snprintf(sha + 2 * i, 3, "%02x", d[i]);
+	/* The buffered tail may be what does not fit. */
 	if (fflush(s->f) != 0 || fsync(fileno(s->f)) != 0)
-		bad = 1;
+		sink_fail(s);
 	if (fclose(s->f) != 0)
-		bad = 1;
-	return bad ? DS_ERR : DS_OK;
+		sink_fail(s);
+	return s->failed ? DS_ERR : DS_OK;
 }
 
 /* ------------------------------------------------------------------ */

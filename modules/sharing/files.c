@@ -35,8 +35,9 @@ static const char *sql_file =
 
 /* "<warehouse_dir>/<sha[0:2]>/<sha>" for a blob, into the arena. A fresh
  * temporary file in <warehouse_dir>/tmp gives its fd and path, or -1
- * (logged); blob_store moves a finished one to its content address, or
- * removes it when that blob exists already (stored once). */
+ * (logged, errno says why); blob_store moves a finished one to its
+ * content address, or removes it when that blob exists already (stored
+ * once), and on failure removes it too, errno saying why. */
 
 static const char *
 warehouse_dir(void)
@@ -78,6 +79,17 @@ blob_tmp(struct arena *a, char **path)
 	return fd;
 }
 
+/* Removes tmp after a failure, keeping the failure's errno. */
+static int
+blob_drop(const char *tmp)
+{
+	int e = errno;
+
+	unlink(tmp);
+	errno = e;
+	return DS_ERR;
+}
+
 static int
 blob_store(struct arena *a, const char *tmp, const char *sha)
 {
@@ -87,8 +99,7 @@ blob_store(struct arena *a, const char *tmp, const char *sha)
 
 	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
 		log_warn(__func__, "mkdir %s", dir);
-		unlink(tmp);
-		return DS_ERR;
+		return blob_drop(tmp);
 	}
 	/* Stored once: the same content uploaded again is the same blob. */
 	if (stat(dst, &sb) == 0) {
@@ -97,8 +108,7 @@ blob_store(struct arena *a, const char *tmp, const char *sha)
 	}
 	if (rename(tmp, dst) != 0) {
 		log_warn(__func__, "rename %s", dst);
-		unlink(tmp);
-		return DS_ERR;
+		return blob_drop(tmp);
 	}
 	return DS_OK;
 }
@@ -246,8 +256,21 @@ done:
 /* ------------------------------------------------------------------ */
 /* upload                                                               */
 
+/* A file the warehouse could not write: 507 when it is out of room (the
+ * disk or quota is full, or the file passes the process's size limit),
+ * which the operator can fix and the client retry; else 500. */
+static int
+storage_error(struct http_req *r, int err)
+{
+	if (err == ENOSPC || err == EDQUOT || err == EFBIG)
+		return http_error(r, 507, "insufficient_storage", "the "
+		    "warehouse has no room for this file (%s); nothing was "
+		    "stored", strerror(err));
+	return http_error_status(r, DS_ERR);
+}
+
 /* Streams the body into a temporary file, hashing as it goes (the body
- * is never held in memory). */
+ * is never held in memory). On any failure the temporary file is gone. */
 static int
 receive_or_reply(struct http_req *r, long long limit, char **tmp,
     char sha[65], long long *bytes)
@@ -265,8 +288,13 @@ receive_or_reply(struct http_req *r, long long limit, char **tmp,
 		    "the request body");
 		return json_details_reply(r, "no file");
 	}
-	if ((fd = blob_tmp(r->arena, tmp)) < 0 || sink_open(&s, fd) != DS_OK)
+	if ((fd = blob_tmp(r->arena, tmp)) < 0)
+		return storage_error(r, errno);
+	if (sink_open(&s, fd) != DS_OK) {
+		close(fd);
+		unlink(*tmp);
 		return http_error_status(r, DS_ERR);
+	}
 	while (s.bytes < want) {
 		long long left = want - s.bytes;
 
@@ -280,7 +308,7 @@ receive_or_reply(struct http_req *r, long long limit, char **tmp,
 	if (sink_close(&s, sha) != DS_OK || *bytes != want) {
 		unlink(*tmp);
 		return *bytes != want ? http_error(r, 400, "bad_request",
-		    "the body ended early") : http_error_status(r, DS_ERR);
+		    "the body ended early") : storage_error(r, s.err);
 	}
 	return 0;
 }
@@ -464,7 +492,6 @@ dataset_file_upload(struct http_req *r)
 	const char *fmt = NULL, *name = NULL, *cols = NULL;
 	struct db_rows *d;
 	char *tmp, sha[65];
-	int st;
 
 	if (provider_dataset_or_reply(r, &d) || format_or_reply(r, &fmt) ||
 	    name_or_reply(r, fmt, &name) ||
@@ -474,8 +501,8 @@ dataset_file_upload(struct http_req *r)
 		unlink(tmp);
 		return;
 	}
-	if ((st = blob_store(r->arena, tmp, sha)) != DS_OK) {
-		http_error_status(r, st);
+	if (blob_store(r->arena, tmp, sha) != DS_OK) {
+		storage_error(r, errno);
 		return;
 	}
 	if (unchanged_or_0(r, sha, fmt) == 0)

@@ -73,12 +73,13 @@ struct sink {
 	void		*md;		/* EVP_MD_CTX */
 	long long	 bytes;
 	bool		 failed;
+	int		 err;		/* errno of the first failure, or 0 */
 };
 /* Takes fd (closed by sink_close). */
 int	sink_open(struct sink *, int fd);
 void	sink_write(struct sink *, const void *, size_t);
 /* Flushes, syncs and closes; gives the SHA-256 in hex. DS_OK or DS_ERR
- * when any write failed. */
+ * when any write failed, with its errno in s->err (ENOSPC: disk full). */
 int	sink_close(struct sink *, char sha[65]);
 
 /* access_log.c */
