@@ -33,8 +33,9 @@ def request(sock_path, method, path, body=b"", headers=None, timeout=10):
     data = _record(BEGIN, 1, struct.pack("!HB5x", RESPONDER, 0))
     data += _record(PARAMS, 1, b"".join(_pair(k, v) for k, v in params.items()))
     data += _record(PARAMS, 1)
-    if body:
-        data += _record(STDIN, 1, body)
+    # A record holds at most 65535 bytes: a larger body goes in pieces.
+    for i in range(0, len(body), 32768):
+        data += _record(STDIN, 1, body[i:i + 32768])
     data += _record(STDIN, 1)
     s.sendall(data)
     out, buf = b"", b""
