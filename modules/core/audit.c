@@ -88,11 +88,11 @@ static const struct chain {
 	const char	*seal;		/* UPDATE ... SET seq, prev, hash */
 	const char	*walk;		/* sealed rows after a seq, in order */
 	const char	*count_unsealed;
+	const char	*hash_at;	/* the hash of a row by seq */
 	/* Retention (NULL: never purged): the last seq that may go (rows
-	 * older than a cutoff, up to the first younger one), the hash of a
-	 * row by seq, and the delete, which only the owner account may run. */
+	 * older than a cutoff, up to the first younger one) and the delete,
+	 * which only the owner account may run. */
 	const char	*purge_last;
-	const char	*hash_at;
 	const char	*purge;
 	long long	 min_keep_days;
 } chains[] = {
@@ -104,7 +104,8 @@ static const struct chain {
 	  "SELECT " AUDIT_COLS ", seq, prev_hash, hash FROM audit_events "
 	  "WHERE seq > ? ORDER BY seq LIMIT ?",
 	  "SELECT COUNT(*) FROM audit_events WHERE seq IS NULL",
-	  NULL, NULL, NULL, 0 },
+	  "SELECT hash FROM audit_events WHERE seq = ?",
+	  NULL, NULL, 0 },
 	/* The access log (R5): kept at least 3 months (R5.2). */
 	{ "access",
 	  "SELECT " ACCESS_COLS " FROM access_log WHERE seq IS NULL "
@@ -114,9 +115,9 @@ static const struct chain {
 	  "SELECT " ACCESS_COLS ", seq, prev_hash, hash FROM access_log "
 	  "WHERE seq > ? ORDER BY seq LIMIT ?",
 	  "SELECT COUNT(*) FROM access_log WHERE seq IS NULL",
+	  "SELECT hash FROM access_log WHERE seq = ?",
 	  "SELECT COALESCE((SELECT MIN(seq) - 1 FROM access_log "
 	  "  WHERE seq IS NOT NULL AND created_at >= ?), ?) AS last",
-	  "SELECT hash FROM access_log WHERE seq = ?",
 	  "DELETE FROM access_log WHERE seq IS NOT NULL AND seq <= ?",
 	  92 },
 };
@@ -377,6 +378,67 @@ chain_verify(struct arena *a, const char *name, struct chain_report *rep)
 	if ((st = db_query(a, ch->count_unsealed, NULL, 0, &cnt)) != DS_OK)
 		return st;
 	rep->unsealed = strtoll(db_cell(cnt, 0, 0), NULL, 10);
+	return DS_OK;
+}
+
+int
+chain_check_head(struct arena *a, const char *name, long long seq,
+    const char *hash, const char **problem)
+{
+	static const char *head_sql =
+	    "SELECT seq, anchor_seq, anchor_hash FROM chain_heads "
+	    "WHERE chain = ?";
+	const struct chain *ch = chain_find(name);
+	struct db_rows *head, *rows;
+	long long now_seq, anchor;
+	int st;
+
+	*problem = NULL;
+	if (ch == NULL)
+		return DS_ERR;
+	{
+		struct db_param p[] = { P_STR(name) };
+
+		if ((st = db_query(a, head_sql, p, 1, &head)) != DS_OK)
+			return st;
+	}
+	if (head->nrows != 1) {
+		*problem = "the chain head is missing";
+		return DS_EINVAL;
+	}
+	now_seq = db_get_int(head, 0, "seq");
+	anchor = db_get_int(head, 0, "anchor_seq");
+	if (now_seq < seq) {
+		*problem = arena_printf(a, "the chain ends at seq %lld, before "
+		    "the checkpoint's head seq %lld: rows were cut off the end",
+		    now_seq, seq);
+		return DS_EINVAL;
+	}
+	/* Purged since the checkpoint: chain_verify has matched the anchor
+	 * with its recorded purge; where the purge stopped at seq, the
+	 * anchor is that row's hash. */
+	if (seq < anchor || seq == 0)
+		return DS_OK;
+	if (seq == anchor) {
+		if (strcmp(db_get(head, 0, "anchor_hash"), hash) == 0)
+			return DS_OK;
+		*problem = arena_printf(a, "the purge anchor at seq %lld has "
+		    "another hash than the checkpoint's head: the chain was "
+		    "rewritten", seq);
+		return DS_EINVAL;
+	}
+	{
+		struct db_param p[] = { P_INT(seq) };
+
+		if ((st = db_query(a, ch->hash_at, p, 1, &rows)) != DS_OK)
+			return st;
+	}
+	if (rows->nrows != 1 || strcmp(db_cell(rows, 0, 0), hash) != 0) {
+		*problem = arena_printf(a, "row seq %lld does not have the "
+		    "checkpoint's head hash: the chain was rewritten from "
+		    "there", seq);
+		return DS_EINVAL;
+	}
 	return DS_OK;
 }
 

@@ -401,6 +401,17 @@ void	 sha256_hex(const void *, size_t, char out[65]);
 char	*token_sign(struct arena *, long long account_id, long long agency_id,
 	    unsigned roles, long long iat, long long ttl);
 
+/* Signs claims (not taken) as a compact JWS, RS256 with the same newest
+ * private key as token_sign, header kid; *kid (may be NULL) names the key.
+ * For documents kept outside the database (chain checkpoints). Returns an
+ * arena string, or NULL (logged). */
+char	*jws_sign(struct arena *, json_object *claims, const char **kid);
+/* Verifies a compact JWS of at most max bytes like a token's signature
+ * (RS256 only, a kid among the public keys auth_init loaded) and gives its
+ * payload, a JSON object the caller puts. DS_OK, or DS_EINVAL with *why. */
+int	 jws_verify(struct arena *, const char *jws, size_t max,
+	    json_object **payload, const char **why);
+
 /* ------------------------------------------------------------------ */
 /* audit trail and notifications (inside the caller's transaction)     */
 
@@ -442,6 +453,14 @@ struct chain_report {
 /* Verifies a chain from its anchor to its head: DS_OK when intact,
  * DS_EINVAL with rep->problem naming the first bad row. */
 int	 chain_verify(struct arena *, const char *chain, struct chain_report *);
+/* Checks a chain against a head kept outside the database (a signed
+ * checkpoint: its seq and hash): the chain must still reach seq, and the
+ * row at seq must have that hash, unless a recorded purge removed it (the
+ * anchor then lies at or after seq; at seq, the anchor hash must match).
+ * Run after chain_verify, which vouches for the anchor. DS_OK, or
+ * DS_EINVAL with *problem (arena). */
+int	 chain_check_head(struct arena *, const char *chain, long long seq,
+	    const char *hash, const char **problem);
 
 struct chain_purge_report {
 	long long	 keep_days;

@@ -196,12 +196,32 @@ rs256_sign(struct arena *a, const char *text)
 	return out;
 }
 
+/* header.claims.signature with the loaded signer, header {alg, typ,
+ * kid}; puts claims. An arena string, or NULL (logged). */
+static char *
+compact_sign(struct arena *a, json_object *claims)
+{
+	json_object *h = json_object_new_object();
+	char *signed_part, *sig;
+
+	json_object_object_add(h, "alg", json_object_new_string("RS256"));
+	json_object_object_add(h, "typ", json_object_new_string("JWT"));
+	json_object_object_add(h, "kid", json_object_new_string(signer.kid));
+	signed_part = arena_printf(a, "%s.%s", b64url_json(a, h),
+	    b64url_json(a, claims));
+	if ((sig = rs256_sign(a, signed_part)) == NULL) {
+		log_warnx(__func__, "cannot sign with key %s", signer.kid);
+		return NULL;
+	}
+	return arena_printf(a, "%s.%s", signed_part, sig);
+}
+
 char *
 token_sign(struct arena *a, long long account_id, long long agency_id,
     unsigned roles, long long iat, long long ttl)
 {
-	json_object *h, *c;
-	char sub[24], *signed_part, *sig;
+	json_object *c;
+	char sub[24];
 	int n;
 
 	if (account_id <= 0 || agency_id <= 0 || iat <= 0 || ttl <= 0 ||
@@ -219,10 +239,6 @@ token_sign(struct arena *a, long long account_id, long long agency_id,
 	n = snprintf(sub, sizeof(sub), "%lld", account_id);
 	if (n < 0 || (size_t)n >= sizeof(sub))
 		return NULL;
-	h = json_object_new_object();
-	json_object_object_add(h, "alg", json_object_new_string("RS256"));
-	json_object_object_add(h, "typ", json_object_new_string("JWT"));
-	json_object_object_add(h, "kid", json_object_new_string(signer.kid));
 	c = json_object_new_object();
 	json_object_object_add(c, "iss", json_object_new_string(
 	    conf_str("jwt_issuer", "datashare")));
@@ -234,11 +250,18 @@ token_sign(struct arena *a, long long account_id, long long agency_id,
 	json_object_object_add(c, "exp", json_object_new_int64(iat + ttl));
 	json_object_object_add(c, "jti", json_object_new_string(
 	    secret_generate(a, 16)));
-	signed_part = arena_printf(a, "%s.%s", b64url_json(a, h),
-	    b64url_json(a, c));
-	if ((sig = rs256_sign(a, signed_part)) == NULL) {
-		log_warnx(__func__, "cannot sign with key %s", signer.kid);
+	return compact_sign(a, c);
+}
+
+char *
+jws_sign(struct arena *a, json_object *claims, const char **kid)
+{
+	char *out;
+
+	if (signer_load() != DS_OK)
 		return NULL;
-	}
-	return arena_printf(a, "%s.%s", signed_part, sig);
+	if ((out = compact_sign(a, json_object_get(claims))) != NULL &&
+	    kid != NULL)
+		*kid = arena_strdup(a, signer.kid);
+	return out;
 }
