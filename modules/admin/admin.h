@@ -36,6 +36,7 @@ int	 cmd_account_list(int, char **);
 int	 cmd_token_issue(int, char **);
 int	 cmd_seal(int, char **);
 int	 cmd_verify(int, char **);
+int	 cmd_checkpoint(int, char **);
 int	 cmd_access_log_purge(int, char **);
 
 /* util.c */

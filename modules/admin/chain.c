@@ -1,12 +1,19 @@
 /*
  * seal and verify: the hash chains of the audit trail (R10.2) and of the
- * access log (R5.3); access-log purge: the access log's retention (R5.2).
+ * access log (R5.3); access-log purge: the access log's retention (R5.2);
+ * checkpoint: each chain's head, signed, to keep outside the database.
  *
  * The modules' own sealing keeps the chain current; seal here links what
  * is left (after a crash, or on a quiet system) and verify walks it all.
+ * A chain can only vouch for itself up to its head: whoever can write the
+ * database can cut rows off the end and move the head back. A checkpoint
+ * kept elsewhere (signed with the server's key, so it cannot be forged
+ * either) lets verify --checkpoint catch that.
  */
 #include <err.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "admin.h"
 
@@ -51,29 +58,49 @@ cmd_seal(int argc, char **argv)
 	return 0;
 }
 
-/*
- * Walks one chain in a REPEATABLE READ snapshot: chain_verify() reads the
- * head first and the rows in batches after, and a sealer moving the head
- * in between would otherwise look like rows cut off the end.
- */
+/* A chain's entry in a checkpoint: its head then. */
+struct head {
+	long long	 seq;
+	const char	*hash;
+};
+
+/* Starts a REPEATABLE READ snapshot: chain_verify() reads the head first
+ * and the rows in batches after, and a sealer moving the head in between
+ * would otherwise look like rows cut off the end. */
 static int
-verify_one(struct arena *a, const char *chain)
+snapshot_begin(void)
 {
 	static const char *snapshot =
 	    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ";
-	struct chain_report rep;
-	int st;
 
 	if (admin_db_check(db_exec(snapshot, NULL, 0, NULL, NULL),
 	    "starting a snapshot") != 0 ||
 	    admin_db_check(db_begin(), "starting a snapshot") != 0)
 		return -1;
+	return 0;
+}
+
+/* Walks one chain in a snapshot and, given a checkpoint's head (cp), also
+ * checks that the chain still reaches it unchanged. */
+static int
+verify_one(struct arena *a, const char *chain, const struct head *cp)
+{
+	struct chain_report rep;
+	const char *problem = NULL;
+	int st;
+
+	if (snapshot_begin() != 0)
+		return -1;
 	st = chain_verify(a, chain, &rep);
+	if (st == DS_OK && cp != NULL)
+		st = chain_check_head(a, chain, cp->seq, cp->hash, &problem);
+	else
+		problem = rep.problem;
 	db_rollback();
 	if (st == DS_EINVAL) {
 		printf("%s: BROKEN: %s (%lld rows intact before it)\n", chain,
-		    rep.problem, rep.rows);
-		warnx("%s: the hash chain is broken: %s", chain, rep.problem);
+		    problem, rep.rows);
+		warnx("%s: the hash chain is broken: %s", chain, problem);
 		return -1;
 	}
 	if (admin_db_check(st, "verifying") != 0)
@@ -81,24 +108,239 @@ verify_one(struct arena *a, const char *chain)
 	printf("%s: intact: %lld rows checked, head seq %lld hash %s, "
 	    "%lld unsealed\n", chain, rep.rows, rep.head_seq, rep.head_hash,
 	    rep.unsealed);
+	if (cp != NULL)
+		printf("%s: matches the checkpoint (head seq %lld)\n", chain,
+		    cp->seq);
 	return 0;
+}
+
+#define CHECKPOINT_SUB	"datashare-chain-checkpoint"
+#define CHECKPOINT_MAX	(64 * 1024)
+
+/* Reads a checkpoint file and checks its signature with the public keys
+ * in jwt_keys_dir; fills heads[] (one per chain) and *when. */
+static int
+checkpoint_read(struct arena *a, const char *path, struct head *heads,
+    const char **when)
+{
+	char buf[CHECKPOINT_MAX + 2], err[512];
+	const char *why;
+	json_object *claims, *v, *chs, *ch;
+	size_t n;
+	FILE *f;
+	int rc = -1;
+
+	if (auth_init(err, sizeof(err)) != DS_OK) {
+		warnx("%s", err);
+		return -1;
+	}
+	if ((f = fopen(path, "r")) == NULL) {
+		warn("%s", path);
+		return -1;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
+	    buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	if (jws_verify(a, buf, CHECKPOINT_MAX, &claims, &why) != DS_OK) {
+		warnx("%s: not a valid checkpoint: %s", path, why);
+		return -1;
+	}
+	if (!json_object_object_get_ex(claims, "sub", &v) ||
+	    strcmp(json_object_get_string(v), CHECKPOINT_SUB) != 0 ||
+	    !json_object_object_get_ex(claims, "time", &v) ||
+	    !json_object_object_get_ex(claims, "chains", &chs)) {
+		warnx("%s: signed, but not a chain checkpoint", path);
+		goto done;
+	}
+	*when = arena_strdup(a, json_object_get_string(v));
+	for (size_t i = 0; i < NPARAMS(chains); i++) {
+		json_object *seq, *hash;
+
+		if (!json_object_object_get_ex(chs, chains[i], &ch) ||
+		    !json_object_object_get_ex(ch, "head_seq", &seq) ||
+		    !json_object_is_type(seq, json_type_int) ||
+		    !json_object_object_get_ex(ch, "head_hash", &hash) ||
+		    !json_object_is_type(hash, json_type_string)) {
+			warnx("%s: no head for chain %s", path, chains[i]);
+			goto done;
+		}
+		heads[i].seq = json_object_get_int64(seq);
+		heads[i].hash = arena_strdup(a, json_object_get_string(hash));
+	}
+	rc = 0;
+done:
+	json_object_put(claims);
+	return rc;
 }
 
 int
 cmd_verify(int argc, char **argv)
 {
 	const struct cmd *c = cmd_find(cmd_verify);
+	const char *file, *when = NULL;
+	struct opt o[] = {
+		{ "checkpoint", false, &file, false },
+	};
+	struct head heads[NPARAMS(chains)];
 	struct arena *a;
 	int rc = 0;
 
-	if (opts_parse(c, NULL, 0, argc, argv, NULL, 0, NULL) != 0 ||
+	if (opts_parse(c, o, NPARAMS(o), argc, argv, NULL, 0, NULL) != 0)
+		return -1;
+	a = arena_new();
+	if (file != NULL && checkpoint_read(a, file, heads, &when) != 0) {
+		arena_free(a);
+		return -1;
+	}
+	if (admin_connect() != 0) {
+		arena_free(a);
+		return -1;
+	}
+	if (file != NULL)
+		printf("checkpoint %s of %s: signature good\n", file, when);
+	/* Every chain is checked, even after a broken one. */
+	for (size_t i = 0; i < NPARAMS(chains); i++)
+		if (verify_one(a, chains[i], file ? &heads[i] : NULL) != 0)
+			rc = -1;
+	arena_free(a);
+	return rc;
+}
+
+/* The signed document: each chain's head in one snapshot, the database's
+ * time. A chain that does not verify gets no checkpoint: signing its head
+ * would vouch for the tampering. Returns the claims (caller puts). */
+static json_object *
+checkpoint_claims(struct arena *a)
+{
+	static const char *now_sql =
+	    "SELECT UNIX_TIMESTAMP() AS t, "
+	    "  DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-%dT%H:%i:%sZ') AS time";
+	json_object *claims = NULL, *chs = json_object_new_object();
+	struct chain_report rep;
+	struct db_rows *now;
+	int st;
+
+	if (snapshot_begin() != 0)
+		goto fail;
+	for (size_t i = 0; i < NPARAMS(chains); i++) {
+		json_object *ch = json_object_new_object();
+
+		json_object_object_add(chs, chains[i], ch);
+		if ((st = chain_verify(a, chains[i], &rep)) == DS_EINVAL) {
+			warnx("%s: the hash chain is broken, no checkpoint: %s",
+			    chains[i], rep.problem);
+			goto fail;
+		}
+		if (admin_db_check(st, "verifying") != 0)
+			goto fail;
+		json_object_object_add(ch, "head_seq",
+		    json_object_new_int64(rep.head_seq));
+		json_object_object_add(ch, "head_hash",
+		    json_object_new_string(rep.head_hash));
+		json_object_object_add(ch, "rows",
+		    json_object_new_int64(rep.rows));
+		json_object_object_add(ch, "unsealed",
+		    json_object_new_int64(rep.unsealed));
+	}
+	if (admin_db_check(db_query(a, now_sql, NULL, 0, &now),
+	    "reading the time") != 0)
+		goto fail;
+	db_rollback();
+	claims = json_object_new_object();
+	json_object_object_add(claims, "iss", json_object_new_string(
+	    conf_str("jwt_issuer", "datashare")));
+	json_object_object_add(claims, "sub",
+	    json_object_new_string(CHECKPOINT_SUB));
+	json_object_object_add(claims, "iat",
+	    json_object_new_int64(db_get_int(now, 0, "t")));
+	json_object_object_add(claims, "time",
+	    json_object_new_string(db_get(now, 0, "time")));
+	json_object_object_add(claims, "database", json_object_new_string(
+	    conf_str("db_name", "datashare")));
+	json_object_object_add(claims, "chains", chs);
+	return claims;
+fail:
+	db_rollback();
+	json_object_put(chs);
+	return NULL;
+}
+
+/* Writes text and a newline to path through a temporary file renamed
+ * over it, so a reader never sees half a checkpoint. */
+static int
+write_file(struct arena *a, const char *path, const char *text)
+{
+	char *tmp = arena_printf(a, "%s.tmp", path);
+	FILE *f;
+
+	if ((f = fopen(tmp, "w")) == NULL) {
+		warn("%s", tmp);
+		return -1;
+	}
+	if (fprintf(f, "%s\n", text) < 0 || fflush(f) != 0 ||
+	    fsync(fileno(f)) != 0) {
+		warn("%s", tmp);
+		fclose(f);
+		unlink(tmp);
+		return -1;
+	}
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		warn("%s", path);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cmd_checkpoint(int argc, char **argv)
+{
+	const struct cmd *c = cmd_find(cmd_checkpoint);
+	const char *out, *jws, *kid;
+	struct opt o[] = {
+		{ "out", false, &out, false },
+	};
+	json_object *claims, *chs;
+	struct arena *a;
+	int rc = -1;
+
+	if (opts_parse(c, o, NPARAMS(o), argc, argv, NULL, 0, NULL) != 0 ||
 	    admin_connect() != 0)
 		return -1;
 	a = arena_new();
-	/* Every chain is checked, even after a broken one. */
-	for (size_t i = 0; i < NPARAMS(chains); i++)
-		if (verify_one(a, chains[i]) != 0)
-			rc = -1;
+	if ((claims = checkpoint_claims(a)) == NULL)
+		goto done;
+	if ((jws = jws_sign(a, claims, &kid)) == NULL) {
+		warnx("cannot sign the checkpoint (jwt_keys_dir: a private "
+		    "key <kid>.pem with its <kid>.pub.pem)");
+		goto done;
+	}
+	if (out == NULL) {
+		printf("%s\n", jws);
+		rc = 0;
+		goto done;
+	}
+	if (write_file(a, out, jws) != 0)
+		goto done;
+	json_object_object_get_ex(claims, "chains", &chs);
+	json_object_object_foreach(chs, name, ch) {
+		json_object *seq, *hash;
+
+		json_object_object_get_ex(ch, "head_seq", &seq);
+		json_object_object_get_ex(ch, "head_hash", &hash);
+		printf("%s: head seq %lld hash %s\n", name,
+		    (long long)json_object_get_int64(seq),
+		    json_object_get_string(hash));
+	}
+	printf("checkpoint of %s signed with key %s, written to %s\n",
+	    json_object_get_string(json_object_object_get(claims, "time")),
+	    kid, out);
+	rc = 0;
+done:
+	json_object_put(claims);
 	arena_free(a);
 	return rc;
 }

@@ -69,12 +69,25 @@ const struct cmd commands[] = {
 	  "Links every unsealed row of the audit trail, then of the access\n"
 	  "log, into its hash chain and prints how many it linked, one line\n"
 	  "per chain. Safe to run while the modules write." },
-	{ "verify", NULL, cmd_verify, "",
+	{ "verify", NULL, cmd_verify, "[--checkpoint FILE]",
 	  "Walks the audit hash chain, then the access log's, from its anchor\n"
 	  "to its head and prints, one line per chain, the rows checked, the\n"
 	  "head's seq and hash and how many rows are not sealed yet. Exits 1,\n"
 	  "naming the first edited, removed or reordered row, when a chain is\n"
-	  "broken (an anchor moved without a recorded purge included)." },
+	  "broken (an anchor moved without a recorded purge included).\n"
+	  "--checkpoint FILE (written by checkpoint) first checks the file's\n"
+	  "signature with the public keys in jwt_keys_dir, then that each\n"
+	  "chain still reaches the checkpoint's head seq and that the row there\n"
+	  "has the same hash (or was removed by a recorded purge): rows cut off\n"
+	  "the end, with the head moved back, are caught only this way." },
+	{ "checkpoint", NULL, cmd_checkpoint, "[--out FILE]",
+	  "Verifies both chains and signs their heads (seq, hash, rows) with\n"
+	  "the database's time as a compact JWS (RS256, the newest private key\n"
+	  "in jwt_keys_dir, named by kid): to keep outside the database, for\n"
+	  "verify --checkpoint. Prints the JWS, or with --out writes it to FILE\n"
+	  "(replaced atomically) and prints each head and the key. Refuses a\n"
+	  "chain that does not verify. Rows not sealed yet are not covered:\n"
+	  "run seal first." },
 	{ "access-log", "purge", cmd_access_log_purge, "[--days N]",
 	  "Removes the access-log rows created more than N days ago (default:\n"
 	  "the setting access_log_retention_days, 365), up to the first\n"
