@@ -29,6 +29,7 @@ static MYSQL	*conn;
 static bool	 in_tx;
 static bool	 tx_broken;	/* the connection died inside a transaction */
 static unsigned	 last_errno;
+static int	(*on_begin)(void);	/* db_on_begin() */
 
 static struct {
 	const char	*sql;
@@ -561,6 +562,12 @@ simple(const char *sql)
 	return DS_OK;
 }
 
+void
+db_on_begin(int (*fn)(void))
+{
+	on_begin = fn;
+}
+
 int
 db_begin(void)
 {
@@ -570,6 +577,8 @@ db_begin(void)
 	if ((st = simple("START TRANSACTION")) == DS_EUNAVAIL)
 		st = simple("START TRANSACTION");
 	in_tx = st == DS_OK;
+	if (in_tx && on_begin != NULL && (st = on_begin()) != DS_OK)
+		db_rollback();
 	return st;
 }
 
@@ -585,6 +594,8 @@ db_commit(void)
 	st = mysql_commit(conn) == 0 ? DS_OK :
 	    fail(__func__, mysql_errno(conn), mysql_error(conn));
 	in_tx = tx_broken = false;
+	if (st == DS_OK)
+		on_begin = NULL;
 	return st;
 }
 

@@ -337,6 +337,11 @@ json_object	*db_row_json(const struct db_rows *, size_t row);
 json_object	*db_rows_json(const struct db_rows *);
 
 int		 db_begin(void);
+/* fn runs first in every transaction db_begin() starts, until one
+ * commits (then it is forgotten) or db_on_begin(NULL); when it fails, the
+ * transaction is rolled back and db_begin() returns its status. Lets core
+ * write a row that commits exactly when the handler's change does. */
+void		 db_on_begin(int (*fn)(void));
 int		 db_commit(void);
 void		 db_rollback(void);
 /* Tells whether a transaction is open (core rolls back leftovers). */
@@ -522,7 +527,9 @@ struct module {
 int	 server_main(const struct module *, int argc, char **argv);
 /* Runs a POST that carries an Idempotency-Key: the first time through
  * run(), a retry with the same key and request from the stored answer, the
- * same key with another request 422 (idempotency.c). */
+ * same key with another request 422, a retry of one that was done but
+ * whose answer was lost (its worker died) 409 idempotency_answer_lost
+ * (idempotency.c). */
 void	 idempotent_run(const struct route *, struct http_req *,
 	    void (*run)(const struct route *, struct http_req *));
 /* Handles one request already read into req (tests call it directly). */
