@@ -135,6 +135,50 @@ def test_kill_9_of_a_worker_during_writes_loses_nothing_acknowledged(
     assert "audit: intact" in admin(["verify"])
 
 
+@pytest.mark.slow
+def test_creates_cut_short_by_kill_9_settle_on_retry_with_their_key(
+        api, db, admin_token):
+    """Creates carrying an Idempotency-Key while catalog workers are
+    killed; each one not answered 201 is sent again with its key and body.
+    Pass: every retry settles at once: 201 (replayed, or done now because
+    the first attempt committed nothing) or 409 idempotency_answer_lost
+    (the first attempt committed; its answer died with the worker), never
+    a key left reserved by a dead worker; and in the end each create
+    happened exactly once."""
+    tag = "R" + uuid.uuid4().hex[:6].upper()
+
+    def body(i):
+        return {"code": f"{tag}{i:04d}", "name": f"Retry {i}"}
+
+    def create(s, i):
+        r = s.post(api.url("agencies"), json=body(i), timeout=30,
+                   headers={"Authorization": f"Bearer {admin_token}",
+                            "Idempotency-Key": f"{tag}-{i}"})
+        return i, r.status_code
+
+    _, before = master_and_workers("catalog")
+    load = Load(create, threads=16, n=WRITES).start()
+    victims = []
+    for k in (1, 2, 3):
+        load.wait_count(WRITES * k // 4)
+        victims.append(busy_worker(wait_for_workers("catalog", len(before), victims)))
+        os.kill(victims[-1], signal.SIGKILL)
+    results = load.join()
+    wait_for_workers("catalog", len(before), victims)
+    assert {s for _, s in results} <= {201, 502}, results
+    for i, status in results:
+        if status == 201:
+            continue
+        r = api.post("agencies", admin_token, json=body(i),
+                     headers={"Idempotency-Key": f"{tag}-{i}"})
+        assert r.status_code == 201 or (
+            r.status_code == 409 and
+            r.json()["error"]["code"] == "idempotency_answer_lost"), (i, r.text)
+    made = db("SELECT code, COUNT(*) FROM agencies WHERE code LIKE %s GROUP BY code",
+              (tag + "%",))
+    assert len(made) == WRITES and {n for _, n in made} == {"1"}, made
+
+
 # ------------------------------------------------- MariaDB stopped under load
 
 def reads(api, token):
