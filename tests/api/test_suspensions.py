@@ -331,9 +331,15 @@ def test_each_side_reads_only_its_own_and_dic_reads_all(api, db, new_agency,
     sid_x = suspend(api, db, tok(api, x), g_x).json()["id"]
 
     def ids(token, **params):
-        r = api.get("suspensions", token, params=params)
-        assert r.status_code == 200, r.text
-        return {s["id"] for s in r.json()["items"]}
+        """Every id of the list, page after page (other tests fill it)."""
+        found, params = set(), dict(params, limit=200)
+        while True:
+            r = api.get("suspensions", token, params=params)
+            assert r.status_code == 200, r.text
+            found |= {s["id"] for s in r.json()["items"]}
+            if not r.json()["next_cursor"]:
+                return found
+            params["cursor"] = r.json()["next_cursor"]
 
     for side in (p, c):
         assert sid in ids(tok(api, side))
