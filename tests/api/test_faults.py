@@ -198,11 +198,11 @@ def test_database_stopped_under_load_answers_503_quickly_then_recovers(
     paths = reads(api, admin_token)
     tag = "D" + uuid.uuid4().hex[:6].upper()
 
-    def call(s, i):
+    def call(s, i, tag=tag):
         t = time.monotonic()
         if i % 6 == 5:
             r = s.post(api.url("agencies"), timeout=30,
-                       json={"code": f"{tag}{i:04d}", "name": f"Load {i}"},
+                       json={"code": f"{tag}{i:05d}", "name": f"Load {i}"},
                        headers={"Authorization": f"Bearer {admin_token}"})
         else:
             r = s.get(api.url(paths[i % 6]), timeout=30,
@@ -234,8 +234,9 @@ def test_database_stopped_under_load_answers_503_quickly_then_recovers(
     assert sum(1 for r in during if r[0] == 503) > 0, "the database never looked down"
 
     # Back: every module answers at once, reads and writes alike.
+    after = "E" + uuid.uuid4().hex[:6].upper()
     for i in range(60):
-        r = call(api.session, 5000 + i)
+        r = call(api.session, i, after)
         assert 200 <= r[0] < 300, r
     assert {m: master_and_workers(m) for m in MODULES} == masters, \
         "a module or worker was restarted"
