@@ -104,7 +104,7 @@ def test_kill_9_of_a_worker_during_writes_loses_nothing_acknowledged(
     assert before, f"{module} has no workers"
     load = Load(create, threads=16, n=WRITES).start()
     # Three kills, a quarter of the writes apart: each catches its worker
-    # in a request, or sealing the chain after one.
+    # in a request, or between two.
     victims = []
     for k in (1, 2, 3):
         load.wait_count(WRITES * k // 4)

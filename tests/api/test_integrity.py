@@ -341,7 +341,7 @@ def test_checkpoints_still_hold_after_a_legal_purge(api, db, admin, new_agency,
 def test_two_hundred_concurrent_writers_leave_chains_that_verify(
         api, db, admin, new_agency, admin_token):
     """200 creates (audit rows) and 200 refused downloads (access-log rows)
-    from 20 clients at once, each worker sealing after its answer. Pass:
+    from 20 clients at once, the module masters sealing as they go. Pass:
     after seal, both chains verify; every row written is linked once, in
     one order with no gap."""
     s = granted(api, db, new_agency)
