@@ -1,7 +1,12 @@
 """Datasets (R2.1, Art. 12.2, Art. 1.2): structure descriptions, the
 classification and the exclusion of out-of-scope data, who sees what."""
 
+import ast
 import json
+import os
+import pathlib
+import re
+import subprocess
 
 from catalog_helpers import (FIELDS, actor, audit_rows, create_database,  # noqa: F401
                              create_dataset, detail_fields, listed_database,
@@ -151,3 +156,56 @@ def test_list_filters_and_paging(api, actor):
                                                  "cursor": page1["next_cursor"]}).json()
     assert [x["id"] for x in page1["items"] + page2["items"]] == [m["id"] for m in made]
     assert page2["next_cursor"] is None
+
+
+SRC = pathlib.Path(os.environ.get("DS_SRC") or pathlib.Path(__file__).parents[2])
+
+
+def catalog_sql_macros(*names):
+    """The SQL text of catalog.h's macros, as the C compiler sees them."""
+    text = "#include \"catalog.h\"\n" + "".join(f"@{n.lower()}@ {n}\n" for n in names)
+    p = subprocess.run(["cpp", "-P", "-I", str(SRC / "modules" / "catalog"), "-"],
+                       input=text, capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    found = dict(re.findall(r"^@(\w+)@ (.*)$", p.stdout, re.M))
+    return [ast.literal_eval(found[n.lower()]) for n in names]
+
+
+def enum_values(db, table, column):
+    (ctype,), = db("SELECT COLUMN_TYPE FROM information_schema.COLUMNS "
+                   "WHERE TABLE_SCHEMA = 'datashare' AND TABLE_NAME = %s "
+                   "AND COLUMN_NAME = %s", (table, column))
+    return ctype, re.findall(r"'([^']*)'", ctype)
+
+
+def test_inline_visibility_equals_the_stored_function_on_every_input(db):
+    # catalog.h writes dataset_visibility() inline as a CASE (a stored
+    # function call costs MariaDB a program execution per row); the view
+    # search_source and the report module still call the function. Both
+    # must give the same answer on every input the columns can hold, NULL
+    # included, with the columns' own types and collations.
+    dataset_vis, database_vis = catalog_sql_macros("DATASET_VIS", "DATABASE_VIS")
+    assert "dataset_visibility" not in dataset_vis + database_vis
+    st_type, statuses = enum_values(db, "datasets", "status")
+    cl_type, classes = enum_values(db, "datasets", "classification")
+    db_type, db_statuses = enum_values(db, "databases", "status")
+    def values(vs):  # a one-column derived table of vs and NULL
+        return "(SELECT NULL AS v" + "".join(f" UNION ALL SELECT {v}" for v in vs) + ")"
+
+    q = lambda vs: [f"'{v}'" for v in vs]  # noqa: E731
+    rows = db(
+        f"CREATE TEMPORARY TABLE vis_d (status {st_type} NULL, excluded TINYINT(1) NULL, "
+        f"  classification {cl_type} NULL) COLLATE=utf8mb4_uca1400_ai_ci; "
+        f"CREATE TEMPORARY TABLE vis_b (status {db_type} NULL) COLLATE=utf8mb4_uca1400_ai_ci; "
+        f"INSERT INTO vis_d SELECT s.v, e.v, c.v FROM {values(q(statuses))} s "
+        f"  CROSS JOIN {values([0, 1, 2])} e CROSS JOIN {values(q(classes))} c; "
+        f"INSERT INTO vis_b SELECT v FROM {values(q(db_statuses))} b; "
+        f"SELECT d.status, d.excluded, d.classification, b.status, "
+        f"  dataset_visibility(d.status, d.excluded, d.classification, b.status), "
+        f"  {dataset_vis}, dataset_visibility('published', 0, 'shared', b.status), "
+        f"  {database_vis} FROM vis_d d CROSS JOIN vis_b b")
+    assert len(rows) == (len(statuses) + 1) * 4 * (len(classes) + 1) * (len(db_statuses) + 1)
+    assert {r[4] for r in rows} == {"public", "agencies", "owner"}
+    assert [r[:4] for r in rows if r[4] != r[5]] == []
+    assert {r[6] for r in rows} == {"agencies", "owner"}
+    assert [r[:4] for r in rows if r[6] != r[7]] == []
