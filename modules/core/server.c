@@ -447,7 +447,9 @@ master_seal(void)
 	c = counter_flush();
 	while (!master_stop && (n = chain_seal_all(SEAL_BATCH)) >= SEAL_BATCH)
 		;
-	if (n < 0 || c < 0) {
+	/* Other failures of the counts (a deadlock) are retried at the
+	 * usual pace: they stay pending. */
+	if (n < 0 || c == DS_EUNAVAIL) {
 		db_disconnect();
 		return seal_ms < 5000 ? 5000 : seal_ms;
 	}
