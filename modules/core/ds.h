@@ -11,6 +11,7 @@
  *   auth_    JWT verification, roles, agency scope      auth.c
  *   audit_   hash-chained audit trail, notifications    audit.c
  *   server_  pre-fork master and the FastCGI loop       server.c
+ *   counter_ statistics added in memory, written by the master counter.c
  *
  * Status convention: functions return DS_OK (0) or a negative ds_status.
  * Helpers whose name ends in _or_reply have already written the HTTP error
@@ -508,6 +509,41 @@ int	 workdays_due_from(const char *filed_utc, int n, long long offset,
 int	 workdays_add(struct arena *, const char *from, int n, char out[11]);
 int	 workdays_due(struct arena *, const char *filed_utc, int n,
 	    char out[20]);
+
+/* ------------------------------------------------------------------ */
+/* counters (counter.c): statistics a read adds without a commit        */
+
+/* Kinds 1..COUNTER_KINDS-1; each module has its own table, so a kind
+ * names a statement of that module. These are the ones in use. */
+enum counter_kind {
+	COUNTER_VIEWS = 1,	/* catalog: datasets.views */
+	COUNTER_DOWNLOADS = 2,	/* sharing: datasets.downloads */
+	COUNTER_KINDS = 16
+};
+
+/* A module that counts registers, before server_main, its statements by
+ * kind (sql[kind], n entries, NULL where unused), each of the form
+ * "UPDATE t SET c = c + ? WHERE id = ?" (the sum, then the id). */
+void	 counter_use(const char *const *sql, size_t n);
+bool	 counter_wanted(void);
+/* Maps the table of n slots shared with the processes forked after it
+ * (server_main, before the workers; 0: none). DS_OK or DS_ERR. */
+int	 counter_init(size_t n);
+void	 counter_fini(void);
+/* Adds 1 to (kind, id) in the shared table. 0, or -1 when it cannot (no
+ * table: seal_interval_ms=0 or not under server_main; id >= 2^40; no free
+ * slot): the caller then writes the UPDATE itself. */
+int	 counter_add(unsigned kind, long long id);
+/* Empties every slot, calling fn(arg, kind, id, count) for each that held
+ * a count (a key may come twice). Returns the slots emptied. */
+long	 counter_drain(void (*fn)(void *, unsigned, long long, long long),
+	    void *arg);
+/* Master: drains the table and writes every sum (with what an earlier
+ * round could not write) in one transaction with the statements of
+ * counter_use. Returns the keys written, or <0 (they stay pending). */
+long	 counter_flush(void);
+/* Keys drained but not written yet (tests, shutdown log). */
+size_t	 counter_pending(void);
 
 /* ------------------------------------------------------------------ */
 /* server                                                               */

@@ -7,7 +7,8 @@
  * Each worker is a plain FCGX_Accept_r loop with its own database
  * connection and keys; nothing else survives a request. Between its
  * waits the master links what the workers wrote into the hash chains
- * (seal_interval_ms), so that a write request costs one commit, not two.
+ * (seal_interval_ms), so that a write request costs one commit, not two,
+ * and writes the counts they added (counter.c), so that a read costs none.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -440,11 +441,15 @@ spawn(const struct module *m, int fd)
 static long long
 master_seal(void)
 {
-	long n = 0;
+	long n = 0, c;
 
+	/* The counts the workers added since the last round (counter.c). */
+	c = counter_flush();
 	while (!master_stop && (n = chain_seal_all(SEAL_BATCH)) >= SEAL_BATCH)
 		;
-	if (n < 0) {
+	/* Other failures of the counts (a deadlock) are retried at the
+	 * usual pace: they stay pending. */
+	if (n < 0 || c == DS_EUNAVAIL) {
 		db_disconnect();
 		return seal_ms < 5000 ? 5000 : seal_ms;
 	}
@@ -540,6 +545,19 @@ server_main(const struct module *m, int argc, char **argv)
 			return 1;
 		}
 	}
+	if (seal_ms > 0 && counter_wanted()) {
+		const char *errstr = NULL;
+		long long slots = conf_int("counter_slots", 4096, 0, 1 << 24,
+		    &errstr);
+
+		/* Mapped before the workers fork, so that every worker,
+		 * replacements too, adds into the table the master drains. */
+		if (errstr != NULL || counter_init((size_t)slots) != DS_OK) {
+			fprintf(stderr, "%s: counter_slots: %s\n", m->name,
+			    errstr ? errstr : "cannot map the table");
+			return 1;
+		}
+	}
 	if (sodium_init() < 0 || auth_init(err, sizeof(err)) != DS_OK) {
 		fprintf(stderr, "%s: %s\n", m->name, err);
 		return 1;
@@ -607,6 +625,10 @@ server_main(const struct module *m, int argc, char **argv)
 			kill(pids[i], SIGTERM);
 	while (wait(NULL) > 0 || errno == EINTR)
 		;
+	/* No worker can add any more: write what they added last. */
+	if (counter_flush() < 0)
+		log_warnx(__func__, "%zu counts not written: the database "
+		    "is away", counter_pending());
 	db_disconnect();
 	unlink(sockpath);
 	if (pidfile != NULL)

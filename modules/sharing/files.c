@@ -822,7 +822,8 @@ open_files_list(struct http_req *r)
 void
 open_file_download(struct http_req *r)
 {
-	/* Demand is counted for the catalog (R2.3). */
+	/* Demand is counted for the catalog (R2.3): in memory, written by
+	 * the master (counter.c), or here when that cannot be done. */
 	static const char *count =
 	    "UPDATE datasets SET downloads = downloads + 1 WHERE id = ?";
 	struct db_param p[] = { P_INT(r->captures[1]), P_INT(r->captures[0]) };
@@ -839,7 +840,8 @@ open_file_download(struct http_req *r)
 		http_error(r, 404, "not_found", "no such file");
 		return;
 	}
-	if ((st = db_exec(count, &p[1], 1, NULL, NULL)) != DS_OK) {
+	if (counter_add(COUNTER_DOWNLOADS, r->captures[0]) != 0 &&
+	    (st = db_exec(count, &p[1], 1, NULL, NULL)) != DS_OK) {
 		http_error_status(r, st);
 		return;
 	}

@@ -62,6 +62,12 @@ static const struct route routes[] = {
 	{ "DELETE", "/api/v1/holidays/{day}", holiday_delete, 0 },
 };
 
+/* What the workers count in memory and the master writes in batches
+ * (counter.c): open_file_download counts a public download (R2.3). */
+static const char *const counters[] = {
+	[COUNTER_DOWNLOADS] = "UPDATE datasets SET downloads = downloads + ? WHERE id = ?",
+};
+
 static const struct module module = {
 	"datashare-sharing", routes, NPARAMS(routes), sharing_after_request
 };
@@ -69,5 +75,6 @@ static const struct module module = {
 int
 main(int argc, char **argv)
 {
+	counter_use(counters, NPARAMS(counters));
 	return server_main(&module, argc, argv);
 }

@@ -123,9 +123,15 @@ const scenarios = {
     await download.saveAs(saved);
     const head = readFileSync(saved, 'utf8').split(/\r?\n/)[0];
     check(head === world.file_head, `the file starts with ${JSON.stringify(head)}`);
-    await page.reload();
-    await settled(page);
-    const after = Number(await page.getAttribute('#downloads', 'data-value'));
+    // The module's master writes the count within seal_interval_ms
+    // (docs/catalog.md): reload until it shows, for up to ~3 s.
+    let after = before;
+    for (let i = 0; i < 15 && after !== before + 1; i += 1) {
+      if (i > 0) await page.waitForTimeout(200);
+      await page.reload();
+      await settled(page);
+      after = Number(await page.getAttribute('#downloads', 'data-value'));
+    }
     check(after === before + 1, `downloads went from ${before} to ${after}`);
     console.log(`downloads ${before} -> ${after}`);
   },

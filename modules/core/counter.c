@@ -1,0 +1,263 @@
+/*
+ * Counters added in memory by the workers and written in batches by the
+ * master (views and downloads of open data, R2.3).
+ *
+ * A durable UPDATE per read made a read cost a commit (bench/RESULTS.md:
+ * GET /open-data/{id} at 0.31x its limit). The master maps one table of
+ * 64-bit slots shared with the workers it forks; a worker adds 1 to its
+ * (kind, id) slot with a compare-and-swap, and every seal_interval_ms the
+ * master empties each slot (atomic exchange with 0) and writes the sums in
+ * one transaction with the module's statements. A slot packs
+ *
+ *	kind (4 bits) | id (40 bits) | count (20 bits)
+ *
+ * and 0 is a free slot, so kinds are 1..15. A key may sit in two slots
+ * (its first one was full, or was drained and taken by another key while
+ * a worker probed): both are drained and summed, which is all that
+ * matters. When a worker cannot add (no table, an id of 2^40 or more, no
+ * free slot within the probes) it is told so and writes the UPDATE
+ * itself. What the master could not write (the database is away) stays
+ * in its pending list for the next round; a clean stop drains once more
+ * after the workers ended. A kill -9 of the master loses at most one
+ * interval's counts: they are statistics, not records.
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "ds.h"
+
+#define ID_BITS		40
+#define COUNT_BITS	20
+#define COUNT_MAX	((UINT64_C(1) << COUNT_BITS) - 1)
+#define KEY_MASK	(~COUNT_MAX)
+#define MAX_PROBES	32
+
+static _Atomic uint64_t *table;
+static size_t nslots;
+
+/* Statements by kind, registered by the module (counter_use). */
+static const char *const *stmts;
+static size_t nstmts;
+
+/* Master only: sums drained but not written yet. */
+struct pending {
+	unsigned	 kind;
+	long long	 id;
+	long long	 n;
+};
+static struct pending *pend;
+static size_t npend, cappend;
+
+void
+counter_use(const char *const *sql, size_t n)
+{
+	stmts = sql;
+	nstmts = n;
+}
+
+bool
+counter_wanted(void)
+{
+	return nstmts > 0;
+}
+
+int
+counter_init(size_t n)
+{
+	void *p;
+
+	counter_fini();
+	if (n == 0)
+		return DS_OK;
+	p = mmap(NULL, n * sizeof(*table), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		log_warn(__func__, "mmap %zu slots", n);
+		return DS_ERR;
+	}
+	table = p;
+	nslots = n;
+	for (size_t i = 0; i < n; i++)
+		atomic_init(&table[i], 0);
+	return DS_OK;
+}
+
+void
+counter_fini(void)
+{
+	if (table != NULL)
+		munmap((void *)table, nslots * sizeof(*table));
+	table = NULL;
+	nslots = 0;
+	free(pend);
+	pend = NULL;
+	npend = cappend = 0;
+}
+
+static uint64_t
+mix(uint64_t x)
+{
+	/* splitmix64's finaliser: ids are dense, the slots must not be. */
+	x ^= x >> 30;
+	x *= UINT64_C(0xbf58476d1ce4e5b9);
+	x ^= x >> 27;
+	x *= UINT64_C(0x94d049bb133111eb);
+	return x ^ (x >> 31);
+}
+
+int
+counter_add(unsigned kind, long long id)
+{
+	uint64_t key, h;
+
+	if (table == NULL || kind == 0 || kind >= COUNTER_KINDS || id < 0 ||
+	    id >= (1LL << ID_BITS))
+		return -1;
+	key = (uint64_t)kind << (ID_BITS + COUNT_BITS) |
+	    (uint64_t)id << COUNT_BITS;
+	h = mix(key);
+	for (size_t i = 0; i < MAX_PROBES && i < nslots; i++) {
+		_Atomic uint64_t *s = &table[(h + i) % nslots];
+		uint64_t v = atomic_load_explicit(s, memory_order_relaxed);
+
+		for (;;) {
+			uint64_t want;
+
+			if (v == 0)
+				want = key | 1;
+			else if ((v & KEY_MASK) == key && (v & COUNT_MAX) <
+			    COUNT_MAX)
+				want = v + 1;
+			else
+				break;	/* another key, or full: probe on */
+			/* On failure v is reloaded: drained (0), bumped by
+			 * another worker, or taken by another key. */
+			if (atomic_compare_exchange_weak(s, &v, want))
+				return 0;
+		}
+	}
+	return -1;
+}
+
+long
+counter_drain(void (*fn)(void *, unsigned, long long, long long), void *arg)
+{
+	long n = 0;
+
+	for (size_t i = 0; i < nslots; i++) {
+		uint64_t v;
+
+		if (atomic_load_explicit(&table[i], memory_order_relaxed) == 0)
+			continue;
+		if ((v = atomic_exchange(&table[i], 0)) == 0)
+			continue;
+		fn(arg, (unsigned)(v >> (ID_BITS + COUNT_BITS)),
+		    (long long)((v >> COUNT_BITS) &
+		    ((UINT64_C(1) << ID_BITS) - 1)),
+		    (long long)(v & COUNT_MAX));
+		n++;
+	}
+	return n;
+}
+
+/* Adds to the pending sum of (kind, id); a new key is appended, and the
+ * list is merged by sorting when it is written. */
+static void
+pend_add(void *arg, unsigned kind, long long id, long long n)
+{
+	(void)arg;
+	if (npend == cappend) {
+		size_t cap = cappend ? cappend * 2 : 256;
+		struct pending *p = realloc(pend, cap * sizeof(*p));
+
+		if (p == NULL) {
+			log_warnx(__func__, "out of memory: %lld counts of "
+			    "kind %u lost", n, kind);
+			return;
+		}
+		pend = p;
+		cappend = cap;
+	}
+	pend[npend++] = (struct pending){ kind, id, n };
+}
+
+static int
+pend_cmp(const void *a, const void *b)
+{
+	const struct pending *x = a, *y = b;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Sorts the pending list and sums the entries of one key into one. */
+static void
+pend_merge(void)
+{
+	size_t o = 0;
+
+	qsort(pend, npend, sizeof(*pend), pend_cmp);
+	for (size_t i = 0; i < npend; i++) {
+		if (o > 0 && pend[o - 1].kind == pend[i].kind &&
+		    pend[o - 1].id == pend[i].id)
+			pend[o - 1].n += pend[i].n;
+		else
+			pend[o++] = pend[i];
+	}
+	npend = o;
+}
+
+static int
+pend_write(void)
+{
+	int st;
+
+	if ((st = db_begin()) != DS_OK)
+		return st;
+	for (size_t i = 0; i < npend; i++) {
+		const char *sql = pend[i].kind < nstmts ?
+		    stmts[pend[i].kind] : NULL;
+		struct db_param p[] = { P_INT(pend[i].n), P_INT(pend[i].id) };
+
+		if (sql == NULL) {
+			log_warnx(__func__, "no statement for counter kind %u",
+			    pend[i].kind);
+			continue;
+		}
+		if ((st = db_exec(sql, p, NPARAMS(p), NULL, NULL)) != DS_OK) {
+			db_rollback();
+			return st;
+		}
+	}
+	return db_commit();
+}
+
+long
+counter_flush(void)
+{
+	long n;
+	int st;
+
+	if (table != NULL)
+		counter_drain(pend_add, NULL);
+	if (npend == 0)
+		return 0;
+	pend_merge();
+	/* On a failure the sums stay pending for the next round. A commit
+	 * whose answer was lost may have been applied: counted twice
+	 * then, which a statistic can bear better than losing them. */
+	if ((st = pend_write()) != DS_OK)
+		return st;
+	n = (long)npend;
+	npend = 0;
+	return n;
+}
+
+size_t
+counter_pending(void)
+{
+	return npend;
+}
