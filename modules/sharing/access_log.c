@@ -103,7 +103,7 @@ filter_or_reply(struct http_req *r, struct log_filter *f)
 	return 0;
 }
 
-/* The filters both readings below share, then the order and the page:
+/* The filters every reading below shares, then the order and the page:
  * 13 parameters, set by filter_params. */
 #define LOG_FILTERS \
 	"  AND (? = 0 OR l.agency_id = ? OR l.provider_agency_id = ? OR " \
@@ -156,26 +156,57 @@ query_grant(struct http_req *r, const struct log_filter *f, long long before,
 	return db_query(r->arena, sql, p, NPARAMS(p), rows);
 }
 
+/*
+ * The rows of every grant of one agency: those of the grants it provides
+ * and those of the grants it consumes (and does not provide), each the
+ * newest of its own index (provider_agency_id, id) or (consumer_agency_id,
+ * id), merged by id; the rows themselves are read after the merge, so the
+ * columns keep their types (a UNION of the rows would make the boolean
+ * narrowed an integer). A test on every row, an OR of the two sides, made
+ * the server read and sort the agency's whole log for each page (105,000
+ * rows for the benchmark's busiest provider, 0.4 s).
+ */
+static int
+query_sides(struct http_req *r, const struct log_filter *f, long long before,
+    long long limit, struct db_rows **rows)
+{
+	static const char *sql =
+	    "SELECT " LOG_COLS " FROM ("
+	    "  (SELECT l.id FROM access_log l "
+	    "    WHERE l.provider_agency_id = ? " LOG_FILTERS ") "
+	    "  UNION ALL "
+	    "  (SELECT l.id FROM access_log l "
+	    "    WHERE l.consumer_agency_id = ? AND l.provider_agency_id <> ? "
+	    LOG_FILTERS ")"
+	    ") AS page JOIN access_log l ON l.id = page.id "
+	    "ORDER BY l.id DESC LIMIT ?";
+	long long me = r->who.agency_id;
+	struct db_param p[1 + NFILTERS + 2 + NFILTERS + 1] = { P_INT(me) };
+
+	filter_params(f, before, limit, p + 1);
+	p[1 + NFILTERS] = P_INT(me);
+	p[2 + NFILTERS] = P_INT(me);
+	filter_params(f, before, limit, p + 3 + NFILTERS);
+	p[NPARAMS(p) - 1] = P_INT(limit);
+	return db_query(r->arena, sql, p, NPARAMS(p), rows);
+}
+
 /* The rows the caller may see that match f, newest first, ids below
- * before (0: from the newest), at most limit. */
+ * before (0: from the newest), at most limit: DIC and auditors all rows,
+ * an agency its grants' (the two readings above). */
 static int
 query(struct http_req *r, const struct log_filter *f, long long before,
     long long limit, struct db_rows **rows)
 {
 	static const char *sql =
 	    "SELECT " LOG_COLS " FROM access_log l "
-	    "WHERE (? = 1 OR l.provider_agency_id = ? OR "
-	    "    l.consumer_agency_id = ?) "
-	    "  AND (? = 0 OR l.grant_id = ?) " LOG_FILTERS;
-	long long me = r->who.agency_id;
-	struct db_param p[5 + NFILTERS] = {
-		P_INT(is_overseer(&r->who)), P_INT(me), P_INT(me),
-		P_INT(f->grant), P_INT(f->grant),
-	};
+	    "WHERE (? = 0 OR l.grant_id = ?) " LOG_FILTERS;
+	struct db_param p[2 + NFILTERS] = { P_INT(f->grant), P_INT(f->grant) };
 
-	if (f->grant != 0 && !is_overseer(&r->who))
-		return query_grant(r, f, before, limit, rows);
-	filter_params(f, before, limit, p + 5);
+	if (!is_overseer(&r->who))
+		return f->grant != 0 ? query_grant(r, f, before, limit, rows) :
+		    query_sides(r, f, before, limit, rows);
+	filter_params(f, before, limit, p + 2);
 	return db_query(r->arena, sql, p, NPARAMS(p), rows);
 }
 
