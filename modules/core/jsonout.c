@@ -162,6 +162,22 @@ jb_int(struct jbuf *b, long long v)
 	jb_put(b, d, (size_t)(digits + sizeof(digits) - d));
 }
 
+/* Whether v[0..n) is an integer as json-c would print it back: an
+ * optional minus, no leading zero, digits, few enough to fit in 64 bits
+ * (what the server sends for an integer column). */
+static bool
+canonical_int(const char *v, size_t n)
+{
+	size_t i = v[0] == '-';
+
+	if (n <= i || n - i > 18 || (v[i] == '0' && (n - i > 1 || i)))
+		return false;
+	for (; i < n; i++)
+		if (v[i] < '0' || v[i] > '9')
+			return false;
+	return true;
+}
+
 /* A json-c value's text (NULL: null); puts it. */
 static void
 jb_jsonc(struct jbuf *b, json_object *o)
@@ -184,7 +200,10 @@ jb_cell(struct jbuf *b, enum col_kind kind, const char *v, size_t len)
 	}
 	switch (kind) {
 	case COL_INT:
-		jb_int(b, strtoll(v, NULL, 10));
+		if (canonical_int(v, len))
+			jb_put(b, v, len);
+		else
+			jb_int(b, strtoll(v, NULL, 10));
 		break;
 	case COL_BOOL:
 		if (v[0] == '1')
@@ -257,11 +276,40 @@ size_guess(const struct db_rows *rows)
 	return n + rows->nrows * (keys + 2);
 }
 
+/* Each column's key as it goes before its value, escaped once for the
+ * whole page: "name": and ,"name": after the first. keys[c] is the text
+ * of column c in the arena, lens[c] its length. */
+static void
+key_texts(struct arena *a, const struct db_rows *rows, const char ***keys,
+    size_t **lens)
+{
+	struct jbuf k = { .a = a };
+	size_t *at = arena_calloc(a, rows->ncols + 1, sizeof(size_t));
+	size_t c;
+
+	for (c = 0; c < rows->ncols; c++) {
+		at[c] = k.len;
+		if (c > 0)
+			jb_lit(&k, ",");
+		jb_string(&k, rows->names[c], col_key(rows, c));
+		jb_lit(&k, ":");
+	}
+	at[c] = k.len;
+	*keys = arena_calloc(a, rows->ncols + 1, sizeof(char *));
+	*lens = arena_calloc(a, rows->ncols + 1, sizeof(size_t));
+	for (c = 0; c < rows->ncols; c++) {
+		(*keys)[c] = k.p + at[c];
+		(*lens)[c] = at[c + 1] - at[c];
+	}
+}
+
 static void
 jb_rows(struct jbuf *b, const struct db_rows *rows)
 {
-	size_t r, c, i;
+	const char **keys;
+	size_t *klens, r, c, i;
 
+	key_texts(b->a, rows, &keys, &klens);
 	jb_lit(b, "[");
 	for (r = 0; r < rows->nrows; r++) {
 		if (r > 0)
@@ -269,10 +317,7 @@ jb_rows(struct jbuf *b, const struct db_rows *rows)
 		jb_lit(b, "{");
 		for (c = 0; c < rows->ncols; c++) {
 			i = r * rows->ncols + c;
-			if (c > 0)
-				jb_lit(b, ",");
-			jb_string(b, rows->names[c], col_key(rows, c));
-			jb_lit(b, ":");
+			jb_put(b, keys[c], klens[c]);
 			jb_cell(b, rows->kinds[c], rows->cells[i],
 			    rows->lens[i]);
 		}

@@ -125,6 +125,27 @@ test_every_kind_of_column_as_jsonc_writes_it(void **state)
 	arena_free(a);
 }
 
+/* Integer cells are copied when json-c would print them back the same,
+ * else read and printed: every odd spelling must still match. */
+static void
+test_integer_spellings_as_jsonc_prints_them(void **state)
+{
+	static const char *ints[] = { "0", "-0", "007", "+5", "-", "", "12a",
+	    " 5", "123456789012345678", "-123456789012345678",
+	    "1234567890123456789", "-9223372036854775809", "00", "-07",
+	    "9", "-1" };
+	static const char *names[] = { "n" };
+	static const enum col_kind kinds[] = { COL_INT };
+	struct arena *a = arena_new();
+	struct db_rows *r = rows_new(a, NPARAMS(ints), 1, names, kinds);
+
+	(void)state;
+	for (size_t i = 0; i < NPARAMS(ints); i++)
+		cells(a, r, i, 0, ints[i]);
+	same_as_jsonc(r);
+	arena_free(a);
+}
+
 static void
 test_every_byte_below_0x80_is_escaped_as_jsonc_escapes_it(void **state)
 {
@@ -381,6 +402,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_kind_of_column_as_jsonc_writes_it),
+		cmocka_unit_test(test_integer_spellings_as_jsonc_prints_them),
 		cmocka_unit_test(
 		    test_every_byte_below_0x80_is_escaped_as_jsonc_escapes_it),
 		cmocka_unit_test(
