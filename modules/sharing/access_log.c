@@ -135,8 +135,9 @@ filter_params(const struct log_filter *f, long long before, long long limit,
  * grant's own row (its sides are those of every row of its log, and never
  * change), read once by primary key: for anyone else the server sees an
  * impossible condition and reads no log at all, where a test on every row
- * would have walked the whole grant's log to find nothing. Then the page
- * is the newest rows of the index access_log_grant (grant_id, id).
+ * made it walk the caller's whole log (or the grant's) to find nothing.
+ * Then the page is the newest rows of the index access_log_grant
+ * (grant_id, id): 1 key and 49 index entries for a page of 50.
  */
 static int
 query_grant(struct http_req *r, const struct log_filter *f, long long before,
