@@ -353,6 +353,21 @@ unsigned	 db_errno(void);
 #define NPARAMS(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* ------------------------------------------------------------------ */
+/* jsonout: rows straight to JSON text, without json-c objects (jsonout.c) */
+
+/* The rows as the text of db_rows_json(rows) serialised as server.c does
+ * (plain, '/' unescaped), byte for byte, except that bytes that are not
+ * UTF-8 in keys and text cells become U+FFFD (json-c copies them, making
+ * invalid JSON); doubles and "_json" columns still go through json-c.
+ * The text is NUL-terminated and belongs to the arena; *len (may be NULL)
+ * gets its length. For lists and exports: a fraction of json-c's CPU. */
+char	*json_rows_text(struct arena *, const struct db_rows *, size_t *len);
+/* http_reply_page(r, pg, db_rows_json(rows)) written straight from the
+ * rows: 200 {"items": [...], "next_cursor": ...}, as a raw JSON body. */
+void	 http_reply_page_rows(struct http_req *, const struct page *,
+	    const struct db_rows *);
+
+/* ------------------------------------------------------------------ */
 /* auth                                                                 */
 
 /* Loads the public keys (<kid>.pub.pem in jwt_keys_dir) once. */

@@ -103,34 +103,111 @@ filter_or_reply(struct http_req *r, struct log_filter *f)
 	return 0;
 }
 
+/* The filters every reading below shares, then the order and the page:
+ * 13 parameters, set by filter_params. */
+#define LOG_FILTERS \
+	"  AND (? = 0 OR l.agency_id = ? OR l.provider_agency_id = ? OR " \
+	"    l.consumer_agency_id = ?) " \
+	"  AND (? IS NULL OR l.created_at >= ?) " \
+	"  AND (? IS NULL OR l.created_at < ?) " \
+	"  AND (? IS NULL OR l.outcome = ?) " \
+	"  AND (? = 0 OR l.id < ?) " \
+	"ORDER BY l.id DESC LIMIT ?"
+#define NFILTERS	13
+
+static void
+filter_params(const struct log_filter *f, long long before, long long limit,
+    struct db_param p[NFILTERS])
+{
+	struct db_param v[NFILTERS] = {
+		P_INT(f->agency), P_INT(f->agency), P_INT(f->agency),
+		P_INT(f->agency), P_STR(f->from), P_STR(f->from),
+		P_STR(f->to), P_STR(f->to), P_STR(f->outcome),
+		P_STR(f->outcome), P_INT(before), P_INT(before),
+		P_INT(limit),
+	};
+
+	memcpy(p, v, sizeof(v));
+}
+
+/*
+ * One grant's rows for one of its sides. Whose grant it is comes from the
+ * grant's own row (its sides are those of every row of its log, and never
+ * change), read once by primary key: for anyone else the server sees an
+ * impossible condition and reads no log at all, where a test on every row
+ * made it walk the caller's whole log (or the grant's) to find nothing.
+ * Then the page is the newest rows of the index access_log_grant
+ * (grant_id, id): 1 key and 49 index entries for a page of 50.
+ */
+static int
+query_grant(struct http_req *r, const struct log_filter *f, long long before,
+    long long limit, struct db_rows **rows)
+{
+	static const char *sql =
+	    "SELECT " LOG_COLS " FROM grants g "
+	    "JOIN access_log l ON l.grant_id = g.id "
+	    "WHERE g.id = ? AND (g.provider_agency_id = ? OR "
+	    "    g.consumer_agency_id = ?) " LOG_FILTERS;
+	struct db_param p[3 + NFILTERS] = {
+		P_INT(f->grant), P_INT(r->who.agency_id),
+		P_INT(r->who.agency_id),
+	};
+
+	filter_params(f, before, limit, p + 3);
+	return db_query(r->arena, sql, p, NPARAMS(p), rows);
+}
+
+/*
+ * The rows of every grant of one agency: those of the grants it provides
+ * and those of the grants it consumes (and does not provide), each the
+ * newest of its own index (provider_agency_id, id) or (consumer_agency_id,
+ * id), merged by id; the rows themselves are read after the merge, so the
+ * columns keep their types (a UNION of the rows would make the boolean
+ * narrowed an integer). A test on every row, an OR of the two sides, made
+ * the server read and sort the agency's whole log for each page (105,000
+ * rows for the benchmark's busiest provider, 0.4 s).
+ */
+static int
+query_sides(struct http_req *r, const struct log_filter *f, long long before,
+    long long limit, struct db_rows **rows)
+{
+	static const char *sql =
+	    "SELECT " LOG_COLS " FROM ("
+	    "  (SELECT l.id FROM access_log l "
+	    "    WHERE l.provider_agency_id = ? " LOG_FILTERS ") "
+	    "  UNION ALL "
+	    "  (SELECT l.id FROM access_log l "
+	    "    WHERE l.consumer_agency_id = ? AND l.provider_agency_id <> ? "
+	    LOG_FILTERS ")"
+	    ") AS page JOIN access_log l ON l.id = page.id "
+	    "ORDER BY l.id DESC LIMIT ?";
+	long long me = r->who.agency_id;
+	struct db_param p[1 + NFILTERS + 2 + NFILTERS + 1] = { P_INT(me) };
+
+	filter_params(f, before, limit, p + 1);
+	p[1 + NFILTERS] = P_INT(me);
+	p[2 + NFILTERS] = P_INT(me);
+	filter_params(f, before, limit, p + 3 + NFILTERS);
+	p[NPARAMS(p) - 1] = P_INT(limit);
+	return db_query(r->arena, sql, p, NPARAMS(p), rows);
+}
+
 /* The rows the caller may see that match f, newest first, ids below
- * before (0: from the newest), at most limit. */
+ * before (0: from the newest), at most limit: DIC and auditors all rows,
+ * an agency its grants' (the two readings above). */
 static int
 query(struct http_req *r, const struct log_filter *f, long long before,
     long long limit, struct db_rows **rows)
 {
 	static const char *sql =
 	    "SELECT " LOG_COLS " FROM access_log l "
-	    "WHERE (? = 1 OR l.provider_agency_id = ? OR "
-	    "    l.consumer_agency_id = ?) "
-	    "  AND (? = 0 OR l.grant_id = ?) "
-	    "  AND (? = 0 OR l.agency_id = ? OR l.provider_agency_id = ? OR "
-	    "    l.consumer_agency_id = ?) "
-	    "  AND (? IS NULL OR l.created_at >= ?) "
-	    "  AND (? IS NULL OR l.created_at < ?) "
-	    "  AND (? IS NULL OR l.outcome = ?) "
-	    "  AND (? = 0 OR l.id < ?) "
-	    "ORDER BY l.id DESC LIMIT ?";
-	long long me = r->who.agency_id;
-	struct db_param p[] = {
-		P_INT(is_overseer(&r->who)), P_INT(me), P_INT(me),
-		P_INT(f->grant), P_INT(f->grant), P_INT(f->agency),
-		P_INT(f->agency), P_INT(f->agency), P_INT(f->agency),
-		P_STR(f->from), P_STR(f->from), P_STR(f->to), P_STR(f->to),
-		P_STR(f->outcome), P_STR(f->outcome), P_INT(before),
-		P_INT(before), P_INT(limit),
-	};
+	    "WHERE (? = 0 OR l.grant_id = ?) " LOG_FILTERS;
+	struct db_param p[2 + NFILTERS] = { P_INT(f->grant), P_INT(f->grant) };
 
+	if (!is_overseer(&r->who))
+		return f->grant != 0 ? query_grant(r, f, before, limit, rows) :
+		    query_sides(r, f, before, limit, rows);
+	filter_params(f, before, limit, p + 2);
 	return db_query(r->arena, sql, p, NPARAMS(p), rows);
 }
 
@@ -148,7 +225,7 @@ access_log_list(struct http_req *r)
 		http_error_status(r, st);
 		return;
 	}
-	http_reply_page(r, &pg, db_rows_json(rows));
+	http_reply_page_rows(r, &pg, rows);
 }
 
 static void
@@ -210,7 +287,6 @@ access_log_export(struct http_req *r)
 	const char *format;
 	struct log_filter f;
 	struct db_rows *rows;
-	json_object *o;
 	size_t len;
 	char *text;
 	int st;
@@ -235,12 +311,9 @@ access_log_export(struct http_req *r)
 	if (format == NULL || strcmp(format, "json") == 0) {
 		http_header(r, "Content-Disposition",
 		    "attachment; filename=\"access-log.json\"");
-		o = db_rows_json(rows);
-		text = arena_strdup(r->arena, json_object_to_json_string_ext(o,
-		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
+		text = json_rows_text(r->arena, rows, &len);
 		http_reply_raw(r, 200, "application/json; charset=utf-8", text,
-		    strlen(text));
+		    len);
 		return;
 	}
 	text = rows_csv(r->arena, rows, &len);

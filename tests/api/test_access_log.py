@@ -8,8 +8,8 @@ import io
 
 import pytest
 
-from sharing_setup import (access_rows, app_sql, grant_account, granted, in_days,
-                           party, upload)
+from sharing_setup import (Setup, access_rows, app_sql, file_request, grant_account,
+                           granted, in_days, make_dataset, party, upload)
 
 
 def delivered(api, db, new_agency, refusals=0):
@@ -59,6 +59,69 @@ def test_filters_by_grant_outcome_agency_and_time(api, db, admin_token, new_agen
                                                        "to": in_days(1)})) == 3
     for bad in ({"from": "yesterday"}, {"outcome": "maybe"}, {"grant_id": "x"}):
         assert api.get("access-log", token=admin_token, params=bad).status_code == 422
+
+
+def consumes_too(api, db, new_agency, s):
+    """A second grant, of another agency's dataset, that s.provider consumes
+    (one delivery in its log)."""
+    other = party(api, new_agency, "LP")
+    ds = make_dataset(db, other.agency_id)
+    req = file_request(api, s.provider, ds)
+    r = api.post(f"sharing-requests/{req['id']}/approve", token=other.token, json={})
+    assert r.status_code == 200, r.text
+    s2 = Setup(other, s.provider, ds, r.json(), r.json()["grant"])
+    f = upload(api, other, ds).json()
+    _, tok = grant_account(api, s2)
+    assert api.get(f"data/{s2.grant['id']}/files/{f['id']}", token=tok).status_code == 200
+    return s2
+
+
+def pages(api, token, **params):
+    """Every item of a listing, one per page, following the cursors."""
+    items, cursor = [], None
+    while True:
+        r = api.get("access-log", token=token,
+                    params={"limit": 1, **params, **({"cursor": cursor} if cursor else {})})
+        assert r.status_code == 200, r.text
+        items += r.json()["items"]
+        cursor = r.json()["next_cursor"]
+        if cursor is None:
+            return items
+
+
+def test_a_side_pages_through_the_grants_it_provides_and_consumes(api, db, new_agency):
+    s = delivered(api, db, new_agency, refusals=2)
+    s2 = consumes_too(api, db, new_agency, s)
+    me = s.provider.agency_id
+    want = [int(r[0]) for r in db(
+        "SELECT id FROM access_log WHERE provider_agency_id = %s "
+        "OR consumer_agency_id = %s ORDER BY id DESC", (me, me))]
+    assert len(want) == 4
+    items = pages(api, s.provider.token)
+    assert [x["id"] for x in items] == want
+    assert {x["grant_id"] for x in items} == {s.grant["id"], s2.grant["id"]}
+    refused = pages(api, s.provider.token, outcome="refused")
+    assert [x["id"] for x in refused] == want[1:3]
+    assert [x["id"] for x in pages(api, s.consumer.token)] == want[1:]
+    assert [x["id"] for x in pages(api, s2.provider.token)] == want[:1]
+    # Each item is its row: integers, a boolean, UTC times, nulls.
+    cols = ("id", "created_at", "account_id", "agency_id", "grant_id",
+            "service_id", "file_id", "request_path", "outcome", "reason",
+            "http_status", "bytes", "sha256", "narrowed")
+    for x in items:
+        row = db(f"SELECT {', '.join(cols)} FROM access_log WHERE id = %s",
+                 (x["id"],))[0]
+        for name, v in zip(cols, row):
+            if name == "created_at":
+                assert x[name] == str(v)[:10] + "T" + str(v)[11:19] + "Z"
+            elif name == "narrowed":
+                assert x[name] is (str(v) == "1")
+            elif v is None:
+                assert x[name] is None, name
+            elif name in ("request_path", "outcome", "reason", "sha256"):
+                assert x[name] == str(v), name
+            else:
+                assert x[name] == int(v), name
 
 
 def test_export_as_csv_and_json(api, db, new_agency):

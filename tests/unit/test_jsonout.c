@@ -1,0 +1,420 @@
+/*
+ * jsonout.c: rows straight to JSON text must give what the json-c path
+ * gives (db_rows_json serialised as server.c does), byte for byte, for
+ * every kind of column and every awkward string; and valid JSON where
+ * json-c would not (bytes that are not UTF-8).
+ */
+#include <stdio.h>
+
+#include "unit.h"
+
+#define FLAGS	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+/* Rows of ncols columns in the arena; cells are set with cell(). */
+static struct db_rows *
+rows_new(struct arena *a, size_t nrows, size_t ncols, const char **names,
+    const enum col_kind *kinds)
+{
+	struct db_rows *r = arena_calloc(a, 1, sizeof(*r));
+
+	r->nrows = nrows;
+	r->ncols = ncols;
+	r->names = arena_calloc(a, ncols, sizeof(char *));
+	r->kinds = arena_calloc(a, ncols, sizeof(enum col_kind));
+	for (size_t c = 0; c < ncols; c++) {
+		r->names[c] = names[c];
+		r->kinds[c] = kinds[c];
+	}
+	r->cells = arena_calloc(a, nrows * ncols + 1, sizeof(char *));
+	r->lens = arena_calloc(a, nrows * ncols + 1, sizeof(size_t));
+	return r;
+}
+
+/* Sets a cell to n bytes of v (NULL: SQL NULL), NUL-terminated as
+ * db_query leaves it. */
+static void
+cell(struct arena *a, struct db_rows *r, size_t row, size_t col,
+    const char *v, size_t n)
+{
+	size_t i = row * r->ncols + col;
+
+	r->cells[i] = v == NULL ? NULL : arena_strndup(a, v, n);
+	r->lens[i] = v == NULL ? 0 : n;
+}
+
+static void
+cells(struct arena *a, struct db_rows *r, size_t row, size_t col,
+    const char *v)
+{
+	cell(a, r, row, col, v, v == NULL ? 0 : strlen(v));
+}
+
+/* The json-c path's text, malloc'ed. */
+static char *
+jsonc_text(const struct db_rows *rows)
+{
+	json_object *o = db_rows_json(rows);
+	char *t = strdup(json_object_to_json_string_ext(o, FLAGS));
+
+	json_object_put(o);
+	assert_non_null(t);
+	return t;
+}
+
+/* Asserts the fast text equals json-c's, byte for byte, and that both
+ * parse to equal values. */
+static void
+same_as_jsonc(const struct db_rows *rows)
+{
+	struct arena *a = arena_new();
+	char *want = jsonc_text(rows);
+	size_t len = 0;
+	char *got = json_rows_text(a, rows, &len);
+	json_object *pw, *pg;
+
+	assert_int_equal(len, strlen(got));
+	if (strcmp(got, want) != 0)
+		fail_msg("differs:\n got: %s\nwant: %s", got, want);
+	pw = json_tokener_parse(want);
+	pg = json_tokener_parse(got);
+	assert_non_null(pg);
+	assert_true(json_object_equal(pw, pg));
+	json_object_put(pw);
+	json_object_put(pg);
+	free(want);
+	arena_free(a);
+}
+
+static void
+test_every_kind_of_column_as_jsonc_writes_it(void **state)
+{
+	static const char *names[] = { "id", "name", "created_at", "day",
+	    "flag", "score", "fields_json", "note" };
+	static const enum col_kind kinds[] = { COL_INT, COL_STR, COL_DATETIME,
+	    COL_DATE, COL_BOOL, COL_DOUBLE, COL_JSON, COL_STR };
+	struct arena *a = arena_new();
+	struct db_rows *r = rows_new(a, 4, 8, names, kinds);
+
+	(void)state;
+	cells(a, r, 0, 0, "9223372036854775807");
+	cells(a, r, 0, 1, "Sở Thông tin và Truyền thông \"STTTT\" \\ / 😀");
+	cells(a, r, 0, 2, "2026-11-28 13:05:07.123456");
+	cells(a, r, 0, 3, "2026-11-28");
+	cells(a, r, 0, 4, "1");
+	cells(a, r, 0, 5, "0.1");
+	cells(a, r, 0, 6, "{\"a\": [1, \"x/y\", null], \"b\": {\"c\": 2.5}}");
+	cells(a, r, 0, 7, "tab\there\nnew\rcr\bbs\fff\x01\x1f\x7f end");
+	/* Edges: the smallest integer, one past the largest (json-c
+	 * saturates it), a short datetime, false, a large double, JSON that
+	 * does not parse (null), an empty string. */
+	cells(a, r, 1, 0, "-9223372036854775808");
+	cells(a, r, 1, 1, "");
+	cells(a, r, 1, 2, "2026-11-28");
+	cells(a, r, 1, 3, NULL);
+	cells(a, r, 1, 4, "0");
+	cells(a, r, 1, 5, "1e300");
+	cells(a, r, 1, 6, "{not json");
+	cells(a, r, 1, 7, "99999999999999999999");
+	cells(a, r, 2, 0, "99999999999999999999");
+	cells(a, r, 2, 5, "12.50");
+	cells(a, r, 2, 6, "[]");
+	cells(a, r, 3, 0, "0");
+	cells(a, r, 3, 5, "-3");
+	cells(a, r, 3, 6, "\"só\"");
+	same_as_jsonc(r);
+	arena_free(a);
+}
+
+/* Integer cells are copied when json-c would print them back the same,
+ * else read and printed: every odd spelling must still match. */
+static void
+test_integer_spellings_as_jsonc_prints_them(void **state)
+{
+	static const char *ints[] = { "0", "-0", "007", "+5", "-", "", "12a",
+	    " 5", "123456789012345678", "-123456789012345678",
+	    "1234567890123456789", "-9223372036854775809", "00", "-07",
+	    "9", "-1" };
+	static const char *names[] = { "n" };
+	static const enum col_kind kinds[] = { COL_INT };
+	struct arena *a = arena_new();
+	struct db_rows *r = rows_new(a, NPARAMS(ints), 1, names, kinds);
+
+	(void)state;
+	for (size_t i = 0; i < NPARAMS(ints); i++)
+		cells(a, r, i, 0, ints[i]);
+	same_as_jsonc(r);
+	arena_free(a);
+}
+
+static void
+test_every_byte_below_0x80_is_escaped_as_jsonc_escapes_it(void **state)
+{
+	static const char *names[] = { "s" };
+	static const enum col_kind kinds[] = { COL_STR };
+	struct arena *a = arena_new();
+	struct db_rows *r = rows_new(a, 128, 1, names, kinds);
+	char all[128];
+
+	(void)state;
+	for (size_t c = 0; c < 128; c++) {
+		char one = (char)c;
+
+		all[c] = (char)c;
+		/* NUL too: a cell carries its length. */
+		cell(a, r, c, 0, &one, 1);
+	}
+	same_as_jsonc(r);
+	r->nrows = 1;
+	cell(a, r, 0, 0, all, sizeof(all));
+	same_as_jsonc(r);
+	arena_free(a);
+}
+
+static void
+test_keys_are_escaped_and_json_columns_lose_their_suffix(void **state)
+{
+	static const char *names[] = { "we\"ird\\key\n", "a/b", "x_json",
+	    "_json", "tên" };
+	static const enum col_kind kinds[] = { COL_STR, COL_INT, COL_JSON,
+	    COL_JSON, COL_STR };
+	struct arena *a = arena_new();
+	struct db_rows *r = rows_new(a, 1, 5, names, kinds);
+
+	(void)state;
+	cells(a, r, 0, 0, "v");
+	cells(a, r, 0, 1, "7");
+	cells(a, r, 0, 2, "true");
+	cells(a, r, 0, 3, "1");
+	cells(a, r, 0, 4, "Hà Nội");
+	same_as_jsonc(r);
+	arena_free(a);
+}
+
+static void
+test_empty_and_null_rows(void **state)
+{
+	static const char *names[] = { "id", "t" };
+	static const enum col_kind kinds[] = { COL_INT, COL_STR };
+	struct arena *a = arena_new();
+	struct db_rows *r = rows_new(a, 2, 2, names, kinds);
+	size_t len;
+
+	(void)state;
+	same_as_jsonc(r);	/* every cell NULL */
+	r->nrows = 0;
+	same_as_jsonc(r);
+	assert_string_equal(json_rows_text(a, r, &len), "[]");
+	assert_int_equal(len, 2);
+	r->nrows = 2;
+	r->ncols = 0;
+	same_as_jsonc(r);
+	assert_string_equal(json_rows_text(a, r, NULL), "[{},{}]");
+	arena_free(a);
+}
+
+/* json-c keeps one member for a repeated key: the fast path hands that
+ * case to json-c rather than write a duplicate. */
+static void
+test_a_repeated_key_gives_what_jsonc_gives(void **state)
+{
+	static const char *names[] = { "id", "v", "v_json", "v" };
+	static const enum col_kind kinds[] = { COL_INT, COL_STR, COL_JSON,
+	    COL_STR };
+	struct arena *a = arena_new();
+	struct db_rows *r = rows_new(a, 1, 4, names, kinds);
+
+	(void)state;
+	cells(a, r, 0, 0, "1");
+	cells(a, r, 0, 1, "first");
+	cells(a, r, 0, 2, "[2]");
+	cells(a, r, 0, 3, "last");
+	same_as_jsonc(r);
+	arena_free(a);
+}
+
+/* Bytes that are not UTF-8 (json-c copies them, which is not JSON): each
+ * byte that starts no valid sequence becomes U+FFFD. */
+static void
+test_bytes_that_are_not_utf8_become_replacement_characters(void **state)
+{
+	static const struct {
+		const char	*in, *out;
+	} cases[] = {
+		{ "a\xff" "b", "a\xef\xbf\xbd" "b" },
+		{ "\xc3(", "\xef\xbf\xbd(" },
+		{ "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd" },		/* overlong */
+		{ "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xf4\x90\x80\x80x", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+		    "\xef\xbf\xbdx" },				/* > U+10FFFF */
+		{ "\xe1\x88", "\xef\xbf\xbd\xef\xbf\xbd" },	/* cut short */
+		{ "\x80" "\xc3\xa9", "\xef\xbf\xbd\xc3\xa9" },
+		{ "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80" },	/* valid */
+	};
+	static const char *names[] = { "s" };
+	static const enum col_kind kinds[] = { COL_STR };
+	struct arena *a = arena_new();
+	struct db_rows *r = rows_new(a, 1, 1, names, kinds);
+	char want[128], err[128];
+	json_object *o;
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < NPARAMS(cases); i++) {
+		const char *got;
+
+		cells(a, r, 0, 0, cases[i].in);
+		got = json_rows_text(a, r, &len);
+		snprintf(want, sizeof(want), "[{\"s\":\"%s\"}]", cases[i].out);
+		assert_string_equal(got, want);
+		o = json_parse_strict(got, len, err, sizeof(err));
+		if (o == NULL)
+			fail_msg("case %zu: not valid JSON: %s", i, err);
+		json_object_put(o);
+	}
+	arena_free(a);
+}
+
+/* Random valid UTF-8 (any code point, controls and escapes included) in
+ * many rows: the same as json-c, and long enough to make the text grow
+ * past its first guess. */
+static void
+test_random_text_in_many_rows(void **state)
+{
+	static const char *names[] = { "id", "a", "b" };
+	static const enum col_kind kinds[] = { COL_INT, COL_STR, COL_STR };
+	struct arena *a = arena_new();
+	struct db_rows *r = rows_new(a, 300, 3, names, kinds);
+	unsigned seed = 8;
+	char buf[512], num[24];
+
+	(void)state;
+	for (size_t row = 0; row < r->nrows; row++) {
+		snprintf(num, sizeof(num), "%zu", row + 1);
+		cells(a, r, row, 0, num);
+		for (size_t col = 1; col < 3; col++) {
+			size_t n = 0;
+
+			while (n < sizeof(buf) - 4 &&
+			    rand_r(&seed) % 100 != 0) {
+				unsigned cp = (unsigned)rand_r(&seed) %
+				    (rand_r(&seed) % 2 ? 0x80 : 0x110000);
+
+				if (cp >= 0xd800 && cp <= 0xdfff)
+					cp = '\\';
+				if (cp < 0x80)
+					buf[n++] = (char)cp;
+				else if (cp < 0x800) {
+					buf[n++] = (char)(0xc0 | cp >> 6);
+					buf[n++] = (char)(0x80 | (cp & 0x3f));
+				} else if (cp < 0x10000) {
+					buf[n++] = (char)(0xe0 | cp >> 12);
+					buf[n++] = (char)(0x80 |
+					    (cp >> 6 & 0x3f));
+					buf[n++] = (char)(0x80 | (cp & 0x3f));
+				} else {
+					buf[n++] = (char)(0xf0 | cp >> 18);
+					buf[n++] = (char)(0x80 |
+					    (cp >> 12 & 0x3f));
+					buf[n++] = (char)(0x80 |
+					    (cp >> 6 & 0x3f));
+					buf[n++] = (char)(0x80 | (cp & 0x3f));
+				}
+			}
+			cell(a, r, row, col, buf, n);
+		}
+	}
+	same_as_jsonc(r);
+	arena_free(a);
+}
+
+/* ------------------------------------------------------------------ */
+/* http_reply_page_rows against http_reply_page(db_rows_json)          */
+
+static void
+same_page(const struct db_rows *rows, long long limit)
+{
+	struct http_req *want = req_new(), *got = req_new();
+	struct page pg = { .limit = limit, .after = 0 };
+	const char *text;
+
+	http_reply_page(want, &pg, db_rows_json(rows));
+	http_reply_page_rows(got, &pg, rows);
+	assert_int_equal(got->status, 200);
+	assert_null(got->resp);
+	assert_non_null(got->resp_raw);
+	assert_string_equal(got->resp_type, "application/json; charset=utf-8");
+	text = json_object_to_json_string_ext(want->resp, FLAGS);
+	assert_int_equal(got->resp_raw_len, strlen(text));
+	assert_memory_equal(got->resp_raw, text, got->resp_raw_len);
+	req_free(want);
+	req_free(got);
+}
+
+static void
+test_page_body_and_cursor_as_http_reply_page(void **state)
+{
+	static const char *names[] = { "id", "outcome" };
+	static const enum col_kind kinds[] = { COL_INT, COL_STR };
+	struct arena *a = arena_new();
+	struct db_rows *r = rows_new(a, 3, 2, names, kinds);
+
+	(void)state;
+	cells(a, r, 0, 0, "1000003");
+	cells(a, r, 1, 0, "1000002");
+	cells(a, r, 2, 0, "1000001");
+	cells(a, r, 0, 1, "delivered");
+	cells(a, r, 2, 1, "refused");
+	same_page(r, 3);	/* full: a cursor */
+	same_page(r, 2);	/* more than asked: a cursor too */
+	same_page(r, 4);	/* not full: null */
+	r->nrows = 0;
+	same_page(r, 50);
+	arena_free(a);
+}
+
+static void
+test_page_cursor_from_an_id_of_another_kind(void **state)
+{
+	static const char *names[] = { "x", "id" };
+	static const enum col_kind kinds[] = { COL_STR, COL_STR };
+	static const char *names2[] = { "x", "id_json" };
+	static const enum col_kind kinds2[] = { COL_STR, COL_JSON };
+	static const char *names3[] = { "x" };
+	struct arena *a = arena_new();
+	struct db_rows *r = rows_new(a, 1, 2, names, kinds);
+	struct db_rows *r2 = rows_new(a, 1, 2, names2, kinds2);
+	struct db_rows *r3 = rows_new(a, 1, 1, names3, kinds);
+
+	(void)state;
+	cells(a, r, 0, 1, "42");
+	same_page(r, 1);
+	cells(a, r, 0, 1, NULL);
+	same_page(r, 1);
+	cells(a, r2, 0, 1, "17");
+	same_page(r2, 1);
+	cells(a, r3, 0, 0, "no id");
+	same_page(r3, 1);
+	arena_free(a);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_kind_of_column_as_jsonc_writes_it),
+		cmocka_unit_test(test_integer_spellings_as_jsonc_prints_them),
+		cmocka_unit_test(
+		    test_every_byte_below_0x80_is_escaped_as_jsonc_escapes_it),
+		cmocka_unit_test(
+		    test_keys_are_escaped_and_json_columns_lose_their_suffix),
+		cmocka_unit_test(test_empty_and_null_rows),
+		cmocka_unit_test(test_a_repeated_key_gives_what_jsonc_gives),
+		cmocka_unit_test(
+		    test_bytes_that_are_not_utf8_become_replacement_characters),
+		cmocka_unit_test(test_random_text_in_many_rows),
+		cmocka_unit_test(test_page_body_and_cursor_as_http_reply_page),
+		cmocka_unit_test(test_page_cursor_from_an_id_of_another_kind),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
