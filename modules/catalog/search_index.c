@@ -1,0 +1,255 @@
+/*
+ * The search index (R2.4): one row per word of each search document, in
+ * search_terms (sql/0008_search_terms.sql), ordered by word, then weight.
+ *
+ * Why not InnoDB's FULLTEXT: it ranks every document that holds each word
+ * of a query before LIMIT applies, and Vietnamese syllables such as "dữ",
+ * "liệu" or "hộ" occur in a large part of any Vietnamese catalog, so a
+ * query cost grew with the catalog (about 1.5 s over 100,000 datasets,
+ * bench/RESULTS.md). Here the query walks one word's rows best first and
+ * stops at the page's end (search.c says how the word is chosen).
+ *
+ * The word column's collation folds case and Vietnamese diacritics, đ
+ * included, so "dat" finds rows written "Đất" and the index needs no
+ * folding table of its own; words are only cut and ASCII-lowercased here.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "search_index.h"
+
+/* A document's words beyond this are not indexed (descriptions are at
+ * most a few thousand characters; content is MEDIUMTEXT). */
+#define MAX_DOC_WORDS	20000
+/* Rows a single INSERT writes. */
+#define BATCH		16
+
+/* Decodes one UTF-8 code point at s (valid UTF-8: the database's text or
+ * a query checked by the HTTP layer); returns its length, 0 at a
+ * truncated sequence. */
+static size_t
+utf8_next(const unsigned char *s, size_t left, unsigned long *cp)
+{
+	size_t n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 :
+	    (s[0] & 0xf0) == 0xe0 ? 3 : 4;
+
+	if (n > left)
+		return 0;
+	switch (n) {
+	case 1:
+		*cp = s[0];
+		break;
+	case 2:
+		*cp = ((s[0] & 0x1fUL) << 6) | (s[1] & 0x3f);
+		break;
+	case 3:
+		*cp = ((s[0] & 0x0fUL) << 12) | ((s[1] & 0x3fUL) << 6) |
+		    (s[2] & 0x3f);
+		break;
+	default:
+		*cp = ((s[0] & 0x07UL) << 18) | ((s[1] & 0x3fUL) << 12) |
+		    ((s[2] & 0x3fUL) << 6) | (s[3] & 0x3f);
+	}
+	return n;
+}
+
+static bool
+word_char(unsigned long cp)
+{
+	if (cp < 0x80)
+		return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') ||
+		    (cp >= 'A' && cp <= 'Z') || cp == '_';
+	if (cp < 0xc0 || cp == 0xd7 || cp == 0xf7)
+		return false;
+	if ((cp >= 0x2000 && cp <= 0x2bff) || (cp >= 0x3000 && cp <= 0x303f) ||
+	    (cp >= 0xff00 && cp <= 0xff0f))
+		return false;
+	return true;
+}
+
+size_t
+search_words(const char *text, size_t len, struct word *out, size_t max)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = 0, n = 0, chars = 0;
+	bool in_word = false;
+
+	while (i < len) {
+		unsigned long cp;
+		size_t k = utf8_next(s + i, len - i, &cp);
+
+		if (k == 0)
+			break;
+		if (!word_char(cp))
+			in_word = false;
+		else if (!in_word) {
+			if (n < max)
+				out[n] = (struct word){ text + i, k };
+			n++;
+			chars = 1;
+			in_word = true;
+		} else if (++chars <= TERM_MAX_CHARS && n <= max)
+			out[n - 1].len += k;
+		i += k;
+	}
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* one document                                                         */
+
+struct occurrence {
+	struct word	 w;
+	bool		 title;
+};
+
+static int
+occurrence_cmp(const void *a, const void *b)
+{
+	const struct word *x = &((const struct occurrence *)a)->w;
+	const struct word *y = &((const struct occurrence *)b)->w;
+	int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
+
+	return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* The text with ASCII letters lowercased, so that the usual spellings of
+ * one word meet here rather than in the database. */
+static char *
+lowered(struct arena *a, const char *s, size_t len)
+{
+	char *t = arena_strndup(a, s, len);
+
+	for (size_t i = 0; i < len; i++)
+		if (t[i] >= 'A' && t[i] <= 'Z')
+			t[i] = (char)(t[i] - 'A' + 'a');
+	return t;
+}
+
+/*
+ * A word's weight in a document: a word of the title counts most, the
+ * more the shorter the title ("Cơ sở y tế" before "Danh sách cơ sở khám
+ * chữa bệnh thuộc ngành y tế"), then each use in the whole text, up to
+ * ten. A query walks one word's rows by weight: this is its relevance.
+ */
+static int
+weight(bool in_title, size_t title_words, int uses)
+{
+	int w = uses < 10 ? uses * 10 : 100;
+
+	if (in_title)
+		w += 600 + (int)(400 / (title_words > 0 ? title_words : 1));
+	return w;
+}
+
+static int
+insert_terms(long long doc, const struct word *w, const int *wt, size_t n)
+{
+#define TUPLE "(?, ?, ?)"
+#define TUPLES4 TUPLE ", " TUPLE ", " TUPLE ", " TUPLE
+#define UPSERT " ON DUPLICATE KEY UPDATE weight = GREATEST(weight, " \
+	"VALUES(weight))"
+	static const char *one = "INSERT INTO search_terms (term, doc_id, "
+	    "weight) VALUES " TUPLE UPSERT;
+	static const char *many = "INSERT INTO search_terms (term, doc_id, "
+	    "weight) VALUES " TUPLES4 ", " TUPLES4 ", " TUPLES4 ", " TUPLES4
+	    UPSERT;
+	struct db_param p[3 * BATCH];
+	size_t i = 0;
+	int st = DS_OK;
+
+	while (st == DS_OK && i < n) {
+		size_t k = n - i >= BATCH ? BATCH : 1;
+
+		for (size_t j = 0; j < k; j++) {
+			p[3 * j] = (struct db_param){ .type = DBT_STR,
+			    .s = w[i + j].s, .len = w[i + j].len };
+			p[3 * j + 1] = P_INT(doc);
+			p[3 * j + 2] = P_INT(wt[i + j]);
+		}
+		st = db_exec(k == BATCH ? many : one, p, 3 * k, NULL, NULL);
+		i += k;
+	}
+	return st;
+}
+
+/* Appends the words of text to occ (room for max), marked title or not;
+ * returns how many it added. */
+static size_t
+add_words(struct arena *a, const char *text, bool title,
+    struct occurrence *occ, size_t max)
+{
+	size_t len = strlen(text), room = len / 2 + 1, n;
+	struct word *w;
+
+	room = room < max ? room : max;
+	w = arena_calloc(a, room, sizeof(*w));
+	n = search_words(lowered(a, text, len), len, w, room);
+	n = n < room ? n : room;
+	for (size_t i = 0; i < n; i++)
+		occ[i] = (struct occurrence){ w[i], title };
+	return n;
+}
+
+static int
+index_document(struct arena *a, long long doc, const char *title,
+    const char *content)
+{
+	static const char *forget = "DELETE FROM search_terms WHERE doc_id = ?";
+	size_t room = (strlen(title) + strlen(content)) / 2 + 2;
+	struct occurrence *occ;
+	struct word *terms;
+	size_t nt, n, nterms = 0;
+	int *weights, st;
+	struct db_param p[] = { P_INT(doc) };
+
+	if ((st = db_exec(forget, p, 1, NULL, NULL)) != DS_OK)
+		return st;
+	room = room < MAX_DOC_WORDS ? room : MAX_DOC_WORDS;
+	occ = arena_calloc(a, room, sizeof(*occ));
+	nt = add_words(a, title, true, occ, room);
+	n = nt + add_words(a, content, false, occ + nt, room - nt);
+	qsort(occ, n, sizeof(*occ), occurrence_cmp);
+	terms = arena_calloc(a, n + 1, sizeof(*terms));
+	weights = arena_calloc(a, n + 1, sizeof(*weights));
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		bool in_title = false;
+		int uses = 0;
+
+		for (; j < n && occurrence_cmp(&occ[i], &occ[j]) == 0; j++) {
+			in_title |= occ[j].title;
+			uses += !occ[j].title;
+		}
+		terms[nterms] = occ[i].w;
+		weights[nterms++] = weight(in_title, nt, uses);
+		i = j;
+	}
+	return insert_terms(doc, terms, weights, nterms);
+}
+
+int
+search_index(const char *sql, const struct db_param *p, size_t np,
+    long *ndocs)
+{
+	static struct arena *rows_arena, *doc_arena;
+	struct db_rows *docs;
+	int st;
+
+	if (rows_arena == NULL) {
+		rows_arena = arena_new();
+		doc_arena = arena_new();
+	}
+	if ((st = db_query(rows_arena, sql, p, np, &docs)) == DS_OK) {
+		for (size_t i = 0; st == DS_OK && i < docs->nrows; i++) {
+			st = index_document(doc_arena,
+			    db_get_int(docs, i, "id"), db_get(docs, i, "title"),
+			    db_get(docs, i, "content"));
+			arena_reset(doc_arena);
+		}
+		if (ndocs != NULL)
+			*ndocs = (long)docs->nrows;
+	}
+	arena_reset(rows_arena);
+	return st;
+}
