@@ -15,9 +15,9 @@ CREATE TABLE search_terms (
   weight    SMALLINT UNSIGNED NOT NULL,
   doc_id    BIGINT UNSIGNED NOT NULL,
   PRIMARY KEY (term, weight, doc_id),
-  UNIQUE KEY search_terms_doc (doc_id, term),
-  CONSTRAINT search_terms_doc_fk FOREIGN KEY (doc_id)
-    REFERENCES search_documents (id) ON DELETE CASCADE
+  -- No foreign key to search_documents: its check would double the cost
+  -- of writing the index, and documents are never removed.
+  UNIQUE KEY search_terms_doc (doc_id, term)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_ai_ci;
 
 ALTER TABLE search_documents DROP INDEX search_documents_content,

@@ -21,8 +21,8 @@
 /* A document's words beyond this are not indexed (descriptions are at
  * most a few thousand characters; content is MEDIUMTEXT). */
 #define MAX_DOC_WORDS	20000
-/* Rows a single INSERT writes. */
-#define BATCH		16
+/* Rows a single INSERT writes (core binds at most 64 parameters). */
+#define BATCH		20
 
 /* Decodes one UTF-8 code point at s (valid UTF-8: the database's text or
  * a query checked by the HTTP layer); returns its length, 0 at a
@@ -147,13 +147,13 @@ insert_terms(long long doc, const struct word *w, const int *wt, size_t n)
 {
 #define TUPLE "(?, ?, ?)"
 #define TUPLES4 TUPLE ", " TUPLE ", " TUPLE ", " TUPLE
+#define TUPLES16 TUPLES4 ", " TUPLES4 ", " TUPLES4 ", " TUPLES4
 #define UPSERT " ON DUPLICATE KEY UPDATE weight = GREATEST(weight, " \
 	"VALUES(weight))"
 	static const char *one = "INSERT INTO search_terms (term, doc_id, "
 	    "weight) VALUES " TUPLE UPSERT;
 	static const char *many = "INSERT INTO search_terms (term, doc_id, "
-	    "weight) VALUES " TUPLES4 ", " TUPLES4 ", " TUPLES4 ", " TUPLES4
-	    UPSERT;
+	    "weight) VALUES " TUPLES16 ", " TUPLES4 UPSERT;
 	struct db_param p[3 * BATCH];
 	size_t i = 0;
 	int st = DS_OK;
