@@ -14,6 +14,10 @@ CREATE TABLE search_terms (
   term      VARCHAR(64) NOT NULL COLLATE utf8mb4_uca1400_ai_ci,
   weight    SMALLINT UNSIGNED NOT NULL,
   doc_id    BIGINT UNSIGNED NOT NULL,
+  -- The document's, repeated so that who may see it is known from the
+  -- word's row: a query reads a document only if the caller sees it.
+  visibility ENUM('public','agencies','owner') NOT NULL,
+  agency_id  BIGINT UNSIGNED NOT NULL,
   PRIMARY KEY (term, weight, doc_id),
   -- No foreign key to search_documents: its check would double the cost
   -- of writing the index, and documents are never removed.

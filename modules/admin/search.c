@@ -19,11 +19,13 @@ int
 cmd_search_index(int argc, char **argv)
 {
 	static const char *missing =
-	    "SELECT d.id, d.title, d.content FROM search_documents d "
+	    "SELECT d.id, d.title, d.content, d.visibility, d.agency_id "
+	    "FROM search_documents d "
 	    "WHERE d.id > ? AND NOT EXISTS (SELECT 1 FROM search_terms t "
 	    "  WHERE t.doc_id = d.id) ORDER BY d.id LIMIT " BATCH_TEXT;
 	static const char *every =
-	    "SELECT d.id, d.title, d.content FROM search_documents d "
+	    "SELECT d.id, d.title, d.content, d.visibility, d.agency_id "
+	    "FROM search_documents d "
 	    "WHERE d.id > ? ORDER BY d.id LIMIT " BATCH_TEXT;
 	static const char *last =
 	    "SELECT COALESCE(MAX(id), 0) AS id FROM (SELECT id FROM "

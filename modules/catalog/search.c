@@ -40,7 +40,8 @@
 	"  content = VALUES(content)"
 
 #define SYNC_SELECT \
-	"SELECT id, title, content FROM search_documents "
+	"SELECT id, title, content, visibility, agency_id " \
+	"FROM search_documents "
 
 /* Copies the documents of record id from search_source (copy), then
  * indexes them again (docs, which names id nid times). */
@@ -75,7 +76,8 @@ search_sync_dataset(long long id)
 	    SYNC_UPDATE;
 	static const char *docs = SYNC_SELECT
 	    "WHERE doc_type = 'dataset' AND ref_id = ? UNION ALL "
-	    "SELECT s.id, s.title, s.content FROM services v "
+	    "SELECT s.id, s.title, s.content, s.visibility, s.agency_id "
+	    "FROM services v "
 	    "JOIN search_documents s ON s.doc_type = 'service' "
 	    "  AND s.ref_id = v.id WHERE v.dataset_id = ?";
 
@@ -213,7 +215,7 @@ search(struct http_req *r)
 	    "FROM search_terms t JOIN search_documents s ON s.id = t.doc_id "
 	    "JOIN agencies a ON a.id = s.agency_id "
 	    "WHERE t.term = ? "
-	    "  AND " SEES("s.visibility", "s.agency_id")
+	    "  AND " SEES("t.visibility", "t.agency_id")
 	    "  AND (? IS NULL OR s.doc_type = ?) "
 	    "  AND (? IS NULL OR s.db_kind = ?) "
 	    "  AND (? IS NULL OR s.classification = ?) "

@@ -21,8 +21,8 @@
 /* A document's words beyond this are not indexed (descriptions are at
  * most a few thousand characters; content is MEDIUMTEXT). */
 #define MAX_DOC_WORDS	20000
-/* Rows a single INSERT writes (core binds at most 64 parameters). */
-#define BATCH		20
+/* Rows a single INSERT writes. */
+#define BATCH		100
 
 /* Decodes one UTF-8 code point at s (valid UTF-8: the database's text or
  * a query checked by the HTTP layer); returns its length, 0 at a
@@ -142,19 +142,29 @@ weight(bool in_title, size_t title_words, int uses)
 	return w;
 }
 
+/* What each of a document's word rows repeats: the caller's visibility
+ * test runs on the word's row, before the document is read. */
+struct doc {
+	long long	 id;
+	const char	*visibility;
+	long long	 agency_id;
+};
+
 static int
-insert_terms(long long doc, const struct word *w, const int *wt, size_t n)
+insert_terms(const struct doc *d, const struct word *w, const int *wt,
+    size_t n)
 {
-#define TUPLE "(?, ?, ?)"
-#define TUPLES4 TUPLE ", " TUPLE ", " TUPLE ", " TUPLE
-#define TUPLES16 TUPLES4 ", " TUPLES4 ", " TUPLES4 ", " TUPLES4
+#define TUPLE "(?, ?, ?, ?, ?)"
+#define TUPLES5 TUPLE ", " TUPLE ", " TUPLE ", " TUPLE ", " TUPLE
+#define TUPLES25 TUPLES5 ", " TUPLES5 ", " TUPLES5 ", " TUPLES5 ", " TUPLES5
+#define INSERT "INSERT INTO search_terms (term, weight, doc_id, " \
+	"visibility, agency_id) VALUES "
 #define UPSERT " ON DUPLICATE KEY UPDATE weight = GREATEST(weight, " \
 	"VALUES(weight))"
-	static const char *one = "INSERT INTO search_terms (term, doc_id, "
-	    "weight) VALUES " TUPLE UPSERT;
-	static const char *many = "INSERT INTO search_terms (term, doc_id, "
-	    "weight) VALUES " TUPLES16 ", " TUPLES4 UPSERT;
-	struct db_param p[3 * BATCH];
+	static const char *one = INSERT TUPLE UPSERT;
+	static const char *many = INSERT TUPLES25 ", " TUPLES25 ", " TUPLES25
+	    ", " TUPLES25 UPSERT;
+	struct db_param p[5 * BATCH];
 	size_t i = 0;
 	int st = DS_OK;
 
@@ -162,12 +172,16 @@ insert_terms(long long doc, const struct word *w, const int *wt, size_t n)
 		size_t k = n - i >= BATCH ? BATCH : 1;
 
 		for (size_t j = 0; j < k; j++) {
-			p[3 * j] = (struct db_param){ .type = DBT_STR,
+			struct db_param *q = p + 5 * j;
+
+			q[0] = (struct db_param){ .type = DBT_STR,
 			    .s = w[i + j].s, .len = w[i + j].len };
-			p[3 * j + 1] = P_INT(doc);
-			p[3 * j + 2] = P_INT(wt[i + j]);
+			q[1] = P_INT(wt[i + j]);
+			q[2] = P_INT(d->id);
+			q[3] = P_STR(d->visibility);
+			q[4] = P_INT(d->agency_id);
 		}
-		st = db_exec(k == BATCH ? many : one, p, 3 * k, NULL, NULL);
+		st = db_exec(k == BATCH ? many : one, p, 5 * k, NULL, NULL);
 		i += k;
 	}
 	return st;
@@ -192,7 +206,7 @@ add_words(struct arena *a, const char *text, bool title,
 }
 
 static int
-index_document(struct arena *a, long long doc, const char *title,
+index_document(struct arena *a, const struct doc *d, const char *title,
     const char *content)
 {
 	static const char *forget = "DELETE FROM search_terms WHERE doc_id = ?";
@@ -201,7 +215,7 @@ index_document(struct arena *a, long long doc, const char *title,
 	struct word *terms;
 	size_t nt, n, nterms = 0;
 	int *weights, st;
-	struct db_param p[] = { P_INT(doc) };
+	struct db_param p[] = { P_INT(d->id) };
 
 	if ((st = db_exec(forget, p, 1, NULL, NULL)) != DS_OK)
 		return st;
@@ -225,7 +239,7 @@ index_document(struct arena *a, long long doc, const char *title,
 		weights[nterms++] = weight(in_title, nt, uses);
 		i = j;
 	}
-	return insert_terms(doc, terms, weights, nterms);
+	return insert_terms(d, terms, weights, nterms);
 }
 
 int
@@ -242,9 +256,12 @@ search_index(const char *sql, const struct db_param *p, size_t np,
 	}
 	if ((st = db_query(rows_arena, sql, p, np, &docs)) == DS_OK) {
 		for (size_t i = 0; st == DS_OK && i < docs->nrows; i++) {
-			st = index_document(doc_arena,
-			    db_get_int(docs, i, "id"), db_get(docs, i, "title"),
-			    db_get(docs, i, "content"));
+			struct doc d = { db_get_int(docs, i, "id"),
+			    db_get(docs, i, "visibility"),
+			    db_get_int(docs, i, "agency_id") };
+
+			st = index_document(doc_arena, &d,
+			    db_get(docs, i, "title"), db_get(docs, i, "content"));
 			arena_reset(doc_arena);
 		}
 		if (ndocs != NULL)

@@ -31,7 +31,7 @@ size_t	 search_words(const char *text, size_t len, struct word *out,
 
 /*
  * Indexes again the search documents sql selects (columns id, title,
- * content; p binds its parameters): each document's old words are
+ * content, visibility, agency_id; p binds its parameters): each document's old words are
  * removed, its new ones written with their weights. Runs in the caller's
  * transaction. Returns DS_OK or a DS_ status; *ndocs (may be NULL) gets
  * the documents indexed.
