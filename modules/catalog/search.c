@@ -186,12 +186,50 @@ rarest_first(struct arena *a, struct word *w, size_t n)
 	return DS_OK;
 }
 
-/* One more word the document must hold, when the query has it. Checked
- * after the visibility and filters (s), which cost less. */
+/*
+ * The search statement for a query of k words: the first word's rows
+ * drive (STRAIGHT_JOIN: in the primary key's order, so the query stops at
+ * the page's end); the caller's visibility is tested on the word's row,
+ * then each other word (ALSO) is looked up by (document, word), and only
+ * then is the document read for the filters and the answer. ALSO is a
+ * scalar subquery on purpose: MariaDB turns an EXISTS into a semi-join and
+ * may materialise every row of the word, thousands, to check one page.
+ * ROWS EXAMINED bounds a query whose words are each common but seldom
+ * together: it answers with what it found (docs/catalog.md).
+ */
+#define SEARCH_HEAD \
+	"SELECT STRAIGHT_JOIN s.doc_type AS type, s.ref_id AS id, " \
+	"  s.title, s.agency_id, a.name AS agency_name, s.database_id, " \
+	"  s.db_kind AS kind, s.classification, s.visibility, " \
+	"  t.weight AS score " \
+	"FROM search_terms t JOIN search_documents s ON s.id = t.doc_id " \
+	"JOIN agencies a ON a.id = s.agency_id " \
+	"WHERE t.term = ? AND " SEES("t.visibility", "t.agency_id")
 #define ALSO \
-	"  AND (? IS NULL OR EXISTS (SELECT 1 FROM search_terms u " \
-	"    WHERE u.doc_id = s.id AND u.term = ?)) "
-#define ALSO5	ALSO ALSO ALSO ALSO ALSO
+	" AND (SELECT 1 FROM search_terms u " \
+	"  WHERE u.doc_id = t.doc_id AND u.term = ?) IS NOT NULL"
+#define SEARCH_TAIL \
+	" AND (? IS NULL OR s.doc_type = ?) " \
+	"  AND (? IS NULL OR s.db_kind = ?) " \
+	"  AND (? IS NULL OR s.classification = ?) " \
+	"  AND (? = 0 OR s.agency_id = ?) " \
+	"  AND (? = 0 OR s.database_id = ?) " \
+	"ORDER BY t.weight DESC, t.doc_id DESC " \
+	"LIMIT ? OFFSET ? ROWS EXAMINED " SEARCH_ROWS_EXAMINED
+#define ALSO2	ALSO ALSO
+#define ALSO4	ALSO2 ALSO2
+#define ALSO8	ALSO4 ALSO4
+#define SEARCH(also)	SEARCH_HEAD also SEARCH_TAIL
+
+/* By the query's number of words less one. */
+static const char *const search_sql[MAX_QUERY_WORDS] = {
+	SEARCH(""), SEARCH(ALSO), SEARCH(ALSO2), SEARCH(ALSO2 ALSO),
+	SEARCH(ALSO4), SEARCH(ALSO4 ALSO), SEARCH(ALSO4 ALSO2),
+	SEARCH(ALSO4 ALSO2 ALSO), SEARCH(ALSO8), SEARCH(ALSO8 ALSO),
+	SEARCH(ALSO8 ALSO2), SEARCH(ALSO8 ALSO2 ALSO), SEARCH(ALSO8 ALSO4),
+	SEARCH(ALSO8 ALSO4 ALSO), SEARCH(ALSO8 ALSO4 ALSO2),
+	SEARCH(ALSO8 ALSO4 ALSO2 ALSO),
+};
 
 /*
  * GET /search?q=&type=&kind=&classification=&agency_id=&database_id=
@@ -203,27 +241,6 @@ rarest_first(struct arena *a, struct word *w, size_t n)
 void
 search(struct http_req *r)
 {
-	/* STRAIGHT_JOIN: the leading word's rows drive, in the primary
-	 * key's order, so the query stops at the page's end. ROWS EXAMINED
-	 * bounds a query whose words are each common but seldom together:
-	 * it answers with what it found (docs/catalog.md). */
-	static const char *sql =
-	    "SELECT STRAIGHT_JOIN s.doc_type AS type, s.ref_id AS id, "
-	    "  s.title, s.agency_id, a.name AS agency_name, s.database_id, "
-	    "  s.db_kind AS kind, s.classification, s.visibility, "
-	    "  t.weight AS score "
-	    "FROM search_terms t JOIN search_documents s ON s.id = t.doc_id "
-	    "JOIN agencies a ON a.id = s.agency_id "
-	    "WHERE t.term = ? "
-	    "  AND " SEES("t.visibility", "t.agency_id")
-	    "  AND (? IS NULL OR s.doc_type = ?) "
-	    "  AND (? IS NULL OR s.db_kind = ?) "
-	    "  AND (? IS NULL OR s.classification = ?) "
-	    "  AND (? = 0 OR s.agency_id = ?) "
-	    "  AND (? = 0 OR s.database_id = ?) "
-	    ALSO5 ALSO5 ALSO5
-	    "ORDER BY t.weight DESC, t.doc_id DESC "
-	    "LIMIT ? OFFSET ? ROWS EXAMINED " SEARCH_ROWS_EXAMINED;
 	const char *type, *kind, *cls;
 	long long agency, database;
 	struct word w[MAX_QUERY_WORDS + 1];
@@ -245,24 +262,23 @@ search(struct http_req *r)
 		return;
 	}
 	{
-		struct db_param f[] = { word_param(&w[0]),
-		    SEES_PARAMS(&r->who), P_STR(type), P_STR(type),
+		struct db_param head[] = { word_param(&w[0]),
+		    SEES_PARAMS(&r->who) };
+		struct db_param tail[] = { P_STR(type), P_STR(type),
 		    P_STR(kind), P_STR(kind), P_STR(cls), P_STR(cls),
 		    P_INT(agency), P_INT(agency), P_INT(database),
-		    P_INT(database) };
-		struct db_param p[NPARAMS(f) + 2 * (MAX_QUERY_WORDS - 1) + 2];
-		size_t np = NPARAMS(f);
+		    P_INT(database), P_INT(pg.limit), P_INT(pg.offset) };
+		struct db_param p[NPARAMS(head) + MAX_QUERY_WORDS +
+		    NPARAMS(tail)];
+		size_t np = NPARAMS(head);
 
-		memcpy(p, f, sizeof(f));
-		for (size_t i = 1; i < MAX_QUERY_WORDS; i++) {
-			struct db_param x = i < n ? word_param(&w[i]) : P_NULL;
-
-			p[np++] = x;
-			p[np++] = x;
-		}
-		p[np++] = P_INT(pg.limit);
-		p[np++] = P_INT(pg.offset);
-		if ((st = db_query(r->arena, sql, p, np, &rows))) {
+		memcpy(p, head, sizeof(head));
+		for (size_t i = 1; i < n; i++)
+			p[np++] = word_param(&w[i]);
+		memcpy(p + np, tail, sizeof(tail));
+		np += NPARAMS(tail);
+		if ((st = db_query(r->arena, search_sql[n - 1], p, np,
+		    &rows))) {
 			http_error_status(r, st);
 			return;
 		}

@@ -174,6 +174,8 @@ def test_query_operators_are_plain_text(api, demo_catalog):
         assert r.status_code == 422, bad
         assert r.json()["error"]["details"][0]["field"] == "q"
     assert api.get("search").status_code == 422
+    # Sixteen words is the most, each required: a statement of its own.
+    assert api.get("search", params={"q": " ".join(["dat"] * 16)}).status_code == 200
     # Odd characters are words or separators, never a server error.
     for odd in ("😀 đất", "\u0301", "_", "a_b €", "ʼ"):
         assert api.get("search", params={"q": odd}).status_code == 200, odd
