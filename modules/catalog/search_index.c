@@ -150,9 +150,40 @@ struct doc {
 	long long	 agency_id;
 };
 
+/* One row of search_terms to write. */
+struct row {
+	struct word	 w;
+	int		 weight;
+	const struct doc *d;
+};
+
+/* The rows of every document of one search_index() call, written
+ * together: most documents have fewer words than a statement takes. */
+struct rows {
+	struct row	*v;
+	size_t		 n, cap;
+};
+
+static void
+rows_add(struct arena *a, struct rows *r, struct word w, int weight,
+    const struct doc *d)
+{
+	if (r->n == r->cap) {
+		struct row *v = arena_calloc(a, r->cap ? 2 * r->cap : 256,
+		    sizeof(*v));
+
+		if (r->n > 0)
+			memcpy(v, r->v, r->n * sizeof(*v));
+		r->v = v;
+		r->cap = r->cap ? 2 * r->cap : 256;
+	}
+	r->v[r->n++] = (struct row){ w, weight, d };
+}
+
+/* Writes the rows, BATCH to a statement, the rest in statements of 25, 5
+ * and 1. */
 static int
-insert_terms(const struct doc *d, const struct word *w, const int *wt,
-    size_t n)
+rows_write(const struct rows *r)
 {
 #define TUPLE "(?, ?, ?, ?, ?)"
 #define TUPLES5 TUPLE ", " TUPLE ", " TUPLE ", " TUPLE ", " TUPLE
@@ -161,28 +192,35 @@ insert_terms(const struct doc *d, const struct word *w, const int *wt,
 	"visibility, agency_id) VALUES "
 #define UPSERT " ON DUPLICATE KEY UPDATE weight = GREATEST(weight, " \
 	"VALUES(weight))"
-	static const char *one = INSERT TUPLE UPSERT;
-	static const char *many = INSERT TUPLES25 ", " TUPLES25 ", " TUPLES25
-	    ", " TUPLES25 UPSERT;
+	static const struct { size_t rows; const char *sql; } stmts[] = {
+		{ BATCH, INSERT TUPLES25 ", " TUPLES25 ", " TUPLES25 ", "
+		    TUPLES25 UPSERT },
+		{ 25, INSERT TUPLES25 UPSERT },
+		{ 5, INSERT TUPLES5 UPSERT },
+		{ 1, INSERT TUPLE UPSERT },
+	};
 	struct db_param p[5 * BATCH];
 	size_t i = 0;
 	int st = DS_OK;
 
-	while (st == DS_OK && i < n) {
-		size_t k = n - i >= BATCH ? BATCH : 1;
+	while (st == DS_OK && i < r->n) {
+		size_t s = 0;
 
-		for (size_t j = 0; j < k; j++) {
+		while (stmts[s].rows > r->n - i)
+			s++;
+		for (size_t j = 0; j < stmts[s].rows; j++) {
+			const struct row *w = &r->v[i + j];
 			struct db_param *q = p + 5 * j;
 
 			q[0] = (struct db_param){ .type = DBT_STR,
-			    .s = w[i + j].s, .len = w[i + j].len };
-			q[1] = P_INT(wt[i + j]);
-			q[2] = P_INT(d->id);
-			q[3] = P_STR(d->visibility);
-			q[4] = P_INT(d->agency_id);
+			    .s = w->w.s, .len = w->w.len };
+			q[1] = P_INT(w->weight);
+			q[2] = P_INT(w->d->id);
+			q[3] = P_STR(w->d->visibility);
+			q[4] = P_INT(w->d->agency_id);
 		}
-		st = db_exec(k == BATCH ? many : one, p, 5 * k, NULL, NULL);
-		i += k;
+		st = db_exec(stmts[s].sql, p, 5 * stmts[s].rows, NULL, NULL);
+		i += stmts[s].rows;
 	}
 	return st;
 }
@@ -205,17 +243,17 @@ add_words(struct arena *a, const char *text, bool title,
 	return n;
 }
 
+/* Removes the document's old words and adds its new ones to out. */
 static int
 index_document(struct arena *a, const struct doc *d, const char *title,
-    const char *content)
+    const char *content, struct rows *out)
 {
 	static const char *forget = "DELETE FROM search_terms WHERE doc_id = ?";
 	size_t room = (strlen(title) + strlen(content)) / 2 + 2;
 	struct occurrence *occ;
-	struct word *terms;
-	size_t nt, n, nterms = 0;
-	int *weights, st;
+	size_t nt, n;
 	struct db_param p[] = { P_INT(d->id) };
+	int st;
 
 	if ((st = db_exec(forget, p, 1, NULL, NULL)) != DS_OK)
 		return st;
@@ -224,8 +262,6 @@ index_document(struct arena *a, const struct doc *d, const char *title,
 	nt = add_words(a, title, true, occ, room);
 	n = nt + add_words(a, content, false, occ + nt, room - nt);
 	qsort(occ, n, sizeof(*occ), occurrence_cmp);
-	terms = arena_calloc(a, n + 1, sizeof(*terms));
-	weights = arena_calloc(a, n + 1, sizeof(*weights));
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
 		bool in_title = false;
@@ -235,38 +271,38 @@ index_document(struct arena *a, const struct doc *d, const char *title,
 			in_title |= occ[j].title;
 			uses += !occ[j].title;
 		}
-		terms[nterms] = occ[i].w;
-		weights[nterms++] = weight(in_title, nt, uses);
+		rows_add(a, out, occ[i].w, weight(in_title, nt, uses), d);
 		i = j;
 	}
-	return insert_terms(d, terms, weights, nterms);
+	return DS_OK;
 }
 
 int
 search_index(const char *sql, const struct db_param *p, size_t np,
     long *ndocs)
 {
-	static struct arena *rows_arena, *doc_arena;
+	static struct arena *a;
 	struct db_rows *docs;
+	struct rows out = { NULL, 0, 0 };
 	int st;
 
-	if (rows_arena == NULL) {
-		rows_arena = arena_new();
-		doc_arena = arena_new();
-	}
-	if ((st = db_query(rows_arena, sql, p, np, &docs)) == DS_OK) {
+	if (a == NULL)
+		a = arena_new();
+	if ((st = db_query(a, sql, p, np, &docs)) == DS_OK) {
 		for (size_t i = 0; st == DS_OK && i < docs->nrows; i++) {
-			struct doc d = { db_get_int(docs, i, "id"),
+			struct doc *d = arena_alloc(a, sizeof(*d));
+
+			*d = (struct doc){ db_get_int(docs, i, "id"),
 			    db_get(docs, i, "visibility"),
 			    db_get_int(docs, i, "agency_id") };
-
-			st = index_document(doc_arena, &d,
-			    db_get(docs, i, "title"), db_get(docs, i, "content"));
-			arena_reset(doc_arena);
+			st = index_document(a, d, db_get(docs, i, "title"),
+			    db_get(docs, i, "content"), &out);
 		}
+		if (st == DS_OK)
+			st = rows_write(&out);
 		if (ndocs != NULL)
 			*ndocs = (long)docs->nrows;
 	}
-	arena_reset(rows_arena);
+	arena_reset(a);
 	return st;
 }
