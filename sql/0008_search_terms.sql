@@ -21,7 +21,9 @@ CREATE TABLE search_terms (
   PRIMARY KEY (term, weight, doc_id),
   -- No foreign key to search_documents: its check would double the cost
   -- of writing the index, and documents are never removed.
-  UNIQUE KEY search_terms_doc (doc_id, term)
+  UNIQUE KEY search_terms_doc (doc_id, term),
+  -- The public's walk: only public documents' rows, best first.
+  KEY search_terms_public (term, visibility, weight, doc_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_uca1400_ai_ci;
 
 ALTER TABLE search_documents DROP INDEX search_documents_content,
