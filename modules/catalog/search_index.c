@@ -24,35 +24,6 @@
 /* Rows a single INSERT writes. */
 #define BATCH		100
 
-/* Decodes one UTF-8 code point at s (valid UTF-8: the database's text or
- * a query checked by the HTTP layer); returns its length, 0 at a
- * truncated sequence. */
-static size_t
-utf8_next(const unsigned char *s, size_t left, unsigned long *cp)
-{
-	size_t n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 :
-	    (s[0] & 0xf0) == 0xe0 ? 3 : 4;
-
-	if (n > left)
-		return 0;
-	switch (n) {
-	case 1:
-		*cp = s[0];
-		break;
-	case 2:
-		*cp = ((s[0] & 0x1fUL) << 6) | (s[1] & 0x3f);
-		break;
-	case 3:
-		*cp = ((s[0] & 0x0fUL) << 12) | ((s[1] & 0x3fUL) << 6) |
-		    (s[2] & 0x3f);
-		break;
-	default:
-		*cp = ((s[0] & 0x07UL) << 18) | ((s[1] & 0x3fUL) << 12) |
-		    ((s[2] & 0x3fUL) << 6) | (s[3] & 0x3f);
-	}
-	return n;
-}
-
 static bool
 word_char(unsigned long cp)
 {
@@ -76,10 +47,14 @@ search_words(const char *text, size_t len, struct word *out, size_t max)
 
 	while (i < len) {
 		unsigned long cp;
-		size_t k = utf8_next(s + i, len - i, &cp);
+		size_t k = utf8_decode(s + i, len - i, &cp);
 
-		if (k == 0)
-			break;
+		/* Not UTF-8 (the database's text and the HTTP layer's
+		 * queries are): a byte that separates words. */
+		if (k == 0) {
+			k = 1;
+			cp = 0;
+		}
 		if (!word_char(cp))
 			in_word = false;
 		else if (!in_word) {

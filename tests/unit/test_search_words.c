@@ -101,7 +101,7 @@ test_more_words_than_room_are_counted_not_written(void **state)
 }
 
 static void
-test_a_truncated_sequence_ends_the_text(void **state)
+test_bytes_that_are_not_utf8_separate_words(void **state)
 {
 	size_t n;
 
@@ -109,6 +109,8 @@ test_a_truncated_sequence_ends_the_text(void **state)
 	/* The first byte of "đ" without its second: no read past the end. */
 	assert_string_equal(split("dat \xc4", 32, &n), "dat");
 	assert_int_equal(n, 1);
+	assert_string_equal(split("a\xff" "b \xc0\xaf" "c", 32, &n), "a|b|c");
+	assert_int_equal(n, 3);
 }
 
 int
@@ -120,7 +122,7 @@ main(void)
 		cmocka_unit_test(test_decomposed_marks_stay_inside_the_word),
 		cmocka_unit_test(test_long_words_are_cut_to_the_column),
 		cmocka_unit_test(test_more_words_than_room_are_counted_not_written),
-		cmocka_unit_test(test_a_truncated_sequence_ends_the_text),
+		cmocka_unit_test(test_bytes_that_are_not_utf8_separate_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
