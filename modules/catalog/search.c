@@ -162,6 +162,8 @@ rarest_first(struct arena *a, struct word *w, size_t n)
 	struct db_rows *rows;
 	int st;
 
+	if (n < 2)
+		return DS_OK;
 	for (size_t i = 0; i < MAX_QUERY_WORDS; i++)
 		p[i] = i < n ? word_param(&w[i]) : P_NULL;
 	if ((st = db_query(a, sql, p, MAX_QUERY_WORDS, &rows)) != DS_OK)
