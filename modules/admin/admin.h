@@ -2,7 +2,7 @@
  * datashare-admin: the operator's command line (DESIGN.md, Parts).
  *
  * One file per kind of thing it manages (migrate.c, keys.c, agency.c,
- * account.c, token.c, chain.c); main.c holds the command table. Every
+ * account.c, token.c, chain.c, search.c); main.c holds the command table. Every
  * command parses its own arguments, prints what it did on stdout and
  * returns 0, or prints why it failed on stderr and returns -1.
  */
@@ -38,6 +38,7 @@ int	 cmd_seal(int, char **);
 int	 cmd_verify(int, char **);
 int	 cmd_checkpoint(int, char **);
 int	 cmd_access_log_purge(int, char **);
+int	 cmd_search_index(int, char **);
 
 /* util.c */
 /* Connects the core db_ layer as the owner account (db_owner_user,

@@ -88,6 +88,12 @@ const struct cmd commands[] = {
 	  "(replaced atomically) and prints each head and the key. Refuses a\n"
 	  "chain that does not verify. Rows not sealed yet are not covered:\n"
 	  "run seal first." },
+	{ "search", "index", cmd_search_index, "[--all]",
+	  "Writes the catalog's search index for the search documents that\n"
+	  "have none (after a bulk load with SQL, or once after migration\n"
+	  "0008), or for every document with --all, 500 per transaction.\n"
+	  "Prints how many it indexed. Safe to run while the modules write:\n"
+	  "the catalog indexes each document it changes itself." },
 	{ "access-log", "purge", cmd_access_log_purge, "[--days N]",
 	  "Removes the access-log rows created more than N days ago (default:\n"
 	  "the setting access_log_retention_days, 365), up to the first\n"

@@ -2,22 +2,30 @@
  * Search over databases, datasets and services (R2.4, Art. 16.2.c).
  *
  * One table, search_documents, holds a document per record: its filters
- * (agency, database, kind, classification), who may see it and one text
- * column (names, descriptions, keywords, field names) under a FULLTEXT
- * index. The collation folds case and Vietnamese diacritics, đ included,
- * and the server indexes one-letter syllables, so "dat dai" finds "Đất
- * đai" and "y te" finds "Cơ sở y tế". Handlers keep the documents in step
- * inside their own transactions with search_sync_*(), which copy the
- * record's document from the view search_source (sql/0002_catalog.sql).
+ * (agency, database, kind, classification), who may see it, its title
+ * and one text (names, descriptions, keywords, field names). Its words
+ * are in search_terms (search_index.c), whose collation folds case and
+ * Vietnamese diacritics, đ included, so "dat dai" finds "Đất đai" and
+ * "y te" finds "Cơ sở y tế". Handlers keep both in step inside their own
+ * transactions with search_sync_*(), which copy the record's document
+ * from the view search_source (sql/0002_catalog.sql) and index it again.
+ *
+ * A query needs every one of its words. It walks the rows of its rarest
+ * word best first, keeps the documents that also hold the other words and
+ * that the caller may see, and stops at the end of the page: what it
+ * reads is bounded by the page, not by how many documents match.
  */
-#include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ds.h"
 #include "catalog.h"
+#include "search_index.h"
 
 #define MAX_QUERY_CHARS	200
 #define MAX_QUERY_WORDS	16
+/* The index rows one query may read, about 20 ms of work. */
+#define SEARCH_ROWS_EXAMINED	"100000"
 
 #define SYNC_INSERT \
 	"INSERT INTO search_documents (doc_type, ref_id, agency_id, " \
@@ -31,12 +39,21 @@
 	"  visibility = VALUES(visibility), title = VALUES(title), " \
 	"  content = VALUES(content)"
 
-static int
-sync(const char *sql, long long id)
-{
-	struct db_param p[] = { P_INT(id) };
+#define SYNC_SELECT \
+	"SELECT id, title, content, visibility, agency_id " \
+	"FROM search_documents "
 
-	return db_exec(sql, p, 1, NULL, NULL);
+/* Copies the documents of record id from search_source (copy), then
+ * indexes them again (docs, which names id nid times). */
+static int
+sync(const char *copy, const char *docs, size_t nid, long long id)
+{
+	struct db_param p[] = { P_INT(id), P_INT(id) };
+	int st;
+
+	if ((st = db_exec(copy, p, 1, NULL, NULL)) != DS_OK)
+		return st;
+	return search_index(docs, p, nid, NULL);
 }
 
 /* A database, its datasets and their services: the database's kind,
@@ -44,108 +61,38 @@ sync(const char *sql, long long id)
 int
 search_sync_database(long long id)
 {
-	static const char *sql = SYNC_INSERT "WHERE database_id = ?"
+	static const char *copy = SYNC_INSERT "WHERE database_id = ?"
 	    SYNC_UPDATE;
+	static const char *docs = SYNC_SELECT "WHERE database_id = ?";
 
-	return sync(sql, id);
+	return sync(copy, docs, 1, id);
 }
 
 /* A dataset and its services, whose visibility follows the dataset's. */
 int
 search_sync_dataset(long long id)
 {
-	static const char *sql = SYNC_INSERT "WHERE dataset_id = ?"
+	static const char *copy = SYNC_INSERT "WHERE dataset_id = ?"
 	    SYNC_UPDATE;
+	static const char *docs = SYNC_SELECT
+	    "WHERE doc_type = 'dataset' AND ref_id = ? UNION ALL "
+	    "SELECT s.id, s.title, s.content, s.visibility, s.agency_id "
+	    "FROM services v "
+	    "JOIN search_documents s ON s.doc_type = 'service' "
+	    "  AND s.ref_id = v.id WHERE v.dataset_id = ?";
 
-	return sync(sql, id);
+	return sync(copy, docs, 2, id);
 }
 
 int
 search_sync_service(long long id)
 {
-	static const char *sql = SYNC_INSERT
+	static const char *copy = SYNC_INSERT
 	    "WHERE doc_type = 'service' AND ref_id = ?" SYNC_UPDATE;
+	static const char *docs = SYNC_SELECT
+	    "WHERE doc_type = 'service' AND ref_id = ?";
 
-	return sync(sql, id);
-}
-
-/* Decodes one UTF-8 code point at s (valid UTF-8, checked by the query
- * parser); returns its length. */
-static size_t
-utf8_next(const unsigned char *s, unsigned long *cp)
-{
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0) {
-		*cp = ((s[0] & 0x1fUL) << 6) | (s[1] & 0x3f);
-		return 2;
-	}
-	if ((s[0] & 0xf0) == 0xe0) {
-		*cp = ((s[0] & 0x0fUL) << 12) | ((s[1] & 0x3fUL) << 6) |
-		    (s[2] & 0x3f);
-		return 3;
-	}
-	*cp = ((s[0] & 0x07UL) << 18) | ((s[1] & 0x3fUL) << 12) |
-	    ((s[2] & 0x3fUL) << 6) | (s[3] & 0x3f);
-	return 4;
-}
-
-/* Letters, digits, '_' and combining marks make words; ASCII punctuation
- * (the boolean operators + - < > ( ) ~ * " @ among it), Latin-1 symbols
- * and the general and CJK punctuation blocks separate them. */
-static bool
-word_char(unsigned long cp)
-{
-	if (cp < 0x80)
-		return isalnum((int)cp) || cp == '_';
-	if (cp < 0xc0 || cp == 0xd7 || cp == 0xf7)
-		return false;
-	if ((cp >= 0x2000 && cp <= 0x2bff) || (cp >= 0x3000 && cp <= 0x303f) ||
-	    (cp >= 0xff00 && cp <= 0xff0f))
-		return false;
-	return true;
-}
-
-/*
- * Builds the boolean-mode query: every word of q required ("+word"),
- * operators dropped, so input cannot change the query's meaning. Returns
- * the number of words (0: none), or -1 when there are too many; *out is
- * an arena string.
- */
-static int
-boolean_query(struct arena *a, const char *q, char **out)
-{
-	size_t len = strlen(q), i = 0, o = 0;
-	char *buf = arena_alloc(a, 2 * len + 2);
-	int words = 0;
-	bool in_word = false;
-
-	while (i < len) {
-		unsigned long cp;
-		size_t n = utf8_next((const unsigned char *)q + i, &cp);
-
-		if (i + n > len)
-			break;
-		if (word_char(cp)) {
-			if (!in_word) {
-				if (++words > MAX_QUERY_WORDS)
-					return -1;
-				if (o > 0)
-					buf[o++] = ' ';
-				buf[o++] = '+';
-				in_word = true;
-			}
-			memcpy(buf + o, q + i, n);
-			o += n;
-		} else
-			in_word = false;
-		i += n;
-	}
-	buf[o] = '\0';
-	*out = buf;
-	return words;
+	return sync(copy, docs, 1, id);
 }
 
 static const char *const doc_types[] = { "database", "dataset", "service",
@@ -153,56 +100,172 @@ static const char *const doc_types[] = { "database", "dataset", "service",
 static const char *const classes[] = { "open", "shared", "restricted",
     NULL };
 
-/* Reads q and builds its boolean query; 422 naming q otherwise. */
+/* The words of q, at most MAX_QUERY_WORDS; 422 naming q otherwise. */
 static int
-query_or_reply(struct http_req *r, char **boolq)
+words_or_reply(struct http_req *r, struct word *w, size_t *n)
 {
 	const char *q = http_param(r, "q");
 	long chars = q ? utf8_length(q, strlen(q)) : -1;
-	int words;
 
 	if (q == NULL || chars < 1 || chars > MAX_QUERY_CHARS)
 		return invalid_field(r, "q", arena_printf(r->arena,
 		    "is required, 1 to %d characters", MAX_QUERY_CHARS));
-	if ((words = boolean_query(r->arena, q, boolq)) < 0)
+	*n = search_words(q, strlen(q), w, MAX_QUERY_WORDS);
+	if (*n > MAX_QUERY_WORDS)
 		return invalid_field(r, "q", arena_printf(r->arena,
 		    "may hold at most %d words", MAX_QUERY_WORDS));
-	if (words == 0)
+	if (*n == 0)
 		return invalid_field(r, "q", "needs a letter or a digit");
 	return 0;
 }
 
+static struct db_param
+word_param(const struct word *w)
+{
+	return (struct db_param){ .type = DBT_STR, .s = w->s, .len = w->len };
+}
+
+/* One word's rows, as the optimiser estimates them. */
+#define ESTIMATE "SELECT 1 FROM search_terms WHERE term = ?"
+#define ESTIMATE4 ESTIMATE " UNION ALL " ESTIMATE " UNION ALL " ESTIMATE \
+	" UNION ALL " ESTIMATE
+
+/* A query word and its estimated rows. */
+struct rated {
+	struct word	 w;
+	long long	 n;
+};
+
+static int
+rarity_cmp(const void *a, const void *b)
+{
+	const struct rated *x = a, *y = b;
+
+	return (x->n > y->n) - (x->n < y->n);
+}
+
+/*
+ * Orders the words rarest first: the query walks the first one's rows
+ * and checks the others in that order, so that a document fails as early
+ * as it can. How many rows a word has is the optimiser's estimate (a
+ * look into the index, not a count), all words in one statement: cheap
+ * whatever the words, and close enough to tell a rare word from a common
+ * one. Words past the query's are NULL: no rows, no look.
+ */
+static int
+rarest_first(struct arena *a, struct word *w, size_t n)
+{
+	static const char *sql = "EXPLAIN " ESTIMATE4 " UNION ALL " ESTIMATE4
+	    " UNION ALL " ESTIMATE4 " UNION ALL " ESTIMATE4;
+	struct rated rated[MAX_QUERY_WORDS];
+	struct db_param p[MAX_QUERY_WORDS];
+	struct db_rows *rows;
+	int st;
+
+	if (n < 2)
+		return DS_OK;
+	for (size_t i = 0; i < MAX_QUERY_WORDS; i++)
+		p[i] = i < n ? word_param(&w[i]) : P_NULL;
+	if ((st = db_query(a, sql, p, MAX_QUERY_WORDS, &rows)) != DS_OK)
+		return st;
+	for (size_t i = 0; i < n; i++) {
+		rated[i].w = w[i];
+		rated[i].n = 0;
+	}
+	/* A row per part, its id the part's number (1..16); an impossible
+	 * part (a NULL word) estimates nothing. */
+	for (size_t r = 0; r < rows->nrows; r++) {
+		const char *id = db_get(rows, r, "id");
+		const char *est = db_get(rows, r, "rows");
+		long long k = id ? atoll(id) : 0;
+
+		if (k >= 1 && (size_t)k <= n && est != NULL)
+			rated[k - 1].n = atoll(est);
+	}
+	qsort(rated, n, sizeof(rated[0]), rarity_cmp);
+	for (size_t i = 0; i < n; i++)
+		w[i] = rated[i].w;
+	return DS_OK;
+}
+
+/*
+ * The search statement for a query of k words: the first word's rows
+ * drive (STRAIGHT_JOIN: in the primary key's order, so the query stops at
+ * the page's end); the caller's visibility is tested on the word's row,
+ * then each other word (ALSO) is looked up by (document, word), and only
+ * then is the document read for the filters and the answer. ALSO is a
+ * scalar subquery on purpose: MariaDB turns an EXISTS into a semi-join and
+ * may materialise every row of the word, thousands, to check one page.
+ * ROWS EXAMINED bounds a query whose words are each common but seldom
+ * together: it answers with what it found (docs/catalog.md).
+ */
+#define SEARCH_SELECT \
+	"SELECT STRAIGHT_JOIN s.doc_type AS type, s.ref_id AS id, " \
+	"  s.title, s.agency_id, a.name AS agency_name, s.database_id, " \
+	"  s.db_kind AS kind, s.classification, s.visibility, " \
+	"  t.weight AS score "
+#define SEARCH_HEAD \
+	SEARCH_SELECT \
+	"FROM search_terms t JOIN search_documents s ON s.id = t.doc_id " \
+	"JOIN agencies a ON a.id = s.agency_id " \
+	"WHERE t.term = ? AND " SEES("t.visibility", "t.agency_id")
+/* The public sees public documents only: their rows have an index of
+ * their own, so a subject whose datasets are all shared costs nothing. */
+#define PUBLIC_HEAD \
+	SEARCH_SELECT \
+	"FROM search_terms t FORCE INDEX (search_terms_public) " \
+	"JOIN search_documents s ON s.id = t.doc_id " \
+	"JOIN agencies a ON a.id = s.agency_id " \
+	"WHERE t.term = ? AND t.visibility = 'public'"
+#define ALSO \
+	" AND (SELECT 1 FROM search_terms u " \
+	"  WHERE u.doc_id = t.doc_id AND u.term = ?) IS NOT NULL"
+#define SEARCH_TAIL \
+	" AND (? IS NULL OR s.doc_type = ?) " \
+	"  AND (? IS NULL OR s.db_kind = ?) " \
+	"  AND (? IS NULL OR s.classification = ?) " \
+	"  AND (? = 0 OR s.agency_id = ?) " \
+	"  AND (? = 0 OR s.database_id = ?) " \
+	"ORDER BY t.weight DESC, t.doc_id DESC " \
+	"LIMIT ? OFFSET ? ROWS EXAMINED " SEARCH_ROWS_EXAMINED
+#define ALSO2	ALSO ALSO
+#define ALSO4	ALSO2 ALSO2
+#define ALSO8	ALSO4 ALSO4
+#define STATEMENTS(head) { \
+	head SEARCH_TAIL, head ALSO SEARCH_TAIL, head ALSO2 SEARCH_TAIL, \
+	head ALSO2 ALSO SEARCH_TAIL, head ALSO4 SEARCH_TAIL, \
+	head ALSO4 ALSO SEARCH_TAIL, head ALSO4 ALSO2 SEARCH_TAIL, \
+	head ALSO4 ALSO2 ALSO SEARCH_TAIL, head ALSO8 SEARCH_TAIL, \
+	head ALSO8 ALSO SEARCH_TAIL, head ALSO8 ALSO2 SEARCH_TAIL, \
+	head ALSO8 ALSO2 ALSO SEARCH_TAIL, head ALSO8 ALSO4 SEARCH_TAIL, \
+	head ALSO8 ALSO4 ALSO SEARCH_TAIL, head ALSO8 ALSO4 ALSO2 SEARCH_TAIL, \
+	head ALSO8 ALSO4 ALSO2 ALSO SEARCH_TAIL }
+
+/* By the query's number of words less one. */
+static const char *const search_sql[MAX_QUERY_WORDS] =
+    STATEMENTS(SEARCH_HEAD);
+static const char *const public_sql[MAX_QUERY_WORDS] =
+    STATEMENTS(PUBLIC_HEAD);
+
 /*
  * GET /search?q=&type=&kind=&classification=&agency_id=&database_id=
  * Public without a token (published open data only). Best matches
- * first: relevance, then the document's age; an offset cursor pages
- * through that order.
+ * first: the weight of the query's rarest word in the document (a title
+ * word first, the shorter the title the better), then the newest
+ * document; an offset cursor pages through that order.
  */
 void
 search(struct http_req *r)
 {
-	static const char *sql =
-	    "SELECT s.doc_type AS type, s.ref_id AS id, s.title, "
-	    "  s.agency_id, a.name AS agency_name, s.database_id, "
-	    "  s.db_kind AS kind, s.classification, s.visibility, "
-	    "  MATCH(s.content) AGAINST(? IN BOOLEAN MODE) AS score "
-	    "FROM search_documents s JOIN agencies a ON a.id = s.agency_id "
-	    "WHERE MATCH(s.content) AGAINST(? IN BOOLEAN MODE) "
-	    "  AND " SEES("s.visibility", "s.agency_id")
-	    "  AND (? IS NULL OR s.doc_type = ?) "
-	    "  AND (? IS NULL OR s.db_kind = ?) "
-	    "  AND (? IS NULL OR s.classification = ?) "
-	    "  AND (? = 0 OR s.agency_id = ?) "
-	    "  AND (? = 0 OR s.database_id = ?) "
-	    "ORDER BY score DESC, s.id LIMIT ? OFFSET ?";
 	const char *type, *kind, *cls;
 	long long agency, database;
+	struct word w[MAX_QUERY_WORDS + 1];
 	struct opage pg;
 	struct db_rows *rows;
-	char *q = NULL;
-	int st;
+	size_t n = 0;
+	int st = DS_OK;
 
-	if (query_or_reply(r, &q) ||
+	if (words_or_reply(r, w, &n) ||
 	    enum_param_or_reply(r, "type", doc_types, &type) ||
 	    enum_param_or_reply(r, "kind", db_kinds, &kind) ||
 	    enum_param_or_reply(r, "classification", classes, &cls) ||
@@ -210,14 +273,30 @@ search(struct http_req *r)
 	    http_param_int_or_reply(r, "database_id", 0, 1, 1LL << 53,
 	    &database) || opage_or_reply(r, &pg))
 		return;
+	if ((st = rarest_first(r->arena, w, n)) != DS_OK) {
+		http_error_status(r, st);
+		return;
+	}
 	{
-		struct db_param p[] = { P_STR(q), P_STR(q),
-		    SEES_PARAMS(&r->who), P_STR(type), P_STR(type),
+		bool anyone = !r->who.authenticated;
+		struct db_param head[] = { word_param(&w[0]),
+		    SEES_PARAMS(&r->who) };
+		struct db_param tail[] = { P_STR(type), P_STR(type),
 		    P_STR(kind), P_STR(kind), P_STR(cls), P_STR(cls),
 		    P_INT(agency), P_INT(agency), P_INT(database),
 		    P_INT(database), P_INT(pg.limit), P_INT(pg.offset) };
+		struct db_param p[NPARAMS(head) + MAX_QUERY_WORDS +
+		    NPARAMS(tail)];
+		/* The public statement has no SEES parameters. */
+		size_t np = anyone ? 1 : NPARAMS(head);
 
-		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
+		memcpy(p, head, np * sizeof(head[0]));
+		for (size_t i = 1; i < n; i++)
+			p[np++] = word_param(&w[i]);
+		memcpy(p + np, tail, sizeof(tail));
+		np += NPARAMS(tail);
+		if ((st = db_query(r->arena, (anyone ? public_sql :
+		    search_sql)[n - 1], p, np, &rows))) {
 			http_error_status(r, st);
 			return;
 		}

@@ -246,17 +246,25 @@ stmt_get(const char *sql, int *st)
 	return s;
 }
 
+/* Parameters bound from the stack; more (a multi-row INSERT) from the
+ * heap. */
+#define BIND_STACK	64
+#define BIND_MAX	1024
+
 static int
 bind_and_execute(MYSQL_STMT *s, const struct db_param *p, size_t n)
 {
-	MYSQL_BIND b[64];
+	MYSQL_BIND on_stack[BIND_STACK], *b = on_stack;
 	my_bool null_flag = 1;
+	int st = DS_OK;
 
-	if (n > 64 || mysql_stmt_param_count(s) != n) {
+	if (n > BIND_MAX || mysql_stmt_param_count(s) != n) {
 		log_warnx(__func__, "statement takes %lu parameters, given %zu",
 		    mysql_stmt_param_count(s), n);
 		return DS_ERR;
 	}
+	if (n > BIND_STACK && (b = calloc(n, sizeof(*b))) == NULL)
+		return DS_ERR;
 	memset(b, 0, sizeof(b[0]) * (n ? n : 1));
 	for (size_t i = 0; i < n; i++) {
 		switch (p[i].type) {
@@ -282,8 +290,10 @@ bind_and_execute(MYSQL_STMT *s, const struct db_param *p, size_t n)
 	}
 	if ((n > 0 && mysql_stmt_bind_param(s, b) != 0) ||
 	    mysql_stmt_execute(s) != 0)
-		return fail(__func__, mysql_stmt_errno(s), mysql_stmt_error(s));
-	return DS_OK;
+		st = fail(__func__, mysql_stmt_errno(s), mysql_stmt_error(s));
+	if (b != on_stack)
+		free(b);
+	return st;
 }
 
 int

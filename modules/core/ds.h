@@ -282,6 +282,11 @@ bool	 json_has_details(const struct http_req *);
 /* Checks UTF-8 validity (no NUL) and returns the number of code points,
  * or -1. */
 long	 utf8_length(const char *s, size_t len);
+/* The length of the UTF-8 sequence at p (n > 0 bytes left) with its code
+ * point in *cp, by utf8_length's rules (no overlong forms, surrogates or
+ * code points above U+10FFFF; NUL is one), or 0 when the bytes there are
+ * not one. */
+size_t	 utf8_decode(const unsigned char *p, size_t n, unsigned long *cp);
 
 /* ------------------------------------------------------------------ */
 /* db                                                                   */

@@ -14,38 +14,49 @@
 
 #include "ds.h"
 
+size_t
+utf8_decode(const unsigned char *p, size_t n, unsigned long *out)
+{
+	unsigned long c = p[0], cp, min;
+	size_t need, i;
+
+	if (c < 0x80) {
+		*out = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		need = 1; cp = c & 0x1f; min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		need = 2; cp = c & 0x0f; min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		need = 3; cp = c & 0x07; min = 0x10000;
+	} else
+		return 0;
+	if (n - 1 < need)
+		return 0;
+	for (i = 1; i <= need; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	*out = cp;
+	return need + 1;
+}
+
 long
 utf8_length(const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k;
+	unsigned long cp;
 	long n = 0;
-	unsigned c, need, cp, min;
 
-	while (p < end) {
-		c = *p++;
-		if (c == 0)
+	while (i < len) {
+		if (p[i] == 0 || (k = utf8_decode(p + i, len - i, &cp)) == 0)
 			return -1;
-		if (c < 0x80) {
-			n++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			need = 1; cp = c & 0x1f; min = 0x80;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			need = 2; cp = c & 0x0f; min = 0x800;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			need = 3; cp = c & 0x07; min = 0x10000;
-		} else
-			return -1;
-		if ((size_t)(end - p) < need)
-			return -1;
-		while (need-- > 0) {
-			if ((*p & 0xc0) != 0x80)
-				return -1;
-			cp = (cp << 6) | (*p++ & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return -1;
+		i += k;
 		n++;
 	}
 	return n;

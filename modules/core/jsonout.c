@@ -54,35 +54,6 @@ jb_put(struct jbuf *b, const char *s, size_t n)
 /* s must be a string literal. */
 #define jb_lit(b, s)	jb_put((b), "" s, sizeof(s) - 1)
 
-/* The length of the UTF-8 sequence at p (n bytes left), by the rules of
- * utf8_length (no overlong forms, surrogates or code points above
- * U+10FFFF), or 0 when the bytes there are not one. */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
-{
-	unsigned c = p[0], cp, min;
-	size_t need, i;
-
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 1; cp = c & 0x1f; min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 2; cp = c & 0x0f; min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 3; cp = c & 0x07; min = 0x10000;
-	} else
-		return 0;
-	if (n - 1 < need)
-		return 0;
-	for (i = 1; i <= need; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return need + 1;
-}
-
 /* Bytes that go out as they are: ASCII from the space up, DEL too, but
  * the quote and the backslash. Everything else takes a look. */
 static inline bool
@@ -100,6 +71,7 @@ jb_string(struct jbuf *b, const char *s, size_t n)
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s, *end = p + n;
 	const unsigned char *run;
+	unsigned long cp;
 	size_t k;
 	char esc[6];
 
@@ -113,7 +85,7 @@ jb_string(struct jbuf *b, const char *s, size_t n)
 		if (p == end)
 			break;
 		if (*p >= 0x80) {
-			if ((k = utf8_seq(p, (size_t)(end - p))) > 0) {
+			if ((k = utf8_decode(p, (size_t)(end - p), &cp)) > 0) {
 				jb_put(b, (const char *)p, k);
 				p += k;
 			} else {

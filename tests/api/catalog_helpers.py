@@ -67,6 +67,7 @@ def demo_catalog(db):
     src = os.environ.get("DS_SRC") or os.path.dirname(os.path.dirname(
         os.path.dirname(os.path.abspath(__file__))))
     env = {k: v for k, v in os.environ.items() if k not in HARNESS_VARS}
+    env["DATASHARE_ADMIN"] = os.environ["DS_ADMIN"]
     p = subprocess.run([os.path.join(src, "scripts", "demo-data"),
                         os.environ["DS_CONFIG"]], capture_output=True, text=True,
                        env=env, timeout=120)
