@@ -341,11 +341,12 @@ page_cursor(struct arena *a, const struct page *pg,
 
 	if (rows->nrows == 0 || (long long)rows->nrows < pg->limit)
 		return NULL;
-	for (c = 0; c < rows->ncols; c++)
-		if (col_key(rows, c) == 2 &&
-		    memcmp(rows->names[c], "id", 2) == 0)
+	/* The last "id" column: json-c keeps the last value of a key. */
+	for (c = rows->ncols; c > 0; c--)
+		if (col_key(rows, c - 1) == 2 &&
+		    memcmp(rows->names[c - 1], "id", 2) == 0)
 			break;
-	if (c == rows->ncols)
+	if (c-- == 0)
 		return NULL;
 	v = db_cell(rows, rows->nrows - 1, c);
 	if (rows->kinds[c] == COL_INT)
