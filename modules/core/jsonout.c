@@ -379,3 +379,16 @@ http_reply_page_rows(struct http_req *r, const struct page *pg,
 	jb_lit(&b, "}");
 	http_reply_raw(r, 200, "application/json; charset=utf-8", b.p, b.len);
 }
+
+void
+db_reply_page(struct http_req *r, const struct page *pg, const char *sql,
+    const struct db_param *p, size_t n)
+{
+	struct db_rows *rows;
+	int st;
+
+	if ((st = db_query(r->arena, sql, p, n, &rows)) != DS_OK)
+		http_error_status(r, st);
+	else
+		http_reply_page_rows(r, pg, rows);
+}

@@ -172,9 +172,7 @@ error_reports_list(struct http_req *r)
 	};
 	const char *status = param_choice(r, "status", statuses);
 	long long dataset, me = r->who.agency_id;
-	struct db_rows *rows;
 	struct page pg;
-	int st;
 
 	if (json_has_details(r)) {
 		json_details_reply(r, "invalid query parameter");
@@ -191,12 +189,8 @@ error_reports_list(struct http_req *r)
 		    P_INT(dataset), P_INT(pg.after), P_INT(pg.after),
 		    P_INT(pg.limit) };
 
-		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
-			http_error_status(r, st);
-			return;
-		}
+		db_reply_page(r, &pg, sql, p, NPARAMS(p));
 	}
-	http_reply_page(r, &pg, db_rows_json(rows));
 }
 
 void
