@@ -25,25 +25,10 @@ static const char *sql_show =
 static const char *sql_version =
     "SELECT id, version FROM warehouse_files WHERE id = ? AND dataset_id = ?";
 
-/* The report in the path, for its provider's and reporter's staff and
- * overseers (404 for other agencies, 403 for a consumer system's account,
- * which reads only its own grant). */
-static int
-load_or_reply(struct http_req *r, struct db_rows **rows)
-{
-	struct db_param p[] = { P_INT(r->captures[0]) };
-	int st;
-
-	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER))
-		return -1;
-	if ((st = db_query(r->arena, sql_show, p, 1, rows)) != DS_OK)
-		return http_error_status(r, st);
-	if ((*rows)->nrows != 1 || (!is_overseer(&r->who) &&
-	    r->who.agency_id != db_get_int(*rows, 0, "provider_agency_id") &&
-	    r->who.agency_id != db_get_int(*rows, 0, "reporter_agency_id")))
-		return http_error(r, 404, "not_found", "no such error report");
-	return 0;
-}
+/* The error report in the path, for its two sides' staff and overseers. */
+static const struct party_record report_record = {
+	&sql_show, { "provider_agency_id", "reporter_agency_id" }, "error report"
+};
 
 /* The reporter's grant on the dataset (its latest), 0 when none. */
 static int
@@ -198,7 +183,7 @@ error_report_show(struct http_req *r)
 {
 	struct db_rows *rows;
 
-	if (load_or_reply(r, &rows) == 0)
+	if (party_load_or_reply(r, &report_record, &rows) == 0)
 		http_reply(r, 200, db_row_json(rows, 0));
 }
 
@@ -207,7 +192,7 @@ error_report_show(struct http_req *r)
 static int
 provider_or_reply(struct http_req *r, struct db_rows **rows)
 {
-	if (load_or_reply(r, rows))
+	if (party_load_or_reply(r, &report_record, rows))
 		return -1;
 	if (!auth_has_role(&r->who, ROLE_ANY_AGENCY) || r->who.agency_id !=
 	    db_get_int(*rows, 0, "provider_agency_id"))
