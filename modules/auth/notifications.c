@@ -23,9 +23,7 @@ notifications_list(struct http_req *r)
 	    "  AND (? = 0 OR read_at IS NULL) "
 	    "ORDER BY id DESC LIMIT ?";
 	struct page pg;
-	struct db_rows *rows;
 	bool unread;
-	int st;
 
 	if (auth_require_role_or_reply(r, FEED_ROLES) ||
 	    http_page_or_reply(r, &pg) != DS_OK ||
@@ -37,13 +35,8 @@ notifications_list(struct http_req *r)
 			P_INT(pg.after), P_INT(unread), P_INT(pg.limit),
 		};
 
-		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows)) !=
-		    DS_OK) {
-			http_error_status(r, st);
-			return;
-		}
+		db_reply_page(r, &pg, sql, p, NPARAMS(p));
 	}
-	http_reply_page(r, &pg, db_rows_json(rows));
 }
 
 void

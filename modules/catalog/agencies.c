@@ -42,8 +42,6 @@ agencies_list(struct http_req *r)
 	    "ORDER BY id LIMIT ?";
 	const char *level = http_param(r, "level");
 	struct page pg;
-	struct db_rows *rows;
-	int st;
 
 	if (http_page_or_reply(r, &pg) != DS_OK)
 		return;
@@ -51,12 +49,8 @@ agencies_list(struct http_req *r)
 		struct db_param p[] = { P_STR(level), P_STR(level),
 		    P_INT(pg.after), P_INT(pg.after), P_INT(pg.limit) };
 
-		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
-			http_error_status(r, st);
-			return;
-		}
+		db_reply_page(r, &pg, sql, p, NPARAMS(p));
 	}
-	http_reply_page(r, &pg, db_rows_json(rows));
 }
 
 void

@@ -201,8 +201,6 @@ assessments_list(struct http_req *r)
 	long long dataset, agency, year;
 	const char *verdict;
 	struct page pg;
-	struct db_rows *rows;
-	int st;
 
 	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSIGHT) ||
 	    http_page_or_reply(r, &pg) ||
@@ -220,12 +218,8 @@ assessments_list(struct http_req *r)
 		    P_STR(verdict), P_INT(pg.after), P_INT(pg.after),
 		    P_INT(pg.limit) };
 
-		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
-			http_error_status(r, st);
-			return;
-		}
+		db_reply_page(r, &pg, sql, p, NPARAMS(p));
 	}
-	http_reply_page(r, &pg, db_rows_json(rows));
 }
 
 void

@@ -113,9 +113,10 @@ struct opage {
 	long long	 offset;
 };
 int	 opage_or_reply(struct http_req *, struct opage *);
-/* Replies {"items": items, "next_cursor": ...}; takes items. */
-void	 opage_reply(struct http_req *, const struct opage *,
-	    json_object *items);
+/* Runs the page's query and replies {"items": rows, "next_cursor": ...},
+ * or the error its status maps to: db_reply_page for offset pages. */
+void	 opage_query_reply(struct http_req *, const struct opage *,
+	    const char *sql, const struct db_param *, size_t n);
 
 /* ------------------------------------------------------------------ */
 /* search documents (search.c), called inside the caller's transaction */

@@ -84,8 +84,6 @@ databases_list(struct http_req *r)
 	const char *kind, *status;
 	long long agency;
 	struct page pg;
-	struct db_rows *rows;
-	int st;
 
 	if (http_page_or_reply(r, &pg) ||
 	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency) ||
@@ -98,12 +96,8 @@ databases_list(struct http_req *r)
 		    P_STR(status), P_INT(pg.after), P_INT(pg.after),
 		    P_INT(pg.limit) };
 
-		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
-			http_error_status(r, st);
-			return;
-		}
+		db_reply_page(r, &pg, sql, p, NPARAMS(p));
 	}
-	http_reply_page(r, &pg, db_rows_json(rows));
 }
 
 void

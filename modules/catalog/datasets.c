@@ -56,8 +56,6 @@ datasets_list(struct http_req *r)
 	const char *cls, *status;
 	long long database, agency;
 	struct page pg;
-	struct db_rows *rows;
-	int st;
 
 	if (http_page_or_reply(r, &pg) ||
 	    http_param_int_or_reply(r, "database_id", 0, 1, 1LL << 53,
@@ -72,12 +70,8 @@ datasets_list(struct http_req *r)
 		    P_STR(cls), P_STR(status), P_STR(status), P_INT(pg.after),
 		    P_INT(pg.after), P_INT(pg.limit) };
 
-		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
-			http_error_status(r, st);
-			return;
-		}
+		db_reply_page(r, &pg, sql, p, NPARAMS(p));
 	}
-	http_reply_page(r, &pg, db_rows_json(rows));
 }
 
 void

@@ -30,8 +30,6 @@ open_data_list(struct http_req *r)
 	    "ORDER BY demand DESC, d.id LIMIT ? OFFSET ?";
 	const char *sort;
 	long long agency;
-	struct db_rows *rows;
-	int st;
 
 	if (enum_param_or_reply(r, "sort", sorts, &sort) ||
 	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency))
@@ -44,10 +42,7 @@ open_data_list(struct http_req *r)
 		struct db_param p[] = { P_INT(agency), P_INT(agency),
 		    P_INT(pg.limit), P_INT(pg.offset) };
 
-		if ((st = db_query(r->arena, by_demand, p, NPARAMS(p), &rows)))
-			http_error_status(r, st);
-		else
-			opage_reply(r, &pg, db_rows_json(rows));
+		opage_query_reply(r, &pg, by_demand, p, NPARAMS(p));
 	} else {
 		struct page pg;
 
@@ -56,10 +51,7 @@ open_data_list(struct http_req *r)
 		struct db_param p[] = { P_INT(agency), P_INT(agency),
 		    P_INT(pg.after), P_INT(pg.after), P_INT(pg.limit) };
 
-		if ((st = db_query(r->arena, by_id, p, NPARAMS(p), &rows)))
-			http_error_status(r, st);
-		else
-			http_reply_page(r, &pg, db_rows_json(rows));
+		db_reply_page(r, &pg, by_id, p, NPARAMS(p));
 	}
 }
 
@@ -118,8 +110,6 @@ open_data_overdue(struct http_req *r)
 	    "ORDER BY d.id LIMIT ?";
 	struct page pg;
 	long long agency;
-	struct db_rows *rows;
-	int st;
 
 	if (auth_require_role_or_reply(r, ROLE_OVERSIGHT) ||
 	    http_page_or_reply(r, &pg) ||
@@ -129,10 +119,6 @@ open_data_overdue(struct http_req *r)
 		struct db_param p[] = { P_INT(agency), P_INT(agency),
 		    P_INT(pg.after), P_INT(pg.after), P_INT(pg.limit) };
 
-		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
-			http_error_status(r, st);
-			return;
-		}
+		db_reply_page(r, &pg, sql, p, NPARAMS(p));
 	}
-	http_reply_page(r, &pg, db_rows_json(rows));
 }

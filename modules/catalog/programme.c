@@ -87,9 +87,7 @@ programme_unassessed(struct http_req *r)
 	    "    WHERE x.dataset_id = d.id AND x.year = ?) "
 	    "  AND (? = 0 OR d.id > ?) ORDER BY d.id LIMIT ?";
 	struct page pg;
-	struct db_rows *rows;
 	long long year;
-	int st;
 
 	if (reader_or_reply(r) || year_or_reply(r, &year) ||
 	    http_page_or_reply(r, &pg))
@@ -98,12 +96,8 @@ programme_unassessed(struct http_req *r)
 		struct db_param p[] = { MINE_PARAMS(&r->who), P_INT(year),
 		    P_INT(pg.after), P_INT(pg.after), P_INT(pg.limit) };
 
-		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
-			http_error_status(r, st);
-			return;
-		}
+		db_reply_page(r, &pg, sql, p, NPARAMS(p));
 	}
-	http_reply_page(r, &pg, db_rows_json(rows));
 }
 
 /* GET /assessments/overdue: failed assessments, still the dataset's
@@ -121,8 +115,6 @@ programme_overdue(struct http_req *r)
 	    "WHERE " MINE("x.agency_id") " AND " OVERDUE
 	    "  AND (? = 0 OR x.id > ?) ORDER BY x.id LIMIT ?";
 	struct page pg;
-	struct db_rows *rows;
-	int st;
 
 	if (reader_or_reply(r) || http_page_or_reply(r, &pg))
 		return;
@@ -130,10 +122,6 @@ programme_overdue(struct http_req *r)
 		struct db_param p[] = { MINE_PARAMS(&r->who), P_INT(pg.after),
 		    P_INT(pg.after), P_INT(pg.limit) };
 
-		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
-			http_error_status(r, st);
-			return;
-		}
+		db_reply_page(r, &pg, sql, p, NPARAMS(p));
 	}
-	http_reply_page(r, &pg, db_rows_json(rows));
 }

@@ -18,9 +18,8 @@ reviews_list(struct http_req *r)
 	    "SELECT " REVIEW_COLS " FROM database_reviews v "
 	    "WHERE v.database_id = ? AND (? = 0 OR v.id > ?) "
 	    "ORDER BY v.id LIMIT ?";
-	struct db_rows *db, *rows;
+	struct db_rows *db;
 	struct page pg;
-	int st;
 
 	if (database_load_or_reply(r, r->captures[0], false, &db) ||
 	    http_page_or_reply(r, &pg))
@@ -29,12 +28,8 @@ reviews_list(struct http_req *r)
 		struct db_param p[] = { P_INT(r->captures[0]), P_INT(pg.after),
 		    P_INT(pg.after), P_INT(pg.limit) };
 
-		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
-			http_error_status(r, st);
-			return;
-		}
+		db_reply_page(r, &pg, sql, p, NPARAMS(p));
 	}
-	http_reply_page(r, &pg, db_rows_json(rows));
 }
 
 /* POST /databases/{id}/reviews: this year's review; one per database and

@@ -261,7 +261,6 @@ search(struct http_req *r)
 	long long agency, database;
 	struct word w[MAX_QUERY_WORDS + 1];
 	struct opage pg;
-	struct db_rows *rows;
 	size_t n = 0;
 	int st = DS_OK;
 
@@ -295,11 +294,7 @@ search(struct http_req *r)
 			p[np++] = word_param(&w[i]);
 		memcpy(p + np, tail, sizeof(tail));
 		np += NPARAMS(tail);
-		if ((st = db_query(r->arena, (anyone ? public_sql :
-		    search_sql)[n - 1], p, np, &rows))) {
-			http_error_status(r, st);
-			return;
-		}
+		opage_query_reply(r, &pg, (anyone ? public_sql :
+		    search_sql)[n - 1], p, np);
 	}
-	opage_reply(r, &pg, db_rows_json(rows));
 }

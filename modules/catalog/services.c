@@ -52,8 +52,6 @@ services_list(struct http_req *r)
 	const char *status, *protocol;
 	long long dataset, agency;
 	struct page pg;
-	struct db_rows *rows;
-	int st;
 
 	if (http_page_or_reply(r, &pg) ||
 	    http_param_int_or_reply(r, "dataset_id", 0, 1, 1LL << 53,
@@ -69,12 +67,8 @@ services_list(struct http_req *r)
 		    P_STR(protocol), P_INT(pg.after), P_INT(pg.after),
 		    P_INT(pg.limit) };
 
-		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
-			http_error_status(r, st);
-			return;
-		}
+		db_reply_page(r, &pg, sql, p, NPARAMS(p));
 	}
-	http_reply_page(r, &pg, db_rows_json(rows));
 }
 
 void

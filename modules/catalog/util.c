@@ -157,20 +157,38 @@ opage_or_reply(struct http_req *r, struct opage *pg)
 	return DS_OK;
 }
 
-void
-opage_reply(struct http_req *r, const struct opage *pg, json_object *items)
+/* Replies 200 {"items": rows, "next_cursor": ...} as http_reply_page_rows
+ * does, the cursor holding the offset after a full page. */
+static void
+opage_reply_rows(struct http_req *r, const struct opage *pg,
+    const struct db_rows *rows)
 {
-	json_object *o = json_object_new_object(), *next = NULL;
-	size_t n = json_object_array_length(items);
+	const char *items = json_rows_text(r->arena, rows, NULL);
+	const char *next = "null", *body;
 
-	if (n > 0 && (long long)n >= pg->limit) {
+	if (rows->nrows > 0 && (long long)rows->nrows >= pg->limit) {
 		char *raw = arena_printf(r->arena, "o1:%lld",
-		    pg->offset + (long long)n);
+		    pg->offset + (long long)rows->nrows);
 
-		next = json_object_new_string(b64url_encode(r->arena,
+		/* base64url: nothing to escape. */
+		next = arena_printf(r->arena, "\"%s\"", b64url_encode(r->arena,
 		    (unsigned char *)raw, strlen(raw)));
 	}
-	json_object_object_add(o, "items", items);
-	json_object_object_add(o, "next_cursor", next);
-	http_reply(r, 200, o);
+	body = arena_printf(r->arena, "{\"items\":%s,\"next_cursor\":%s}",
+	    items, next);
+	http_reply_raw(r, 200, "application/json; charset=utf-8", body,
+	    strlen(body));
+}
+
+void
+opage_query_reply(struct http_req *r, const struct opage *pg,
+    const char *sql, const struct db_param *p, size_t n)
+{
+	struct db_rows *rows;
+	int st;
+
+	if ((st = db_query(r->arena, sql, p, n, &rows)) != DS_OK)
+		http_error_status(r, st);
+	else
+		opage_reply_rows(r, pg, rows);
 }

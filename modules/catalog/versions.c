@@ -25,8 +25,6 @@ versions_list(struct http_req *r)
 	    "SELECT " VERSION_COLS " FROM catalog_versions v "
 	    "WHERE (? = 0 OR v.id > ?) ORDER BY v.id LIMIT ?";
 	struct page pg;
-	struct db_rows *rows;
-	int st;
 
 	if (http_page_or_reply(r, &pg))
 		return;
@@ -34,12 +32,8 @@ versions_list(struct http_req *r)
 		struct db_param p[] = { P_INT(pg.after), P_INT(pg.after),
 		    P_INT(pg.limit) };
 
-		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
-			http_error_status(r, st);
-			return;
-		}
+		db_reply_page(r, &pg, sql, p, NPARAMS(p));
 	}
-	http_reply_page(r, &pg, db_rows_json(rows));
 }
 
 static const char *sql_show =

@@ -371,6 +371,10 @@ char	*json_rows_text(struct arena *, const struct db_rows *, size_t *len);
  * rows: 200 {"items": [...], "next_cursor": ...}, as a raw JSON body. */
 void	 http_reply_page_rows(struct http_req *, const struct page *,
 	    const struct db_rows *);
+/* The tail of a list handler: runs the page's query and replies its rows
+ * with http_reply_page_rows, or the error its status maps to. */
+void	 db_reply_page(struct http_req *, const struct page *,
+	    const char *sql, const struct db_param *, size_t n);
 
 /* ------------------------------------------------------------------ */
 /* auth                                                                 */

@@ -341,11 +341,12 @@ page_cursor(struct arena *a, const struct page *pg,
 
 	if (rows->nrows == 0 || (long long)rows->nrows < pg->limit)
 		return NULL;
-	for (c = 0; c < rows->ncols; c++)
-		if (col_key(rows, c) == 2 &&
-		    memcmp(rows->names[c], "id", 2) == 0)
+	/* The last "id" column: json-c keeps the last value of a key. */
+	for (c = rows->ncols; c > 0; c--)
+		if (col_key(rows, c - 1) == 2 &&
+		    memcmp(rows->names[c - 1], "id", 2) == 0)
 			break;
-	if (c == rows->ncols)
+	if (c-- == 0)
 		return NULL;
 	v = db_cell(rows, rows->nrows - 1, c);
 	if (rows->kinds[c] == COL_INT)
@@ -377,4 +378,17 @@ http_reply_page_rows(struct http_req *r, const struct page *pg,
 		jb_lit(&b, "null");
 	jb_lit(&b, "}");
 	http_reply_raw(r, 200, "application/json; charset=utf-8", b.p, b.len);
+}
+
+void
+db_reply_page(struct http_req *r, const struct page *pg, const char *sql,
+    const struct db_param *p, size_t n)
+{
+	struct db_rows *rows;
+	int st;
+
+	if ((st = db_query(r->arena, sql, p, n, &rows)) != DS_OK)
+		http_error_status(r, st);
+	else
+		http_reply_page_rows(r, pg, rows);
 }

@@ -19,9 +19,7 @@ comments_list(struct http_req *r)
 	    "SELECT " COMMENT_COLS " FROM dispute_comments "
 	    "WHERE dispute_id = ? AND id > ? ORDER BY id LIMIT ?";
 	struct dispute d;
-	struct db_rows *rows;
 	struct page pg;
-	int st;
 
 	if (dispute_load_or_reply(r, r->captures[0], &d) ||
 	    http_page_or_reply(r, &pg))
@@ -31,12 +29,8 @@ comments_list(struct http_req *r)
 		struct db_param p[] = { P_INT(d.id), P_INT(pg.after),
 		    P_INT(pg.limit) };
 
-		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
-			http_error_status(r, st);
-			return;
-		}
+		db_reply_page(r, &pg, sql, p, NPARAMS(p));
 	}
-	http_reply_page(r, &pg, db_rows_json(rows));
 }
 
 /* The notification: which ticket, which comment. */

@@ -34,9 +34,8 @@ grant_accounts_list(struct http_req *r)
 	    "SELECT " ACCOUNT_COLS " FROM accounts a "
 	    "WHERE a.grant_id = ? AND (? = 0 OR a.id > ?) "
 	    "ORDER BY a.id LIMIT ?";
-	struct db_rows *g, *rows;
+	struct db_rows *g;
 	struct page pg;
-	int st;
 
 	if (grant_or_reply(r, &g) || http_page_or_reply(r, &pg))
 		return;
@@ -44,12 +43,8 @@ grant_accounts_list(struct http_req *r)
 		struct db_param p[] = { P_INT(r->captures[0]), P_INT(pg.after),
 		    P_INT(pg.after), P_INT(pg.limit) };
 
-		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
-			http_error_status(r, st);
-			return;
-		}
+		db_reply_page(r, &pg, sql, p, NPARAMS(p));
 	}
-	http_reply_page(r, &pg, db_rows_json(rows));
 }
 
 void

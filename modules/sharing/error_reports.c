@@ -25,25 +25,10 @@ static const char *sql_show =
 static const char *sql_version =
     "SELECT id, version FROM warehouse_files WHERE id = ? AND dataset_id = ?";
 
-/* The report in the path, for its provider's and reporter's staff and
- * overseers (404 for other agencies, 403 for a consumer system's account,
- * which reads only its own grant). */
-static int
-load_or_reply(struct http_req *r, struct db_rows **rows)
-{
-	struct db_param p[] = { P_INT(r->captures[0]) };
-	int st;
-
-	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER))
-		return -1;
-	if ((st = db_query(r->arena, sql_show, p, 1, rows)) != DS_OK)
-		return http_error_status(r, st);
-	if ((*rows)->nrows != 1 || (!is_overseer(&r->who) &&
-	    r->who.agency_id != db_get_int(*rows, 0, "provider_agency_id") &&
-	    r->who.agency_id != db_get_int(*rows, 0, "reporter_agency_id")))
-		return http_error(r, 404, "not_found", "no such error report");
-	return 0;
-}
+/* The error report in the path, for its two sides' staff and overseers. */
+static const struct party_record report_record = {
+	&sql_show, { "provider_agency_id", "reporter_agency_id" }, "error report"
+};
 
 /* The reporter's grant on the dataset (its latest), 0 when none. */
 static int
@@ -172,9 +157,7 @@ error_reports_list(struct http_req *r)
 	};
 	const char *status = param_choice(r, "status", statuses);
 	long long dataset, me = r->who.agency_id;
-	struct db_rows *rows;
 	struct page pg;
-	int st;
 
 	if (json_has_details(r)) {
 		json_details_reply(r, "invalid query parameter");
@@ -191,12 +174,8 @@ error_reports_list(struct http_req *r)
 		    P_INT(dataset), P_INT(pg.after), P_INT(pg.after),
 		    P_INT(pg.limit) };
 
-		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
-			http_error_status(r, st);
-			return;
-		}
+		db_reply_page(r, &pg, sql, p, NPARAMS(p));
 	}
-	http_reply_page(r, &pg, db_rows_json(rows));
 }
 
 void
@@ -204,7 +183,7 @@ error_report_show(struct http_req *r)
 {
 	struct db_rows *rows;
 
-	if (load_or_reply(r, &rows) == 0)
+	if (party_load_or_reply(r, &report_record, &rows) == 0)
 		http_reply(r, 200, db_row_json(rows, 0));
 }
 
@@ -213,7 +192,7 @@ error_report_show(struct http_req *r)
 static int
 provider_or_reply(struct http_req *r, struct db_rows **rows)
 {
-	if (load_or_reply(r, rows))
+	if (party_load_or_reply(r, &report_record, rows))
 		return -1;
 	if (!auth_has_role(&r->who, ROLE_ANY_AGENCY) || r->who.agency_id !=
 	    db_get_int(*rows, 0, "provider_agency_id"))

@@ -520,8 +520,6 @@ reply_versions(struct http_req *r, long long dataset)
 	    "WHERE f.dataset_id = ? AND (? = 0 OR f.id < ?) "
 	    "ORDER BY f.id DESC LIMIT ?";
 	struct page pg;
-	struct db_rows *rows;
-	int st;
 
 	if (http_page_or_reply(r, &pg) != DS_OK)
 		return;
@@ -529,12 +527,8 @@ reply_versions(struct http_req *r, long long dataset)
 		struct db_param p[] = { P_INT(dataset), P_INT(pg.after),
 		    P_INT(pg.after), P_INT(pg.limit) };
 
-		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
-			http_error_status(r, st);
-			return;
-		}
+		db_reply_page(r, &pg, sql, p, NPARAMS(p));
 	}
-	http_reply_page(r, &pg, db_rows_json(rows));
 }
 
 /* The provider and overseers see every version; an agency holding a grant

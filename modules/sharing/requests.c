@@ -44,25 +44,10 @@ request_json(const struct db_rows *rows, size_t i)
 	return o;
 }
 
-/* Loads the request in the path; 404 unless the caller's agency is one of
- * its two sides or the caller oversees. A consumer system's account (role
- * system) reads only its own grant: 403 here. */
-static int
-load_or_reply(struct http_req *r, struct db_rows **rows)
-{
-	struct db_param p[] = { P_INT(r->captures[0]) };
-	int st;
-
-	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER))
-		return -1;
-	if ((st = db_query(r->arena, sql_show, p, 1, rows)) != DS_OK)
-		return http_error_status(r, st);
-	if ((*rows)->nrows != 1 || (!is_overseer(&r->who) &&
-	    r->who.agency_id != db_get_int(*rows, 0, "consumer_agency_id") &&
-	    r->who.agency_id != db_get_int(*rows, 0, "provider_agency_id")))
-		return http_error(r, 404, "not_found", "no such request");
-	return 0;
-}
+/* The request in the path, for its two sides' staff and overseers. */
+static const struct party_record request_record = {
+	&sql_show, { "consumer_agency_id", "provider_agency_id" }, "request"
+};
 
 /* Only an officer of the given side (provider or consumer) acts. The
  * caller can see the request, so a wrong side is 403, not 404. */
@@ -148,7 +133,7 @@ request_show(struct http_req *r)
 {
 	struct db_rows *rows;
 
-	if (load_or_reply(r, &rows) == 0)
+	if (party_load_or_reply(r, &request_record, &rows) == 0)
 		http_reply(r, 200, request_json(rows, 0));
 }
 
@@ -486,7 +471,7 @@ request_approve(struct http_req *r)
 	long long to[1];
 	int st;
 
-	if (load_or_reply(r, &q) ||
+	if (party_load_or_reply(r, &request_record, &q) ||
 	    require_side_or_reply(r, q, "provider_agency_id") ||
 	    json_read_or_reply(r, body_or_empty(r), spec, NPARAMS(spec), v))
 		return;
@@ -569,7 +554,7 @@ request_refuse(struct http_req *r)
 	int st;
 
 	/* Art. 16.1.đ: a refusal states its reason. */
-	if (load_or_reply(r, &q) ||
+	if (party_load_or_reply(r, &request_record, &q) ||
 	    require_side_or_reply(r, q, "provider_agency_id") ||
 	    json_read_or_reply(r, body_or_empty(r), spec, NPARAMS(spec), v))
 		return;
@@ -615,7 +600,7 @@ request_withdraw(struct http_req *r)
 	json_object *o;
 	int st;
 
-	if (load_or_reply(r, &q) ||
+	if (party_load_or_reply(r, &request_record, &q) ||
 	    require_side_or_reply(r, q, "consumer_agency_id"))
 		return;
 	if ((st = db_begin()) != DS_OK) {

@@ -132,6 +132,20 @@ void	sharing_after_request(struct http_req *);
 /* util.c */
 /* Rolls back the open transaction and replies the status; returns -1. */
 int	tx_fail(struct http_req *, int st);
+/* A record two agencies share (a request, a report): the address of its
+ * statement (one row by id, cached by that text's address), the columns
+ * naming its two agencies and the noun its 404 names. */
+struct party_record {
+	const char *const	*sql;
+	const char		*sides[2];
+	const char		*noun;
+};
+/* Loads the record in the path; 404 ("no such <noun>") unless the
+ * caller's agency is one of its two sides or the caller oversees. A
+ * consumer system's account (role system) reads only its own grant: 403
+ * here. Returns 0 or -1 (replied). */
+int	party_load_or_reply(struct http_req *, const struct party_record *,
+	    struct db_rows **);
 /* Loads a dataset with its provider agency (DATASET_COLS); DS_ENOTFOUND
  * when absent. */
 int	dataset_load(struct arena *, long long id, struct db_rows **);

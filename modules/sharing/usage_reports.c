@@ -175,31 +175,17 @@ usage_reports_list(struct http_req *r)
 	http_reply_page(r, &pg, reports_json(rows));
 }
 
-/* The report in the path, for its two sides' staff and overseers (404 for
- * other agencies, 403 for a consumer system's account). */
-static int
-load_or_reply(struct http_req *r, struct db_rows **rows)
-{
-	struct db_param p[] = { P_INT(r->captures[0]) };
-	int st;
-
-	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER))
-		return -1;
-	if ((st = db_query(r->arena, sql_show, p, 1, rows)) != DS_OK)
-		return http_error_status(r, st);
-	if ((*rows)->nrows != 1 || (!is_overseer(&r->who) &&
-	    r->who.agency_id != db_get_int(*rows, 0, "provider_agency_id") &&
-	    r->who.agency_id != db_get_int(*rows, 0, "consumer_agency_id")))
-		return http_error(r, 404, "not_found", "no such usage report");
-	return 0;
-}
+/* The usage report in the path, for its two sides' staff and overseers. */
+static const struct party_record report_record = {
+	&sql_show, { "provider_agency_id", "consumer_agency_id" }, "usage report"
+};
 
 void
 usage_report_show(struct http_req *r)
 {
 	struct db_rows *rows;
 
-	if (load_or_reply(r, &rows) == 0)
+	if (party_load_or_reply(r, &report_record, &rows) == 0)
 		http_reply(r, 200, report_json(rows, 0));
 }
 
@@ -218,7 +204,7 @@ usage_report_answer(struct http_req *r)
 	unsigned long long n;
 	int st;
 
-	if (load_or_reply(r, &before))
+	if (party_load_or_reply(r, &report_record, &before))
 		return;
 	if (!auth_has_role(&r->who, ROLE_ANY_AGENCY) || r->who.agency_id !=
 	    db_get_int(before, 0, "consumer_agency_id")) {

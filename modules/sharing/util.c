@@ -21,6 +21,24 @@ is_overseer(const struct identity *who)
 	return auth_has_role(who, ROLE_OVERSEER);
 }
 
+int
+party_load_or_reply(struct http_req *r, const struct party_record *rec,
+    struct db_rows **rows)
+{
+	struct db_param p[] = { P_INT(r->captures[0]) };
+	int st;
+
+	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER))
+		return -1;
+	if ((st = db_query(r->arena, *rec->sql, p, 1, rows)) != DS_OK)
+		return http_error_status(r, st);
+	if ((*rows)->nrows != 1 || (!is_overseer(&r->who) &&
+	    r->who.agency_id != db_get_int(*rows, 0, rec->sides[0]) &&
+	    r->who.agency_id != db_get_int(*rows, 0, rec->sides[1])))
+		return http_error(r, 404, "not_found", "no such %s", rec->noun);
+	return 0;
+}
+
 /* A dataset's provider is the agency that owns its database (table
  * contract). `databases` is a reserved word, hence the quotes. */
 int

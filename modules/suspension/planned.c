@@ -364,9 +364,7 @@ list_reply(struct http_req *r, long long service)
 	    "  AND p.id > ? ORDER BY p.id LIMIT ?";
 	const char *state = http_param(r, "state");
 	long long me = r->who.agency_id, emergency;
-	struct db_rows *rows;
 	struct page pg;
-	int st;
 
 	if (auth_require_role_or_reply(r, ROLES_READ) ||
 	    http_page_or_reply(r, &pg) ||
@@ -386,12 +384,8 @@ list_reply(struct http_req *r, long long service)
 		    P_INT(emergency), P_INT(emergency), P_STR(state),
 		    P_STR(state), P_INT(pg.after), P_INT(pg.limit) };
 
-		if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows))) {
-			http_error_status(r, st);
-			return;
-		}
+		db_reply_page(r, &pg, sql, p, NPARAMS(p));
 	}
-	http_reply_page(r, &pg, db_rows_json(rows));
 }
 
 void

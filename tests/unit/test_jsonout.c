@@ -397,6 +397,28 @@ test_page_cursor_from_an_id_of_another_kind(void **state)
 	arena_free(a);
 }
 
+/* json-c keeps the last value of a key given twice: so does the cursor. */
+static void
+test_page_cursor_from_the_last_of_two_ids(void **state)
+{
+	static const char *names[] = { "id", "id" };
+	static const enum col_kind kinds[] = { COL_INT, COL_INT };
+	static const char *names2[] = { "id", "id_json" };
+	static const enum col_kind kinds2[] = { COL_INT, COL_JSON };
+	struct arena *a = arena_new();
+	struct db_rows *r = rows_new(a, 1, 2, names, kinds);
+	struct db_rows *r2 = rows_new(a, 1, 2, names2, kinds2);
+
+	(void)state;
+	cells(a, r, 0, 0, "5");
+	cells(a, r, 0, 1, "6");
+	same_page(r, 1);
+	cells(a, r2, 0, 0, "5");
+	cells(a, r2, 0, 1, "7");
+	same_page(r2, 1);
+	arena_free(a);
+}
+
 int
 main(void)
 {
@@ -414,6 +436,7 @@ main(void)
 		cmocka_unit_test(test_random_text_in_many_rows),
 		cmocka_unit_test(test_page_body_and_cursor_as_http_reply_page),
 		cmocka_unit_test(test_page_cursor_from_an_id_of_another_kind),
+		cmocka_unit_test(test_page_cursor_from_the_last_of_two_ids),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
