@@ -241,11 +241,13 @@ rarest_first(struct arena *a, struct word *w, size_t n)
 	head ALSO8 ALSO4 ALSO SEARCH_TAIL, head ALSO8 ALSO4 ALSO2 SEARCH_TAIL, \
 	head ALSO8 ALSO4 ALSO2 ALSO SEARCH_TAIL }
 
-/* By the query's number of words less one. */
-static const char *const search_sql[MAX_QUERY_WORDS] =
-    STATEMENTS(SEARCH_HEAD);
-static const char *const public_sql[MAX_QUERY_WORDS] =
-    STATEMENTS(PUBLIC_HEAD);
+/* By caller (0: with a token, 1: the public), then by the query's number
+ * of words less one. One array, indexed: UBSan (gcc 12) took a load from
+ * a conditional between two arrays for an overflow of the other. */
+static const char *const search_sql[2][MAX_QUERY_WORDS] = {
+	STATEMENTS(SEARCH_HEAD),
+	STATEMENTS(PUBLIC_HEAD),
+};
 
 /*
  * GET /search?q=&type=&kind=&classification=&agency_id=&database_id=
@@ -294,7 +296,6 @@ search(struct http_req *r)
 			p[np++] = word_param(&w[i]);
 		memcpy(p + np, tail, sizeof(tail));
 		np += NPARAMS(tail);
-		opage_query_reply(r, &pg, (anyone ? public_sql :
-		    search_sql)[n - 1], p, np);
+		opage_query_reply(r, &pg, search_sql[anyone][n - 1], p, np);
 	}
 }
