@@ -241,3 +241,16 @@ fail_reply(struct http_req *r, int st)
 	db_rollback();
 	http_error_status(r, st);
 }
+
+void
+commit_reply(struct http_req *r, int status, json_object *body)
+{
+	int st;
+
+	if ((st = db_commit())) {
+		json_object_put(body);
+		fail_reply(r, st);
+		return;
+	}
+	http_reply(r, status, body);
+}

@@ -323,11 +323,7 @@ planned_create(struct http_req *r)
 	if ((st = db_begin()) ||
 	    (st = announce(r, r->captures[0], provider, v, earliest, &o)))
 		goto fail;
-	if ((st = db_commit())) {
-		json_object_put(o);
-		goto fail;
-	}
-	http_reply(r, 201, o);
+	commit_reply(r, 201, o);
 	return;
 fail:
 	fail_reply(r, st);

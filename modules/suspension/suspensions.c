@@ -214,11 +214,7 @@ suspension_create(struct http_req *r)
 	}
 	if ((st = suspend_one(r, &g, v, "grant", &o)))
 		goto fail;
-	if ((st = db_commit())) {
-		json_object_put(o);
-		goto fail;
-	}
-	http_reply(r, 201, o);
+	commit_reply(r, 201, o);
 	return;
 fail:
 	fail_reply(r, st);
@@ -279,17 +275,13 @@ agency_suspend_all(struct http_req *r)
 		}
 		json_object_array_add(items, o);
 	}
-	if ((st = db_commit())) {
-		json_object_put(items);
-		goto fail;
-	}
 	o = json_object_new_object();
 	json_object_object_add(o, "consumer_agency_id",
 	    json_object_new_int64(r->captures[0]));
 	json_object_object_add(o, "provider_agency_id",
 	    json_object_new_int64(provider));
 	json_object_object_add(o, "items", items);
-	http_reply(r, 201, o);
+	commit_reply(r, 201, o);
 	return;
 fail:
 	fail_reply(r, st);

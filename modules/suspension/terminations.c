@@ -159,11 +159,7 @@ termination_create(struct http_req *r)
 	}
 	if ((st = terminate(r, &g, v, &o)))
 		goto fail;
-	if ((st = db_commit())) {
-		json_object_put(o);
-		goto fail;
-	}
-	http_reply(r, 201, o);
+	commit_reply(r, 201, o);
 	return;
 fail:
 	fail_reply(r, st);
