@@ -175,12 +175,10 @@ rarest_first(struct arena *a, struct word *w, size_t n)
 	/* A row per part, its id the part's number (1..16); an impossible
 	 * part (a NULL word) estimates nothing. */
 	for (size_t r = 0; r < rows->nrows; r++) {
-		const char *id = db_get(rows, r, "id");
-		const char *est = db_get(rows, r, "rows");
-		long long k = id ? atoll(id) : 0;
+		long long k = db_get_int(rows, r, "id");
 
-		if (k >= 1 && (size_t)k <= n && est != NULL)
-			rated[k - 1].n = atoll(est);
+		if (k >= 1 && (size_t)k <= n)
+			rated[k - 1].n = db_get_int(rows, r, "rows");
 	}
 	qsort(rated, n, sizeof(rated[0]), rarity_cmp);
 	for (size_t i = 0; i < n; i++)
