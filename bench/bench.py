@@ -627,8 +627,10 @@ class Setup:
             raise Fail(f"load.py failed:\n{p.stderr[-3000:]}")
         self.made = json.loads(p.stdout.strip().splitlines()[-1])
         # load.py writes the search documents with SQL; their words are
-        # the catalog's to compute (modules/catalog/search_index.c).
-        if "catalog" in self.made:
+        # the catalog's to compute (modules/catalog/search_index.c). That
+        # takes minutes: skipped when --only leaves search out.
+        only = self.opts.only.lower()
+        if "catalog" in self.made and (not only.strip() or "search" in only):
             t_ix = time.monotonic()
             self.stack.admin("search", "index", timeout=1800)
             self.made["seconds"]["search index"] = round(
