@@ -10,7 +10,9 @@
  * reservation without an answer, and the retry learns that the request
  * was done (409 idempotency_answer_lost) rather than doing it twice. Two
  * racing requests with one key cannot both act: the second one's
- * reservation waits for the first's transaction and then fails. A request
+ * reservation waits for the first's transaction and then fails, and it
+ * is answered from the first one's row (replayed, or 422 for another
+ * body) as if it had come after. A request
  * that wrote nothing (a 4xx before any transaction) still has its answer
  * recorded, for replay; a 5xx is not recorded, so a retry acts.
  */
@@ -164,11 +166,15 @@ idempotent_run(const struct route *rt, struct http_req *r,
 	db_on_begin(NULL);
 	cur.r = NULL;
 	if (cur.lost) {
-		/* A racing request with this key got there first. */
+		/* A racing request with this key got there first, and its
+		 * transaction has ended (the reservation waited for it): its
+		 * row answers as it would have a moment later, 422 for
+		 * another body. No row: it rolled back while we failed. */
 		json_object_put(r->resp);
 		r->resp = NULL;
-		http_error(r, 409, "idempotency_conflict", "a request with "
-		    "this Idempotency-Key is being processed");
+		if (!replay_or_0(r, hash))
+			http_error(r, 409, "idempotency_conflict", "a request "
+			    "with this Idempotency-Key is being processed");
 		return;
 	}
 	if (r->status < 500 && r->resp != NULL)
