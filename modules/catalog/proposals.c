@@ -10,6 +10,7 @@
  *   returned  --owner edits, resubmits--> submitted
  *   recommended --Chairman decision--> approved | rejected
  *   approved  --issued in a catalog version (versions.c)--> issued
+ *   approved  --Chairman rejects it before it is issued--> rejected
  *
  * Each step is one conditional UPDATE from the state it leaves, so the
  * wrong state is a 409 however requests race; the owner agency hears of
@@ -297,9 +298,9 @@ conflict(struct http_req *r, const char *needed)
 }
 
 /*
- * Runs a step: sql moves the proposal from one state (its last parameter
- * is the id) and 0 rows means the proposal was not in that state (409,
- * wrong_state says which it must be in).
+ * Runs a step: sql moves the proposal from one state and 0 rows means
+ * the proposal was not in that state (409, wrong_state says which it
+ * must be in).
  */
 static void
 step(struct http_req *r, const struct db_rows *before, const char *sql,
@@ -441,7 +442,10 @@ proposal_review(struct http_req *r)
 }
 
 /* POST /catalog/proposals/{id}/decision: the Chairman approves or
- * rejects a recommended proposal (Art. 7.1). */
+ * rejects a recommended proposal (Art. 7.1). An approved one may still be
+ * rejected until it is issued: one that no longer applies (its database
+ * changed, its name was taken) would otherwise stop every later issue of
+ * the catalog (versions.c). */
 void
 proposal_decide(struct http_req *r)
 {
@@ -455,7 +459,8 @@ proposal_decide(struct http_req *r)
 	    "    'approved', 'rejected'), "
 	    "  decision = ?, decision_notes = ?, decided_by = ?, "
 	    "  decided_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6) "
-	    "WHERE id = ? AND status = 'recommended'";
+	    "WHERE id = ? AND (status = 'recommended' OR "
+	    "  (status = 'approved' AND ? = 'reject'))";
 	struct fval v[NPARAMS(dspec)];
 	struct db_rows *rows;
 
@@ -467,10 +472,11 @@ proposal_decide(struct http_req *r)
 	{
 		struct db_param p[] = { P_STR(v[0].s), P_STR(v[0].s),
 		    P_STR(v[1].s), P_INT(r->who.account_id),
-		    P_INT(r->captures[0]) };
+		    P_INT(r->captures[0]), P_STR(v[0].s) };
 
-		step(r, rows, sql, p, NPARAMS(p), "recommended",
-		    "proposal.decide", "catalog.proposal_decided",
+		step(r, rows, sql, p, NPARAMS(p), strcmp(v[0].s, "reject") == 0 ?
+		    "recommended, or approved and not yet issued" :
+		    "recommended", "proposal.decide", "catalog.proposal_decided",
 		    "catalog.proposal_decided");
 	}
 }

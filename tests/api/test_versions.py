@@ -153,3 +153,33 @@ def test_a_proposal_that_no_longer_applies_stops_the_issue_409(api, db, actor, c
     assert issue(api, chairman).status_code == 201
     assert db("SELECT status FROM catalog_proposals WHERE id = %s", (p["id"],)) == \
         [("issued",)]
+
+
+def test_the_chairman_rejects_a_stuck_approved_proposal_and_the_issue_goes_on(
+        api, db, actor, chairman, admin_token):
+    """An approved proposal that can no longer apply would stop every issue
+    (the test above): the Chairman rejects it (notes required), then the
+    catalog is issued without it. Approving again, or deciding on an issued
+    proposal, stays 409."""
+    a = actor("VJ")
+    flush(api, chairman)
+    stuck = approved(api, a.token, add_body(), chairman, admin_token)
+    create_database(api, a.token, name=db(
+        "SELECT name FROM catalog_proposals WHERE id = %s", (stuck["id"],))[0][0])
+    assert issue(api, chairman).status_code == 409
+    assert decide(api, chairman.token, stuck["id"], "approve").status_code == 409
+    assert api.post(f"catalog/proposals/{stuck['id']}/decision", chairman.token,
+                    json={"decision": "reject"}).status_code == 422
+    r = decide(api, chairman.token, stuck["id"], "reject", notes="Trùng tên")
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "rejected"
+    assert db("SELECT status, decision, decision_notes FROM catalog_proposals "
+              "WHERE id = %s", (stuck["id"],)) == [("rejected", "reject", "Trùng tên")]
+    assert audit_rows(db, "proposal", stuck["id"])[-1][0] == "proposal.decide"
+    other = approved(api, a.token, add_body(), chairman, admin_token)
+    v = issue(api, chairman)
+    assert v.status_code == 201, v.text
+    assert [c["proposal_id"] for c in v.json()["snapshot"]["changes"]] == [other["id"]]
+    assert db("SELECT status FROM catalog_proposals WHERE id IN (%s, %s) ORDER BY id",
+              (stuck["id"], other["id"])) == [("rejected",), ("issued",)]
+    assert decide(api, chairman.token, other["id"], "reject").status_code == 409
