@@ -275,11 +275,25 @@ key_texts(struct arena *a, const struct db_rows *rows, const char ***keys,
 	}
 }
 
+/* Row r's members, without the braces, given key_texts' keys. */
+static void
+jb_members(struct jbuf *b, const struct db_rows *rows, size_t r,
+    const char **keys, const size_t *klens)
+{
+	size_t c, i;
+
+	for (c = 0; c < rows->ncols; c++) {
+		i = r * rows->ncols + c;
+		jb_put(b, keys[c], klens[c]);
+		jb_cell(b, rows->kinds[c], rows->cells[i], rows->lens[i]);
+	}
+}
+
 static void
 jb_rows(struct jbuf *b, const struct db_rows *rows)
 {
 	const char **keys;
-	size_t *klens, r, c, i;
+	size_t *klens, r;
 
 	key_texts(b->a, rows, &keys, &klens);
 	jb_lit(b, "[");
@@ -287,12 +301,7 @@ jb_rows(struct jbuf *b, const struct db_rows *rows)
 		if (r > 0)
 			jb_lit(b, ",");
 		jb_lit(b, "{");
-		for (c = 0; c < rows->ncols; c++) {
-			i = r * rows->ncols + c;
-			jb_put(b, keys[c], klens[c]);
-			jb_cell(b, rows->kinds[c], rows->cells[i],
-			    rows->lens[i]);
-		}
+		jb_members(b, rows, r, keys, klens);
 		jb_lit(b, "}");
 	}
 	jb_lit(b, "]");
@@ -320,6 +329,87 @@ json_rows_text(struct arena *a, const struct db_rows *rows, size_t *len)
 	struct jbuf b = { .a = a };
 
 	jb_items(&b, rows);
+	jb_need(&b, 1);
+	b.p[b.len] = '\0';
+	if (len != NULL)
+		*len = b.len;
+	return b.p;
+}
+
+/* Columns [c0, c1) of rows r0.. (all of them, or only those whose column
+ * c0 is not NULL when children) as rows of their own; the cells are
+ * shared. */
+static struct db_rows *
+rows_slice(struct arena *a, const struct db_rows *rows, size_t c0,
+    size_t c1, size_t r0, size_t r1, bool children)
+{
+	struct db_rows *s = arena_calloc(a, 1, sizeof(*s));
+	size_t nc = c1 - c0, r, c, n = 0, from;
+
+	s->ncols = nc;
+	s->names = rows->names + c0;
+	s->kinds = rows->kinds + c0;
+	s->cells = arena_calloc(a, (r1 - r0) * nc + 1, sizeof(char *));
+	s->lens = arena_calloc(a, (r1 - r0) * nc + 1, sizeof(size_t));
+	for (r = r0; r < r1; r++) {
+		if (children && rows->cells[r * rows->ncols + c0] == NULL)
+			continue;
+		from = r * rows->ncols + c0;
+		for (c = 0; c < nc; c++) {
+			s->cells[n * nc + c] = rows->cells[from + c];
+			s->lens[n * nc + c] = rows->lens[from + c];
+		}
+		n++;
+	}
+	s->nrows = n;
+	return s;
+}
+
+/* Whether one of the rows' keys is key. */
+static bool
+has_key(const struct db_rows *rows, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (size_t c = 0; c < rows->ncols; c++)
+		if (col_key(rows, c) == kl &&
+		    memcmp(rows->names[c], key, kl) == 0)
+			return true;
+	return false;
+}
+
+char *
+json_nested_text(struct arena *a, const struct db_rows *rows, size_t split,
+    const char *key, size_t *len)
+{
+	struct jbuf b = { .a = a };
+	struct db_rows *top, *sub;
+	const char **keys;
+	size_t *klens;
+	json_object *o;
+
+	if (rows->nrows == 0 || split > rows->ncols)
+		return NULL;
+	top = rows_slice(a, rows, 0, split, 0, 1, false);
+	sub = rows_slice(a, rows, split, rows->ncols, 0,
+	    split < rows->ncols ? rows->nrows : 0, true);
+	if (keys_unique(top) && !has_key(top, key)) {
+		jb_need(&b, size_guess(rows));
+		key_texts(a, top, &keys, &klens);
+		jb_lit(&b, "{");
+		jb_members(&b, top, 0, keys, klens);
+		if (top->ncols > 0)
+			jb_lit(&b, ",");
+		jb_string(&b, key, strlen(key));
+		jb_lit(&b, ":");
+		jb_items(&b, sub);
+		jb_lit(&b, "}");
+	} else {
+		/* json-c keeps one member for a key given twice. */
+		o = db_row_json(top, 0);
+		json_object_object_add(o, key, db_rows_json(sub));
+		jb_jsonc(&b, o);
+	}
 	jb_need(&b, 1);
 	b.p[b.len] = '\0';
 	if (len != NULL)

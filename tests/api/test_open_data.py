@@ -5,6 +5,7 @@ Views are added in memory by the catalog's workers and written by its
 master every seal_interval_ms (docs/catalog.md): a test waits for them."""
 
 import csv
+import json
 import os
 import pathlib
 import threading
@@ -154,3 +155,63 @@ def test_demo_catalog_has_overdue_open_data(api, admin_token, db):
     if db("SELECT COUNT(*) FROM audit_events WHERE action = 'demo.load'") == [("0",)]:
         return
     assert all_pages(api, "open-data/overdue", admin_token)
+
+
+DATASET_KEYS = ["id", "database_id", "agency_id", "agency_name", "title",
+                "description", "keywords", "update_frequency",
+                "classification", "excluded", "exclusion_reason", "status",
+                "published_at", "fields", "technical_guide",
+                "sharing_methods", "update_due_at", "data_updated_at",
+                "views", "downloads", "created_at", "updated_at",
+                "visibility", "demand", "services"]
+SERVICE_KEYS = ["id", "name", "protocol", "endpoint", "version", "guide"]
+
+
+def test_read_gives_every_field_and_active_services_in_id_order(api, db, actor):
+    """One query joins the services (one row each, the dataset repeated)
+    and the text is written from the rows: the keys in their documented
+    order, each once, the JSON columns embedded, only the active services,
+    by id."""
+    a = actor("OD")
+    ds = published_dataset(api, a.token, "open")
+    bare = published_dataset(api, a.token, "open")
+    made = [api.post("services", a.token, json={
+        "dataset_id": ds["id"], "name": f"Dịch vụ \"{n}\" / {n}",
+        "protocol": "rest", "endpoint": f"https://data.example.vn/{n}",
+        "version": str(n), **({"guide": "Hướng dẫn\ndùng"} if n == 1 else {})})
+        for n in range(3)]
+    assert [m.status_code for m in made] == [201] * 3
+    ids = [m.json()["id"] for m in made]
+    assert api.post(f"services/{ids[1]}/deprecate", a.token,
+                    json={}).status_code == 200
+    r = api.get(f"open-data/{ds['id']}")
+    assert r.status_code == 200
+    assert r.headers["Content-Type"] == "application/json; charset=utf-8"
+    body = r.json(object_pairs_hook=lambda pairs: pairs)
+    assert [k for k, _ in body] == DATASET_KEYS
+    assert [[k for k, _ in s] for s in dict(body)["services"]] == [SERVICE_KEYS] * 2
+    got = r.json()
+    services = got["services"]
+    want = db("SELECT id, name, protocol, endpoint, version, guide FROM services "
+              "WHERE dataset_id = %s AND status = 'active' ORDER BY id", (ds["id"],))
+    assert [s["id"] for s in services] == [ids[0], ids[2]] == [int(w[0]) for w in want]
+    assert [[s[k] for k in SERVICE_KEYS[1:]] for s in services] == \
+        [list(w[1:]) for w in want]
+    assert services[0]["guide"] is None and services[0]["name"] == 'Dịch vụ "0" / 0'
+    row = db("SELECT title, keywords, fields_json, views "
+             "FROM datasets WHERE id = %s", (ds["id"],))[0]
+    assert got["title"] == row[0] == ds["title"]
+    assert got["keywords"] == json.loads(row[1]) and isinstance(got["keywords"], list)
+    assert got["fields"] == json.loads(row[2]) and isinstance(got["fields"], list)
+    # This read's view may have been written since (views_reach).
+    assert got["views"] in (int(row[3]), int(row[3]) - 1)
+    assert got["demand"] == got["views"] + got["downloads"]
+    assert got["excluded"] is False
+    assert got["visibility"] == "public" and got["id"] == ds["id"]
+    assert got["published_at"].endswith("Z") and "T" in got["published_at"]
+    # The same dataset once per answer, however many services it has.
+    assert r.text.count('"title"') == 1
+    # Without services: an empty list, the dataset once.
+    r = api.get(f"open-data/{bare['id']}")
+    assert r.status_code == 200 and r.json()["services"] == []
+    assert [k for k, _ in r.json(object_pairs_hook=lambda p: p)] == DATASET_KEYS
