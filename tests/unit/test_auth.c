@@ -577,6 +577,35 @@ test_older_trusted_key_is_chosen_by_kid(void **state)
 	refused(jws(HEADER, claims, key_old), "bad signature");
 }
 
+/* Each key's verify context is set up once and copied per check: checks
+ * with both keys in turn, failed ones between them, must not disturb
+ * each other (a failed check leaves nothing in the key's context). */
+static void
+test_verify_contexts_are_reused_safely(void **state)
+{
+	struct identity who;
+	const char *claims = claims_text(good_claims());
+	const char *old_header = "{\"alg\":\"RS256\",\"kid\":\"" KID_OLD "\"}";
+	char *good = jws(HEADER, claims, key_a);
+	char *good_old = jws(old_header, claims, key_old);
+	char *bad = arena_strdup(ta, good);
+
+	(void)state;
+	/* Another base64url character in the signature. */
+	bad[strlen(bad) - 5] = bad[strlen(bad) - 5] == 'A' ? 'B' : 'A';
+	for (int i = 0; i < 3; i++) {
+		passes_at(good, NOW, &who);
+		refused(bad, "bad signature");
+		passes_at(good_old, NOW, &who);
+		/* The other key's signature under each kid. */
+		refused(jws(old_header, claims, key_a), "bad signature");
+		refused(jws(HEADER, claims, key_old), "bad signature");
+		refused(jws(HEADER, claims, key_other), "bad signature");
+		passes_at(good, NOW, &who);
+		assert_int_equal(who.account_id, 7);
+	}
+}
+
 static void
 test_time_checks_allow_60_seconds_of_skew(void **state)
 {
@@ -916,6 +945,7 @@ main(void)
 		T(test_token_sign_refuses_bad_arguments),
 		T(test_hand_signed_token_passes),
 		T(test_older_trusted_key_is_chosen_by_kid),
+		T(test_verify_contexts_are_reused_safely),
 		T(test_time_checks_allow_60_seconds_of_skew),
 		T(test_extreme_times_do_not_overflow),
 		T(test_expired_token_is_refused),
