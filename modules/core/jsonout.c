@@ -275,25 +275,34 @@ key_texts(struct arena *a, const struct db_rows *rows, const char ***keys,
 	}
 }
 
+/* Row r as an object, with the keys of key_texts. */
+static void
+jb_row(struct jbuf *b, const struct db_rows *rows, const char **keys,
+    const size_t *klens, size_t r)
+{
+	size_t i;
+
+	jb_lit(b, "{");
+	for (size_t c = 0; c < rows->ncols; c++) {
+		i = r * rows->ncols + c;
+		jb_put(b, keys[c], klens[c]);
+		jb_cell(b, rows->kinds[c], rows->cells[i], rows->lens[i]);
+	}
+	jb_lit(b, "}");
+}
+
 static void
 jb_rows(struct jbuf *b, const struct db_rows *rows)
 {
 	const char **keys;
-	size_t *klens, r, c, i;
+	size_t *klens;
 
 	key_texts(b->a, rows, &keys, &klens);
 	jb_lit(b, "[");
-	for (r = 0; r < rows->nrows; r++) {
+	for (size_t r = 0; r < rows->nrows; r++) {
 		if (r > 0)
 			jb_lit(b, ",");
-		jb_lit(b, "{");
-		for (c = 0; c < rows->ncols; c++) {
-			i = r * rows->ncols + c;
-			jb_put(b, keys[c], klens[c]);
-			jb_cell(b, rows->kinds[c], rows->cells[i],
-			    rows->lens[i]);
-		}
-		jb_lit(b, "}");
+		jb_row(b, rows, keys, klens, r);
 	}
 	jb_lit(b, "]");
 }
@@ -378,6 +387,25 @@ http_reply_page_rows(struct http_req *r, const struct page *pg,
 		jb_lit(&b, "null");
 	jb_lit(&b, "}");
 	http_reply_raw(r, 200, "application/json; charset=utf-8", b.p, b.len);
+}
+
+void
+http_reply_row(struct http_req *r, int status, const struct db_rows *rows,
+    size_t row)
+{
+	struct jbuf b = { .a = r->arena };
+	const char **keys;
+	size_t *klens;
+
+	if (row >= rows->nrows || !keys_unique(rows)) {
+		http_reply(r, status, db_row_json(rows, row));
+		return;
+	}
+	jb_need(&b, size_guess(rows));
+	key_texts(r->arena, rows, &keys, &klens);
+	jb_row(&b, rows, keys, klens, row);
+	http_reply_raw(r, status, "application/json; charset=utf-8", b.p,
+	    b.len);
 }
 
 void
