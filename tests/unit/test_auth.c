@@ -919,6 +919,20 @@ test_garbage_is_refused(void **state)
 	    claims_text(good_claims()), key_a), "malformed token");
 	/* Claims that are not JSON, however well signed. */
 	refused(jws(HEADER, "not json", key_a), "malformed claims");
+	/* Nor a claims object: a scalar, an array (no claims), a claim
+	 * given twice, an integer past 64 bits, trailing data. */
+	refused(jws(HEADER, "7", key_a), "malformed claims");
+	refused(jws(HEADER, "\"iss\"", key_a), "malformed claims");
+	refused(jws(HEADER, "[\"datashare\"]", key_a), "wrong issuer");
+	tok = arena_strdup(ta, claims_text(good_claims()));
+	refused(jws(HEADER, arena_printf(ta, "{\"sub\":\"8\",%s", tok + 1),
+	    key_a), "malformed claims");
+	refused(jws(HEADER, arena_printf(ta, "{\"agency\":"
+	    "99999999999999999999,%s", tok + 1), key_a), NULL);
+	refused(jws(HEADER, arena_printf(ta, "{\"agency\":"
+	    "9223372036854775808,%s", tok + 1), key_a), NULL);
+	refused(jws(HEADER, arena_printf(ta, "%s {}", tok), key_a),
+	    "malformed claims");
 	/* Header part not base64url. */
 	tok = arena_printf(ta, "!%s", good);
 	refused(tok, "malformed token");
