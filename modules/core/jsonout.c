@@ -424,13 +424,23 @@ col_key(const struct db_rows *rows, size_t c)
 static bool
 keys_unique(const struct db_rows *rows)
 {
+	size_t on_stack[32], *len = on_stack;
+	bool unique = true;
+
+	if (rows->ncols > 32)
+		len = calloc(rows->ncols, sizeof(*len));
+	if (len == NULL)
+		abort();
 	for (size_t c = 0; c < rows->ncols; c++)
-		for (size_t d = 0; d < c; d++)
-			if (col_key(rows, c) == col_key(rows, d) &&
-			    memcmp(rows->names[c], rows->names[d],
-			    col_key(rows, c)) == 0)
-				return false;
-	return true;
+		len[c] = col_key(rows, c);
+	for (size_t c = 0; c < rows->ncols && unique; c++)
+		for (size_t d = 0; d < c && unique; d++)
+			if (len[c] == len[d] && memcmp(rows->names[c],
+			    rows->names[d], len[c]) == 0)
+				unique = false;
+	if (len != on_stack)
+		free(len);
+	return unique;
 }
 
 /* A first guess at the text's size: every cell with its key and a little
@@ -474,7 +484,8 @@ key_texts(struct arena *a, const struct db_rows *rows, const char ***keys,
 	}
 }
 
-/* Row r as an object, with the keys of key_texts. */
+/* Row r as an object, with the keys of key_texts, or (keys NULL, for a
+ * single row) each key written in place. */
 static void
 jb_row(struct jbuf *b, const struct db_rows *rows, const char **keys,
     const size_t *klens, size_t r)
@@ -484,7 +495,14 @@ jb_row(struct jbuf *b, const struct db_rows *rows, const char **keys,
 	jb_lit(b, "{");
 	for (size_t c = 0; c < rows->ncols; c++) {
 		i = r * rows->ncols + c;
-		jb_put(b, keys[c], klens[c]);
+		if (keys != NULL)
+			jb_put(b, keys[c], klens[c]);
+		else {
+			if (c > 0)
+				jb_lit(b, ",");
+			jb_string(b, rows->names[c], col_key(rows, c));
+			jb_lit(b, ":");
+		}
 		jb_cell(b, rows->kinds[c], rows->cells[i], rows->lens[i]);
 	}
 	jb_lit(b, "}");
@@ -593,16 +611,13 @@ http_reply_row(struct http_req *r, int status, const struct db_rows *rows,
     size_t row)
 {
 	struct jbuf b = { .a = r->arena };
-	const char **keys;
-	size_t *klens;
 
 	if (row >= rows->nrows || !keys_unique(rows)) {
 		http_reply(r, status, db_row_json(rows, row));
 		return;
 	}
 	jb_need(&b, size_guess(rows));
-	key_texts(r->arena, rows, &keys, &klens);
-	jb_row(&b, rows, keys, klens, row);
+	jb_row(&b, rows, NULL, NULL, row);
 	http_reply_raw(r, status, "application/json; charset=utf-8", b.p,
 	    b.len);
 }

@@ -358,6 +358,32 @@ test_random_text_in_many_rows(void **state)
 	arena_free(a);
 }
 
+/* More columns than keys_unique keeps on its stack, with and without a
+ * repeated key. */
+static void
+test_many_columns_as_jsonc_writes_them(void **state)
+{
+	const char *names[40];
+	enum col_kind kinds[40];
+	struct arena *a = arena_new();
+	struct db_rows *r;
+
+	(void)state;
+	for (size_t c = 0; c < 40; c++) {
+		names[c] = arena_printf(a, "c%zu", c);
+		kinds[c] = c % 2 ? COL_INT : COL_STR;
+	}
+	r = rows_new(a, 2, 40, names, kinds);
+	for (size_t c = 0; c < 40; c++) {
+		cells(a, r, 0, c, c % 2 ? "7" : "seven");
+		cells(a, r, 1, c, c % 3 ? NULL : "8");
+	}
+	same_as_jsonc(r);
+	r->names[39] = "c1";
+	same_as_jsonc(r);
+	arena_free(a);
+}
+
 /* JSON columns are written without json-c when json-c would print the
  * text back unchanged but for its whitespace; every other text must still
  * come out as json-c prints it. */
@@ -589,6 +615,7 @@ main(void)
 		cmocka_unit_test(
 		    test_bytes_that_are_not_utf8_become_replacement_characters),
 		cmocka_unit_test(test_random_text_in_many_rows),
+		cmocka_unit_test(test_many_columns_as_jsonc_writes_them),
 		cmocka_unit_test(test_json_column_texts_as_jsonc_prints_them),
 		cmocka_unit_test(test_random_json_columns_as_jsonc_prints_them),
 		cmocka_unit_test(test_page_body_and_cursor_as_http_reply_page),
