@@ -606,6 +606,34 @@ test_verify_contexts_are_reused_safely(void **state)
 	}
 }
 
+/* A header exactly as token.c writes it is recognised without parsing:
+ * the outcome must be the one parsing gives, for every key and spelling. */
+static void
+test_own_header_and_other_spellings_give_the_same_outcome(void **state)
+{
+	struct identity who;
+	const char *claims = claims_text(good_claims());
+#define OWN(kid) "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"" kid "\"}"
+
+	(void)state;
+	passes_at(jws(OWN(KID), claims, key_a), NOW, &who);
+	passes_at(jws(OWN(KID_OLD), claims, key_old), NOW, &who);
+	refused(jws(OWN(KID_OLD), claims, key_a), "bad signature");
+	refused(jws(OWN(KID), claims, key_old), "bad signature");
+	refused(jws(OWN("nope"), claims, key_a), "unknown signing key");
+	refused(jws(OWN(KID_EC), claims, key_a), "unknown signing key");
+	refused(jws("{\"alg\":\"RS512\",\"typ\":\"JWT\",\"kid\":\"" KID
+	    "\"}", claims, key_a), "algorithm not allowed");
+	/* Other spellings of the same header are parsed, with one result. */
+	passes_at(jws("{\"kid\":\"" KID "\",\"alg\":\"RS256\"}", claims,
+	    key_a), NOW, &who);
+	passes_at(jws("{ \"alg\": \"RS256\", \"typ\": \"JWT\", \"kid\": \""
+	    KID "\" }", claims, key_a), NOW, &who);
+	refused(jws("{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"" KID
+	    "\",\"kid\":\"" KID "\"}", claims, key_a), "malformed token");
+#undef OWN
+}
+
 static void
 test_time_checks_allow_60_seconds_of_skew(void **state)
 {
@@ -960,6 +988,7 @@ main(void)
 		T(test_hand_signed_token_passes),
 		T(test_older_trusted_key_is_chosen_by_kid),
 		T(test_verify_contexts_are_reused_safely),
+		T(test_own_header_and_other_spellings_give_the_same_outcome),
 		T(test_time_checks_allow_60_seconds_of_skew),
 		T(test_extreme_times_do_not_overflow),
 		T(test_expired_token_is_refused),
