@@ -30,10 +30,9 @@
 
 /* Each key with a verify context set up once for it (RS256 over SHA-256):
  * EVP_DigestVerifyInit fetches the digest and the signature provider and
- * hands the key over to it, about 13 us a call, so a request copies the
- * ready context instead (rs256_verify). */
-/* header is the base64url header token.c writes for the key (see
- * header_key). */
+ * hands the key over to it on every call (~7% of a catalog worker), so a
+ * request copies the ready context instead (rs256_verify). header is the
+ * base64url header token.c writes for the key (header_key). */
 static struct {
 	char		 kid[65];
 	EVP_PKEY	*key;
