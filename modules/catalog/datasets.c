@@ -80,7 +80,7 @@ dataset_show(struct http_req *r)
 	struct db_rows *rows;
 
 	if (dataset_load_or_reply(r, r->captures[0], false, &rows) == 0)
-		http_reply(r, 200, db_row_json(rows, 0));
+		http_reply_row(r, 200, rows, 0);
 }
 
 /* Checks one structure field {name, type, meaning, personal}, adding a

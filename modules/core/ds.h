@@ -380,6 +380,11 @@ char	*json_nested_text(struct arena *, const struct db_rows *,
  * rows: 200 {"items": [...], "next_cursor": ...}, as a raw JSON body. */
 void	 http_reply_page_rows(struct http_req *, const struct page *,
 	    const struct db_rows *);
+/* http_reply(r, status, db_row_json(rows, row)) written straight from the
+ * row, as a raw JSON body (the same bytes, as json_rows_text): for a
+ * handler that replies one row as it was read. */
+void	 http_reply_row(struct http_req *, int status, const struct db_rows *,
+	    size_t row);
 /* The tail of a list handler: runs the page's query and replies its rows
  * with http_reply_page_rows, or the error its status maps to. */
 void	 db_reply_page(struct http_req *, const struct page *,

@@ -577,6 +577,63 @@ test_older_trusted_key_is_chosen_by_kid(void **state)
 	refused(jws(HEADER, claims, key_old), "bad signature");
 }
 
+/* Each key's verify context is set up once and copied per check: checks
+ * with both keys in turn, failed ones between them, must not disturb
+ * each other (a failed check leaves nothing in the key's context). */
+static void
+test_verify_contexts_are_reused_safely(void **state)
+{
+	struct identity who;
+	const char *claims = claims_text(good_claims());
+	const char *old_header = "{\"alg\":\"RS256\",\"kid\":\"" KID_OLD "\"}";
+	char *good = jws(HEADER, claims, key_a);
+	char *good_old = jws(old_header, claims, key_old);
+	char *bad = arena_strdup(ta, good);
+
+	(void)state;
+	/* Another base64url character in the signature. */
+	bad[strlen(bad) - 5] = bad[strlen(bad) - 5] == 'A' ? 'B' : 'A';
+	for (int i = 0; i < 3; i++) {
+		passes_at(good, NOW, &who);
+		refused(bad, "bad signature");
+		passes_at(good_old, NOW, &who);
+		/* The other key's signature under each kid. */
+		refused(jws(old_header, claims, key_a), "bad signature");
+		refused(jws(HEADER, claims, key_old), "bad signature");
+		refused(jws(HEADER, claims, key_other), "bad signature");
+		passes_at(good, NOW, &who);
+		assert_int_equal(who.account_id, 7);
+	}
+}
+
+/* A header exactly as token.c writes it is recognised without parsing:
+ * the outcome must be the one parsing gives, for every key and spelling. */
+static void
+test_own_header_and_other_spellings_give_the_same_outcome(void **state)
+{
+	struct identity who;
+	const char *claims = claims_text(good_claims());
+#define OWN(kid) "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"" kid "\"}"
+
+	(void)state;
+	passes_at(jws(OWN(KID), claims, key_a), NOW, &who);
+	passes_at(jws(OWN(KID_OLD), claims, key_old), NOW, &who);
+	refused(jws(OWN(KID_OLD), claims, key_a), "bad signature");
+	refused(jws(OWN(KID), claims, key_old), "bad signature");
+	refused(jws(OWN("nope"), claims, key_a), "unknown signing key");
+	refused(jws(OWN(KID_EC), claims, key_a), "unknown signing key");
+	refused(jws("{\"alg\":\"RS512\",\"typ\":\"JWT\",\"kid\":\"" KID
+	    "\"}", claims, key_a), "algorithm not allowed");
+	/* Other spellings of the same header are parsed, with one result. */
+	passes_at(jws("{\"kid\":\"" KID "\",\"alg\":\"RS256\"}", claims,
+	    key_a), NOW, &who);
+	passes_at(jws("{ \"alg\": \"RS256\", \"typ\": \"JWT\", \"kid\": \""
+	    KID "\" }", claims, key_a), NOW, &who);
+	refused(jws("{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"" KID
+	    "\",\"kid\":\"" KID "\"}", claims, key_a), "malformed token");
+#undef OWN
+}
+
 static void
 test_time_checks_allow_60_seconds_of_skew(void **state)
 {
@@ -890,6 +947,20 @@ test_garbage_is_refused(void **state)
 	    claims_text(good_claims()), key_a), "malformed token");
 	/* Claims that are not JSON, however well signed. */
 	refused(jws(HEADER, "not json", key_a), "malformed claims");
+	/* Nor a claims object: a scalar, an array (no claims), a claim
+	 * given twice, an integer past 64 bits, trailing data. */
+	refused(jws(HEADER, "7", key_a), "malformed claims");
+	refused(jws(HEADER, "\"iss\"", key_a), "malformed claims");
+	refused(jws(HEADER, "[\"datashare\"]", key_a), "wrong issuer");
+	tok = arena_strdup(ta, claims_text(good_claims()));
+	refused(jws(HEADER, arena_printf(ta, "{\"sub\":\"8\",%s", tok + 1),
+	    key_a), "malformed claims");
+	refused(jws(HEADER, arena_printf(ta, "{\"agency\":"
+	    "99999999999999999999,%s", tok + 1), key_a), NULL);
+	refused(jws(HEADER, arena_printf(ta, "{\"agency\":"
+	    "9223372036854775808,%s", tok + 1), key_a), NULL);
+	refused(jws(HEADER, arena_printf(ta, "%s {}", tok), key_a),
+	    "malformed claims");
 	/* Header part not base64url. */
 	tok = arena_printf(ta, "!%s", good);
 	refused(tok, "malformed token");
@@ -916,6 +987,8 @@ main(void)
 		T(test_token_sign_refuses_bad_arguments),
 		T(test_hand_signed_token_passes),
 		T(test_older_trusted_key_is_chosen_by_kid),
+		T(test_verify_contexts_are_reused_safely),
+		T(test_own_header_and_other_spellings_give_the_same_outcome),
 		T(test_time_checks_allow_60_seconds_of_skew),
 		T(test_extreme_times_do_not_overflow),
 		T(test_expired_token_is_refused),

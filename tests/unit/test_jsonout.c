@@ -61,8 +61,37 @@ jsonc_text(const struct db_rows *rows)
 	return t;
 }
 
+/* http_reply_row gives the body http_reply(db_row_json) gives (past the
+ * last row: none), with the same status and type. */
+static void
+same_row(const struct db_rows *rows, size_t row)
+{
+	struct http_req *want = req_new(), *got = req_new();
+	const char *text;
+
+	http_reply(want, 201, db_row_json(rows, row));
+	http_reply_row(got, 201, rows, row);
+	assert_int_equal(got->status, 201);
+	if (want->resp == NULL) {
+		assert_null(got->resp);
+		assert_null(got->resp_raw);
+	} else if (got->resp == NULL) {
+		assert_non_null(got->resp_raw);
+		assert_string_equal(got->resp_type,
+		    "application/json; charset=utf-8");
+		text = json_object_to_json_string_ext(want->resp, FLAGS);
+		if (got->resp_raw_len != strlen(text) ||
+		    memcmp(got->resp_raw, text, got->resp_raw_len) != 0)
+			fail_msg("row %zu differs:\n got: %.*s\nwant: %s", row,
+			    (int)got->resp_raw_len, got->resp_raw, text);
+	} else	/* a repeated key: json-c's own object */
+		assert_true(json_object_equal(got->resp, want->resp));
+	req_free(want);
+	req_free(got);
+}
+
 /* Asserts the fast text equals json-c's, byte for byte, and that both
- * parse to equal values. */
+ * parse to equal values; and the same of each row's reply. */
 static void
 same_as_jsonc(const struct db_rows *rows)
 {
@@ -83,6 +112,8 @@ same_as_jsonc(const struct db_rows *rows)
 	json_object_put(pg);
 	free(want);
 	arena_free(a);
+	for (size_t r = 0; r <= rows->nrows; r++)
+		same_row(rows, r);
 }
 
 static void
@@ -327,6 +358,156 @@ test_random_text_in_many_rows(void **state)
 	arena_free(a);
 }
 
+/* More columns than keys_unique keeps on its stack, with and without a
+ * repeated key. */
+static void
+test_many_columns_as_jsonc_writes_them(void **state)
+{
+	const char *names[40];
+	enum col_kind kinds[40];
+	struct arena *a = arena_new();
+	struct db_rows *r;
+
+	(void)state;
+	for (size_t c = 0; c < 40; c++) {
+		names[c] = arena_printf(a, "c%zu", c);
+		kinds[c] = c % 2 ? COL_INT : COL_STR;
+	}
+	r = rows_new(a, 2, 40, names, kinds);
+	for (size_t c = 0; c < 40; c++) {
+		cells(a, r, 0, c, c % 2 ? "7" : "seven");
+		cells(a, r, 1, c, c % 3 ? NULL : "8");
+	}
+	same_as_jsonc(r);
+	r->names[39] = "c1";
+	same_as_jsonc(r);
+	arena_free(a);
+}
+
+/* JSON columns are written without json-c when json-c would print the
+ * text back unchanged but for its whitespace; every other text must still
+ * come out as json-c prints it. */
+static void
+test_json_column_texts_as_jsonc_prints_them(void **state)
+{
+	static const char *texts[] = {
+		"[]", "{}", "[ ]", " { } ", "null", "true", "false", "0", "-1",
+		"\"text\"", "[\"dân cư\", \"Tuy Hòa\", \"nông nghiệp\"]",
+		"[{\"name\": \"ma_dinh_danh\", \"type\": \"string\", "
+		"\"meaning\": \"Mã định danh\", \"personal\": false}, "
+		"{\"name\": \"ngay_sinh\", \"type\": \"date\", \"meaning\": "
+		"\"Ngày sinh\", \"personal\": true}]",
+		"\t[\r\n1 ,\n2,3 ]\n", "{\"a\":{\"b\":[[],{}],\"c\":null}}",
+		/* escapes json-c prints back the same, and others */
+		"[\"q\\\" b\\\\ \\b\\f\\n\\r\\t\"]", "[\"a\\/b\"]", "[\"\\u00e2\"]",
+		"[\"\\u0001\"]", "[\"\\ud83d\\ude00\"]", "{\"k\\n\": 1}",
+		/* numbers: only short integers are kept as they are */
+		"[-0]", "[0.5]", "[1e3]", "[1E3]", "[-2.50]", "[01]", "[+1]",
+		"[123456789012345678]", "[1234567890123456789]",
+		"[9223372036854775807]", "[99999999999999999999]", "[-]",
+		/* a key twice: json-c keeps one */
+		"{\"a\": 1, \"b\": 2, \"a\": 3}", "{\"a\": {\"x\": 1, \"x\": 2}}",
+		"{\"a\":1,\"a\\n\":2}",
+		/* not JSON, or not only JSON */
+		"", " ", "[1,]", "[1 2]", "{\"a\" 1}", "{\"a\":}", "{1: 2}",
+		"[1] x", "[1]]", "nul", "truex", "[\"open", "'single'",
+		"[\"tab\there\"]", "[Infinity]", "[\"a\"]\f", "\v[]", "{,}", "[,1]",
+		"{\"a\":1,}", "[/* c */ 1]",
+	};
+	static const char *names[] = { "id", "v_json" };
+	static const enum col_kind kinds[] = { COL_INT, COL_JSON };
+	struct arena *a = arena_new();
+	size_t n = sizeof(texts) / sizeof(texts[0]);
+	struct db_rows *r = rows_new(a, n + 6, 2, names, kinds);
+	char deep[200], buf[2200];
+	size_t k = 0, i;
+
+	(void)state;
+	for (i = 0; i < n; i++)
+		cells(a, r, i, 1, texts[i]);
+	/* Nesting around json-c's depth limit (32) and this path's (16). */
+	for (size_t d = 15; d <= 17; d++, i++) {
+		memset(deep, '[', d);
+		memset(deep + d, ']', d);
+		cell(a, r, i, 1, deep, 2 * d);
+	}
+	for (size_t d = 33; d <= 34; d++, i++) {
+		memset(deep, '[', d);
+		memset(deep + d, ']', d);
+		cell(a, r, i, 1, deep, 2 * d);
+	}
+	/* More keys in one object than this path compares. */
+	k += (size_t)snprintf(buf + k, sizeof(buf) - k, "{");
+	for (int j = 0; j < 40; j++)
+		k += (size_t)snprintf(buf + k, sizeof(buf) - k, "%s\"k%d\": %d",
+		    j ? ", " : "", j, j);
+	k += (size_t)snprintf(buf + k, sizeof(buf) - k, "}");
+	cell(a, r, i, 1, buf, k);
+	/* A NUL inside: json-c reads up to it. */
+	cell(a, r, 0, 1, "[1]\0[2]", 7);
+	same_as_jsonc(r);
+	arena_free(a);
+}
+
+/* Random JSON texts built from the pieces above, spaces between tokens. */
+static size_t
+random_json(char *out, size_t cap, unsigned *seed, int depth)
+{
+	static const char *const atoms[] = { "1", "-12", "0", "-0", "2.5",
+	    "1e2", "true", "false", "null", "\"x\"", "\"a b\"", "\"é\\n\"",
+	    "\"\\/\"", "\"\\u0041\"", "\"\\\"\"", "\"\"", "123456789012345678",
+	    "12345678901234567890" };
+	static const char *const spaces[] = { "", " ", "\n", "\t", "\r\n  " };
+	size_t n = 0, items;
+	unsigned kind = (unsigned)rand_r(seed) % (depth > 4 ? 1 : 3);
+
+	if (cap < 64)
+		return 0;
+	if (kind == 0) {
+		const char *t = atoms[(unsigned)rand_r(seed) %
+		    (sizeof(atoms) / sizeof(atoms[0]))];
+
+		n = strlen(t);
+		memcpy(out, t, n);
+		return n;
+	}
+	out[n++] = kind == 1 ? '[' : '{';
+	items = (unsigned)rand_r(seed) % 4;
+	for (size_t j = 0; j < items && cap - n > 64; j++) {
+		const char *sp = spaces[(unsigned)rand_r(seed) % 5];
+
+		if (j > 0)
+			out[n++] = ',';
+		memcpy(out + n, sp, strlen(sp));
+		n += strlen(sp);
+		if (kind == 2)
+			n += (size_t)snprintf(out + n, cap - n, "\"k%u\": ",
+			    (unsigned)rand_r(seed) % 5);
+		n += random_json(out + n, cap - n, seed, depth + 1);
+	}
+	out[n++] = kind == 1 ? ']' : '}';
+	return n;
+}
+
+static void
+test_random_json_columns_as_jsonc_prints_them(void **state)
+{
+	static const char *names[] = { "v_json", "w_json" };
+	static const enum col_kind kinds[] = { COL_JSON, COL_JSON };
+	struct arena *a = arena_new();
+	struct db_rows *r = rows_new(a, 400, 2, names, kinds);
+	unsigned seed = 11;
+	char buf[4096];
+
+	(void)state;
+	for (size_t row = 0; row < r->nrows; row++)
+		for (size_t col = 0; col < 2; col++)
+			cell(a, r, row, col, buf, random_json(buf,
+			    sizeof(buf), &seed, 0));
+	same_as_jsonc(r);
+	arena_free(a);
+}
+
 /* ------------------------------------------------------------------ */
 /* http_reply_page_rows against http_reply_page(db_rows_json)          */
 
@@ -564,6 +745,9 @@ main(void)
 		cmocka_unit_test(
 		    test_bytes_that_are_not_utf8_become_replacement_characters),
 		cmocka_unit_test(test_random_text_in_many_rows),
+		cmocka_unit_test(test_many_columns_as_jsonc_writes_them),
+		cmocka_unit_test(test_json_column_texts_as_jsonc_prints_them),
+		cmocka_unit_test(test_random_json_columns_as_jsonc_prints_them),
 		cmocka_unit_test(test_page_body_and_cursor_as_http_reply_page),
 		cmocka_unit_test(test_page_cursor_from_an_id_of_another_kind),
 		cmocka_unit_test(test_page_cursor_from_the_last_of_two_ids),
