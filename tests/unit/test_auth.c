@@ -536,6 +536,36 @@ test_token_sign_output_passes(void **state)
 	    NOW, 900));
 }
 
+/* libjwt is the reference our tokens are held to: it checks the RS256
+ * signature of a token we sign with the public key (it parses the PEM
+ * per call, which is why the request path does not use it) and reads the
+ * same claims. */
+static void
+test_libjwt_verifies_and_reads_our_tokens(void **state)
+{
+	char *tok = token_sign(ta, 7, 3, ROLE_AGENCY_OFFICER, NOW, 900);
+	char *roles;
+	jwt_t *jwt = NULL;
+
+	(void)state;
+	assert_non_null(tok);
+	assert_int_equal(jwt_decode(&jwt, tok, (unsigned char *)pub_pem,
+	    (int)pub_pem_len), 0);
+	assert_int_equal(jwt_get_alg(jwt), JWT_ALG_RS256);
+	assert_string_equal(jwt_get_grant(jwt, "sub"), "7");
+	assert_string_equal(jwt_get_grant(jwt, "iss"), "datashare");
+	assert_int_equal(jwt_get_grant_int(jwt, "agency"), 3);
+	assert_int_equal(jwt_get_grant_int(jwt, "exp"), NOW + 900);
+	roles = jwt_get_grants_json(jwt, "roles");
+	assert_string_equal(roles, "[\"agency_officer\"]");
+	free(roles);
+	jwt_free(jwt);
+	/* One bit changed in the signature: libjwt refuses it too. */
+	tok[strlen(tok) - 2] = tok[strlen(tok) - 2] == 'A' ? 'B' : 'A';
+	assert_int_not_equal(jwt_decode(&jwt, tok, (unsigned char *)pub_pem,
+	    (int)pub_pem_len), 0);
+}
+
 static void
 test_token_sign_refuses_bad_arguments(void **state)
 {
@@ -985,6 +1015,7 @@ main(void)
 		T(test_jwks_lists_the_rsa_keys),
 		T(test_token_sign_output_passes),
 		T(test_token_sign_refuses_bad_arguments),
+		T(test_libjwt_verifies_and_reads_our_tokens),
 		T(test_hand_signed_token_passes),
 		T(test_older_trusted_key_is_chosen_by_kid),
 		T(test_verify_contexts_are_reused_safely),
