@@ -702,31 +702,18 @@ consumer_or_refuse(struct http_req *r, const struct db_rows *g)
 
 /* Decree 47/2020 Art. 43.1: while a planned suspension of the grant's
  * service is under way (modules/suspension, planned_suspensions), the
- * service serves nothing; 503 with Retry-After until its announced end. */
+ * service serves nothing; 503 with Retry-After until its announced end
+ * (the s_ columns of g, NULL when none is under way). */
 static int
 service_open_or_refuse(struct http_req *r, const struct db_rows *g,
     long long file)
 {
-	static const char *sql =
-	    "SELECT DATE_FORMAT(ends_at, '%Y-%m-%dT%H:%i:%sZ') AS until, "
-	    "  TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(6), ends_at) + 1 AS wait "
-	    "FROM planned_suspensions WHERE service_id = ? "
-	    "  AND state = 'scheduled' AND starts_at <= UTC_TIMESTAMP(6) "
-	    "  AND ends_at > UTC_TIMESTAMP(6) ORDER BY ends_at DESC LIMIT 1";
-	struct db_param p[] = { P_INT(db_get_int(g, 0, "service_id")) };
-	struct db_rows *w;
-	int st;
-
-	if (p[0].i == 0)
+	if (db_get(g, 0, "s_until") == NULL)
 		return 0;
-	if ((st = db_query(r->arena, sql, p, 1, &w)) != DS_OK)
-		return http_error_status(r, st);
-	if (w->nrows == 0)
-		return 0;
-	http_header(r, "Retry-After", db_get(w, 0, "wait"));
+	http_header(r, "Retry-After", db_get(g, 0, "s_wait"));
 	return refuse(r, g, file, 503, "service_suspended", arena_printf(
 	    r->arena, "the service is suspended for planned work until %s",
-	    db_get(w, 0, "until")));
+	    db_get(g, 0, "s_until")));
 }
 
 /* The grant must be active, begun, its service not in a planned
@@ -757,20 +744,33 @@ grant_live_or_refuse(struct http_req *r, const struct db_rows *g,
 	return 0;
 }
 
+/* The planned suspension of the grant's service under way, if any: the
+ * one that ends last. */
+#define PLANNED_NOW(col) \
+	"(SELECT " col " FROM planned_suspensions ps " \
+	"  WHERE ps.service_id = g.service_id AND ps.state = 'scheduled' " \
+	"  AND ps.starts_at <= UTC_TIMESTAMP(6) " \
+	"  AND ps.ends_at > UTC_TIMESTAMP(6) ORDER BY ps.ends_at DESC LIMIT 1)"
+
 /*
  * The grant with, in one read, the file in the path when it is of the
- * grant's dataset (f_ columns, NULL otherwise) and what the sharing rules
- * read of that dataset (d_ columns, as dataset_load): every download
- * reads all three, and one statement costs the server a third of three.
- * The grant's columns keep their names, so the row is the grant's row
- * for access_log_append.
+ * grant's dataset (f_ columns, NULL otherwise), what the sharing rules
+ * read of that dataset (d_ columns, as dataset_load) and its service's
+ * planned suspension under way (s_ columns; nothing to read without a
+ * service): every download reads them all, in one statement rather than
+ * one each. The grant's columns keep their names, so
+ * the row is the grant's row for access_log_append.
  */
 static const char *sql_grant_file =
     "SELECT " GRANT_COLS ", f.id AS f_id, f.name AS f_name, "
     "  f.format AS f_format, f.sha256 AS f_sha256, f.bytes AS f_bytes, "
     "  f.columns_json AS f_columns_json, d.excluded AS d_excluded, "
     "  d.status AS d_status, d.classification AS d_classification, "
-    "  b.status AS d_database_status "
+    "  b.status AS d_database_status, "
+    PLANNED_NOW("DATE_FORMAT(ps.ends_at, '%Y-%m-%dT%H:%i:%sZ')")
+    " AS s_until, "
+    PLANNED_NOW("TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(6), ps.ends_at) + 1")
+    " AS s_wait "
     "FROM grants g "
     "LEFT JOIN warehouse_files f ON f.id = ? AND f.dataset_id = g.dataset_id "
     "LEFT JOIN datasets d ON d.id = g.dataset_id "
