@@ -51,6 +51,27 @@ SMOKE = dict(agencies=20, datasets=400, grants=20, access_log=2000,
              warmup=1, rounds=1, seconds=2, insert_warmup=0.5)
 
 # Queries for search, each with and without diacritics (R2.4).
+# nginx alone sending the 100 KB file of the download through a grant
+STATIC = "static 100 KB file (nginx alone)"
+# Any download through a grant costs at least: a point select (the
+# authorisation reads at least one row), a durable commit's MariaDB CPU
+# (its access-log row, R5.1) and nginx's sending of the bytes over TLS
+# (the static file less nginx's cheapest answer).
+DOWNLOAD_BOUND = [("one row read, one durable commit, the bytes", (
+    (1, "point select: datasets", "total"),
+    (1, "durable INSERT, 16 connections", "mariadb"),
+    (1, STATIC, "total"),
+    (-1, "nginx return 200", "total"))),
+    # and the token the route requires, checked as every authenticated
+    # read checks it: what GET /agencies/{id} costs beyond its point select
+    ("the same and the token check", (
+        (1, "point select: datasets", "total"),
+        (1, "durable INSERT, 16 connections", "mariadb"),
+        (1, STATIC, "total"),
+        (-1, "nginx return 200", "total"),
+        (1, "GET /agencies/{id} (token)", "total"),
+        (-1, "point select: agencies", "total")))]
+
 QUERIES = [("dữ liệu dân cư", "du lieu dan cu"), ("đất đai", "dat dai"),
            ("y tế", "y te"), ("giấy phép lái xe", "giay phep lai xe"),
            ("khí tượng thủy văn", "khi tuong thuy van"),
@@ -336,6 +357,12 @@ class Stack:
                 f"/bench/point/{name.split('-', 1)[1]}/"
             locations.append(f"        location {'= ' if name == 'hello' else ''}"
                              f"{loc} {{ fastcgi_pass unix:{sock}; }}\n")
+        # nginx alone sending a warehouse file over the same TLS, with the
+        # download's Content-Type: the bytes' share of any download
+        locations.append(
+            f"        location /bench/static/ {{ alias "
+            f"{os.path.join(self.var, 'warehouse')}/; types {{ }} "
+            f"default_type \"text/csv; charset=utf-8\"; }}\n")
         for name in progs:
             sock = os.path.join(self.run, f"bench-{name}.sock")
             for _ in range(100):
@@ -439,11 +466,17 @@ class Endpoint:
 
     def __init__(self, name, kind, method="GET", path="/", token=None,
                  body=None, ids=(1, 1, 1, 0), limit=None, target=None,
-                 module=None, note="", expect=200):
+                 module=None, note="", expect=200, bound=None):
         self.name, self.kind, self.method, self.path = name, kind, method, path
         self.token, self.body, self.ids = token, body, ids
         self.limit, self.target, self.module = limit, target, module
         self.note, self.expect = note, expect
+        # [(label, ((sign, endpoint name, "total" or a CPU group), ...))]:
+        # lower bounds of the path's server CPU made of other figures
+        self.bound = bound or []
+
+    def bound_limits(self):
+        return {name for _, terms in self.bound for _, name, _ in terms}
 
     def probe_path(self):
         p = self.path
@@ -731,7 +764,7 @@ class Setup:
         prov = self.http.token(self.stack.account(provider, "agency_officer"))
         cons = self.http.token(self.stack.account(consumer, "agency_officer"))
         system = self.http.token(self.stack.account(consumer, "system", gid))
-        file_id = self.upload(prov, ds, gid)
+        file_id, sha = self.upload(prov, ds, gid)
         base = c["datasets"][0] + (ds - c["datasets"][0]) // \
             c["per_database"] * c["per_database"]
         body = json.dumps({
@@ -740,6 +773,8 @@ class Setup:
             "fields": ["ma_dinh_danh"], "term": "indefinite"},
             ensure_ascii=False).replace('"dataset_id": 0', '"dataset_id": {id}')
         return [
+            Endpoint(STATIC, "limit", path=f"/bench/static/{sha[:2]}/{sha}",
+                     note="nginx alone sends the download's file"),
             Endpoint("GET /access-log?grant_id= (page of 50)", "path",
                      path=f"/api/v1/access-log?grant_id={gid}&limit=50",
                      token=prov, module="sharing", target=("p99", 20.0),
@@ -749,7 +784,8 @@ class Setup:
                      token=system, module="sharing",
                      limit="point select: datasets", target=("ratio", 0.5),
                      note="authorisation + access-log row + "
-                          "X-Accel-Redirect"),
+                          "X-Accel-Redirect",
+                     bound=DOWNLOAD_BOUND),
             Endpoint("POST /sharing-requests", "path", method="POST",
                      path="/api/v1/sharing-requests", token=cons, body=body,
                      ids=id_range(base, base + c["per_database"] - 1, 5),
@@ -776,7 +812,8 @@ class Setup:
         if st not in (200, 201):
             raise Fail(f"upload: {st} {data[:300]!r}")
         self.file_bytes = len(text.encode())
-        return json.loads(data)["id"]
+        f = json.loads(data)
+        return f["id"], f["sha256"]
 
 
 # ------------------------------------------------------------------ report
@@ -872,6 +909,61 @@ def verdicts(results, eps):
         elif t[0] == "p99":
             r["target"] = f"p99 <= {t[1]:g} ms"
             r["met"] = r["p99_ms"] <= t[1]
+
+
+def cpu_total(r, part="total"):
+    c = r["cpu_us"]
+    return c["app"] + c["nginx"] + c["mariadb"] if part == "total" else c[part]
+
+
+def bounds(results, eps):
+    """The lower bound of each path that has one, from its limits' CPU in
+    this run (r["bound_us"]), and the note saying what it proves: a
+    ratio target t is out of reach when the bound exceeds the CPU of the
+    limit divided by t (throughput is CPU-bound on these 2 cores)."""
+    notes = []
+    for ep in eps:
+        r = results.get(ep.name)
+        if not r or "rps" not in r:
+            continue
+        for label, terms in ep.bound:
+            note = bound_note(ep, r, results, label, terms)
+            if note:
+                notes.append(note)
+    return notes
+
+
+def bound_note(ep, r, results, label, terms):
+    """One bound of ep as a sentence, or None when a term was not
+    measured; the first bound is kept in r["bound_us"]."""
+    got = [(sign, name, part, results.get(name)) for sign, name, part
+           in terms]
+    if any(x is None or "rps" not in x for *_, x in got):
+        return None
+    parts = [(sign, name, part, cpu_total(x, part))
+             for sign, name, part, x in got]
+    bound = sum(sign * v for sign, _, _, v in parts)
+    r.setdefault("bound_us", bound)
+    text = " ".join(
+        f"{'+' if sign > 0 else '−'} {name}"
+        f"{'' if part == 'total' else ' (' + part + ')'} {v:,.0f}"
+        for sign, name, part, v in parts).lstrip("+ ")
+    note = (f"Lower bound of the server CPU of the {ep.name} ({label}): "
+            f"{text} = {bound:,.0f} µs; measured "
+            f"{cpu_total(r):,.0f} µs.")
+    lim = results.get(ep.limit)
+    if ep.target and ep.target[0] == "ratio" and lim and "rps" in lim:
+        allowed = cpu_total(lim) / ep.target[1]
+        r["allowed_us"] = allowed
+        note += (f" {ep.target[1]:g} x the limit allows "
+                 f"{cpu_total(lim):,.0f} / {ep.target[1]:g} = "
+                 f"{allowed:,.0f} µs: "
+                 + ("the target cannot be met on this machine "
+                    f"(the bound alone is {bound / allowed:.2f} x that)."
+                    if bound > allowed else
+                    f"the bound leaves {allowed - bound:,.0f} µs for "
+                    f"the rest of the path."))
+    return note
 
 
 def fmt(v, digits=0):
@@ -1050,6 +1142,8 @@ def main():
         wanted = {e.name for e in eps if not only or
                   any(s in e.name.lower() for s in only)}
         wanted |= {e.limit for e in eps if e.name in wanted and e.limit}
+        for e in [e for e in eps if e.name in wanted]:
+            wanted |= e.bound_limits()
         results = {}
         by_name = {e.name: e for e in eps}
         pss_peak = 0
@@ -1092,7 +1186,7 @@ def main():
                 "load_seconds": made["load_seconds"],
                 "durability": {"innodb_flush_log_at_trx_commit": durability[0],
                                "log_bin": durability[1]}}
-        notes = not_measured(made, tables)
+        notes = not_measured(made, tables) + bounds(results, eps)
         notes.append("After the run, `datashare-admin seal` then `verify`: "
                      + " ".join(chains.split()))
         text = report(info, results, [e for e in eps if e.name in results],

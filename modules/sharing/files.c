@@ -152,12 +152,45 @@ deliver(struct http_req *r, const char *sha, const char *format,
 	    "", 0);
 }
 
-/* The columns of file f that the grant g covers, in file order (new). */
-static json_object *
-granted_columns(const struct db_rows *g, const struct db_rows *f)
+/* A grant's file as a download reads it (the grant's query). */
+struct wfile {
+	long long	 id, bytes;
+	const char	*name, *format, *sha256, *columns_json;
+};
+
+/* Whether two JSON texts are the same but for white space between
+ * tokens. A file whose columns are written as the grant's fields is whole
+ * for the grant without parsing either; another spelling of the same
+ * names (escapes) only makes this false, which costs the parse. */
+static bool
+json_same_text(const char *a, const char *b)
 {
-	json_object *cols = json_tokener_parse(db_get(f, 0, "columns_json"));
-	json_object *granted = json_tokener_parse(db_get(g, 0, "fields_json"));
+	bool in_str = false;
+
+	for (;; a++, b++) {
+		if (!in_str) {
+			a += strspn(a, " \t\r\n");
+			b += strspn(b, " \t\r\n");
+		}
+		if (*a != *b)
+			return false;
+		if (*a == '\0')
+			return true;
+		if (in_str && *a == '\\') {
+			if (*++a != *++b)
+				return false;
+			if (*a == '\0')
+				return true;
+		} else if (*a == '"')
+			in_str = !in_str;
+	}
+}
+
+/* The columns (cols) that the grant's fields cover, in file order (new). */
+static json_object *
+granted_columns(json_object *cols, const char *fields_json)
+{
+	json_object *granted = json_tokener_parse(fields_json);
 	json_object *keep = json_object_new_array();
 
 	for (size_t i = 0; i < json_object_array_length(cols); i++) {
@@ -166,14 +199,13 @@ granted_columns(const struct db_rows *g, const struct db_rows *f)
 		if (names_contain(granted, json_object_get_string(c)))
 			json_object_array_add(keep, json_object_get(c));
 	}
-	json_object_put(cols);
 	json_object_put(granted);
 	return keep;
 }
 
 /* Makes (once) the copy of file f holding only the columns in keep. */
 static int
-derive(struct http_req *r, const struct db_rows *f, json_object *keep,
+derive(struct http_req *r, const struct wfile *f, json_object *keep,
     const char *key, const char **sha, long long *bytes)
 {
 	static const char *insert =
@@ -184,16 +216,16 @@ derive(struct http_req *r, const struct db_rows *f, json_object *keep,
 
 	if ((fd = blob_tmp(r->arena, &tmp)) < 0)
 		return DS_ERR;
-	if (data_narrow(blob_path(r->arena, db_get(f, 0, "sha256")),
-	    format_of(db_get(f, 0, "format")), keep, fd, out, bytes) != DS_OK) {
+	if (data_narrow(blob_path(r->arena, f->sha256), format_of(f->format),
+	    keep, fd, out, bytes) != DS_OK) {
 		unlink(tmp);
 		return DS_ERR;
 	}
 	if ((st = blob_store(r->arena, tmp, out)) != DS_OK)
 		return st;
 	{
-		struct db_param p[] = { P_INT(db_get_int(f, 0, "id")),
-		    P_STR(key), P_STR(json_object_to_json_string_ext(keep,
+		struct db_param p[] = { P_INT(f->id), P_STR(key),
+		    P_STR(json_object_to_json_string_ext(keep,
 		    JSON_C_TO_STRING_PLAIN)), P_STR(out), P_INT(*bytes) };
 
 		if ((st = db_exec(insert, p, NPARAMS(p), NULL, NULL)) != DS_OK)
@@ -203,6 +235,37 @@ derive(struct http_req *r, const struct db_rows *f, json_object *keep,
 	return DS_OK;
 }
 
+/* The derived copy of f with the columns in keep: from the cache, or made
+ * now. */
+static int
+derived_copy(struct http_req *r, const struct wfile *f, json_object *keep,
+    const char **sha, long long *bytes)
+{
+	static const char *cached =
+	    "SELECT sha256, bytes FROM warehouse_derived "
+	    "WHERE file_id = ? AND fields_key = ?";
+	const char *list = json_object_to_json_string_ext(keep,
+	    JSON_C_TO_STRING_PLAIN);
+	struct db_rows *rows;
+	char key[65];
+	int st;
+
+	sha256_hex(list, strlen(list), key);
+	{
+		struct db_param p[] = { P_INT(f->id), P_STR(key) };
+
+		if ((st = db_query(r->arena, cached, p, 2, &rows)) != DS_OK)
+			return st;
+	}
+	if (rows->nrows == 1 && access(blob_path(r->arena,
+	    db_get(rows, 0, "sha256")), R_OK) == 0) {
+		*sha = db_get(rows, 0, "sha256");
+		*bytes = db_get_int(rows, 0, "bytes");
+		return DS_OK;
+	}
+	return derive(r, f, keep, key, sha, bytes);
+}
+
 /*
  * What grant g receives of file f: the file itself when the grant covers
  * every column, else the derived copy with only the granted ones (found
@@ -210,45 +273,29 @@ derive(struct http_req *r, const struct db_rows *f, json_object *keep,
  */
 static int
 delivery_for(struct http_req *r, const struct db_rows *g,
-    const struct db_rows *f, const char **sha, long long *bytes,
+    const struct wfile *f, const char **sha, long long *bytes,
     bool *narrowed)
 {
-	static const char *cached =
-	    "SELECT sha256, bytes FROM warehouse_derived "
-	    "WHERE file_id = ? AND fields_key = ?";
-	json_object *cols = json_tokener_parse(db_get(f, 0, "columns_json"));
-	json_object *keep = granted_columns(g, f);
-	size_t ncols = json_object_array_length(cols);
-	size_t nkeep = json_object_array_length(keep);
-	struct db_rows *rows;
-	char key[65];
-	const char *list;
+	const char *fields = db_get(g, 0, "fields_json");
+	json_object *cols, *keep;
+	size_t ncols, nkeep;
 	int st = DS_OK;
 
+	*narrowed = false;
+	*sha = f->sha256;
+	*bytes = f->bytes;
+	if (json_same_text(f->columns_json, fields))
+		return DS_OK;
+	cols = json_tokener_parse(f->columns_json);
+	keep = granted_columns(cols, fields);
+	ncols = json_object_array_length(cols);
+	nkeep = json_object_array_length(keep);
 	json_object_put(cols);
 	*narrowed = nkeep < ncols;
-	*sha = db_get(f, 0, "sha256");
-	*bytes = db_get_int(f, 0, "bytes");
-	if (!*narrowed || nkeep == 0) {
-		json_object_put(keep);
-		return nkeep == 0 && ncols > 0 ? DS_EINVAL : DS_OK;
-	}
-	list = json_object_to_json_string_ext(keep, JSON_C_TO_STRING_PLAIN);
-	sha256_hex(list, strlen(list), key);
-	{
-		struct db_param p[] = { P_INT(db_get_int(f, 0, "id")),
-		    P_STR(key) };
-
-		if ((st = db_query(r->arena, cached, p, 2, &rows)) != DS_OK)
-			goto done;
-	}
-	if (rows->nrows == 1 && access(blob_path(r->arena,
-	    db_get(rows, 0, "sha256")), R_OK) == 0) {
-		*sha = db_get(rows, 0, "sha256");
-		*bytes = db_get_int(rows, 0, "bytes");
-	} else
-		st = derive(r, f, keep, key, sha, bytes);
-done:
+	if (!*narrowed || nkeep == 0)
+		st = nkeep == 0 && ncols > 0 ? DS_EINVAL : DS_OK;
+	else
+		st = derived_copy(r, f, keep, sha, bytes);
 	json_object_put(keep);
 	return st;
 }
@@ -655,42 +702,30 @@ consumer_or_refuse(struct http_req *r, const struct db_rows *g)
 
 /* Decree 47/2020 Art. 43.1: while a planned suspension of the grant's
  * service is under way (modules/suspension, planned_suspensions), the
- * service serves nothing; 503 with Retry-After until its announced end. */
+ * service serves nothing; 503 with Retry-After until its announced end
+ * (the s_ columns of g, NULL when none is under way). */
 static int
 service_open_or_refuse(struct http_req *r, const struct db_rows *g,
     long long file)
 {
-	static const char *sql =
-	    "SELECT DATE_FORMAT(ends_at, '%Y-%m-%dT%H:%i:%sZ') AS until, "
-	    "  TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(6), ends_at) + 1 AS wait "
-	    "FROM planned_suspensions WHERE service_id = ? "
-	    "  AND state = 'scheduled' AND starts_at <= UTC_TIMESTAMP(6) "
-	    "  AND ends_at > UTC_TIMESTAMP(6) ORDER BY ends_at DESC LIMIT 1";
-	struct db_param p[] = { P_INT(db_get_int(g, 0, "service_id")) };
-	struct db_rows *w;
-	int st;
-
-	if (p[0].i == 0)
+	if (db_get(g, 0, "s_until") == NULL)
 		return 0;
-	if ((st = db_query(r->arena, sql, p, 1, &w)) != DS_OK)
-		return http_error_status(r, st);
-	if (w->nrows == 0)
-		return 0;
-	http_header(r, "Retry-After", db_get(w, 0, "wait"));
+	http_header(r, "Retry-After", db_get(g, 0, "s_wait"));
 	return refuse(r, g, file, 503, "service_suspended", arena_printf(
 	    r->arena, "the service is suspended for planned work until %s",
-	    db_get(w, 0, "until")));
+	    db_get(g, 0, "s_until")));
 }
 
 /* The grant must be active, begun, its service not in a planned
- * suspension, and its dataset still shareable. */
+ * suspension, and its dataset still shareable (the d_ columns of g). */
 static int
 grant_live_or_refuse(struct http_req *r, const struct db_rows *g,
     long long file)
 {
 	const char *status = db_get(g, 0, "status"), *code, *why;
-	struct db_rows *d;
-	int st;
+	struct shareability d = { db_get_int(g, 0, "d_excluded") != 0,
+	    db_get(g, 0, "d_status"), db_get(g, 0, "d_database_status"),
+	    db_get(g, 0, "d_classification") };
 
 	if (strcmp(status, "active") != 0)
 		return refuse(r, g, file, 403, arena_printf(r->arena,
@@ -701,22 +736,61 @@ grant_live_or_refuse(struct http_req *r, const struct db_rows *g,
 		    "the grant's term has not begun");
 	if (service_open_or_refuse(r, g, file))
 		return -1;
-	if ((st = dataset_load(r->arena, db_get_int(g, 0, "dataset_id"),
-	    &d)) != DS_OK)
-		return http_error_status(r, st);
-	if ((code = dataset_unshareable(d, &why)) != NULL)
+	/* A dataset (or its database) gone: as dataset_load says. */
+	if (d.status == NULL || d.database_status == NULL)
+		return http_error_status(r, DS_ENOTFOUND);
+	if ((code = shareability_refusal(&d, &why)) != NULL)
 		return refuse(r, g, file, 403, code, why);
 	return 0;
 }
 
-static const char *sql_grant =
-    "SELECT " GRANT_COLS " FROM grants g WHERE g.id = ?";
+/* The planned suspension of the grant's service under way, if any: the
+ * one that ends last. */
+#define PLANNED_NOW(col) \
+	"(SELECT " col " FROM planned_suspensions ps " \
+	"  WHERE ps.service_id = g.service_id AND ps.state = 'scheduled' " \
+	"  AND ps.starts_at <= UTC_TIMESTAMP(6) " \
+	"  AND ps.ends_at > UTC_TIMESTAMP(6) ORDER BY ps.ends_at DESC LIMIT 1)"
+
+/*
+ * The grant with, in one read, the file in the path when it is of the
+ * grant's dataset (f_ columns, NULL otherwise), what the sharing rules
+ * read of that dataset (d_ columns, as dataset_load) and its service's
+ * planned suspension under way (s_ columns; nothing to read without a
+ * service): every download reads them all, in one statement rather than
+ * one each. The grant's columns keep their names, so
+ * the row is the grant's row for access_log_append.
+ */
+static const char *sql_grant_file =
+    "SELECT " GRANT_COLS ", f.id AS f_id, f.name AS f_name, "
+    "  f.format AS f_format, f.sha256 AS f_sha256, f.bytes AS f_bytes, "
+    "  f.columns_json AS f_columns_json, d.excluded AS d_excluded, "
+    "  d.status AS d_status, d.classification AS d_classification, "
+    "  b.status AS d_database_status, "
+    PLANNED_NOW("DATE_FORMAT(ps.ends_at, '%Y-%m-%dT%H:%i:%sZ')")
+    " AS s_until, "
+    PLANNED_NOW("TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(6), ps.ends_at) + 1")
+    " AS s_wait "
+    "FROM grants g "
+    "LEFT JOIN warehouse_files f ON f.id = ? AND f.dataset_id = g.dataset_id "
+    "LEFT JOIN datasets d ON d.id = g.dataset_id "
+    "LEFT JOIN `databases` b ON b.id = d.database_id "
+    "WHERE g.id = ?";
+
+static struct wfile
+wfile_of(const struct db_rows *g)
+{
+	return (struct wfile){ db_get_int(g, 0, "f_id"),
+	    db_get_int(g, 0, "f_bytes"), db_get(g, 0, "f_name"),
+	    db_get(g, 0, "f_format"), db_get(g, 0, "f_sha256"),
+	    db_get(g, 0, "f_columns_json") };
+}
 
 void
 grant_file_download(struct http_req *r)
 {
-	struct db_rows *g, *f;
-	struct db_param p[2];
+	struct db_rows *g;
+	struct wfile f;
 	const char *sha;
 	long long bytes, file = r->captures[1];
 	bool known, narrowed;
@@ -725,10 +799,14 @@ grant_file_download(struct http_req *r)
 	unauth = caller_or_reply(r, &known);
 	if (unauth && !known)
 		return;
-	p[0] = P_INT(r->captures[0]);
-	if ((st = db_query(r->arena, sql_grant, p, 1, &g)) != DS_OK) {
-		http_error_status(r, st);
-		return;
+	{
+		struct db_param p[] = { P_INT(file), P_INT(r->captures[0]) };
+
+		if ((st = db_query(r->arena, sql_grant_file, p, 2, &g)) !=
+		    DS_OK) {
+			http_error_status(r, st);
+			return;
+		}
 	}
 	if (g->nrows != 1) {
 		if (!unauth)
@@ -741,20 +819,15 @@ grant_file_download(struct http_req *r)
 	}
 	if (consumer_or_refuse(r, g))
 		return;
-	p[0] = P_INT(file);
-	p[1] = P_INT(db_get_int(g, 0, "dataset_id"));
-	if ((st = db_query(r->arena, sql_file, p, 2, &f)) != DS_OK) {
-		http_error_status(r, st);
-		return;
-	}
-	if (f->nrows != 1) {
+	if (db_get(g, 0, "f_id") == NULL) {
 		refuse(r, g, 0, 404, "no_such_file", "no such file for this "
 		    "grant's dataset");
 		return;
 	}
+	f = wfile_of(g);
 	if (grant_live_or_refuse(r, g, file))
 		return;
-	if ((st = delivery_for(r, g, f, &sha, &bytes, &narrowed)) ==
+	if ((st = delivery_for(r, g, &f, &sha, &bytes, &narrowed)) ==
 	    DS_EINVAL) {
 		refuse(r, g, file, 409, "no_granted_columns", "this file holds "
 		    "none of the grant's fields");
@@ -774,7 +847,7 @@ grant_file_download(struct http_req *r)
 			return;
 		}
 	}
-	deliver(r, sha, db_get(f, 0, "format"), db_get(f, 0, "name"));
+	deliver(r, sha, f.format, f.name);
 }
 
 /* GET /data/{grant}/files: what the grant can download. */

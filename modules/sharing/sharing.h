@@ -153,6 +153,14 @@ int	dataset_load(struct arena *, long long id, struct db_rows **);
  * in *why; NULL when it can (published, not excluded, not restricted,
  * its database listed). */
 const char *dataset_unshareable(const struct db_rows *, const char **why);
+/* The same rule on the columns it reads, for a query that read them
+ * beside other rows' (the download through a grant). */
+struct shareability {
+	bool		 excluded;
+	const char	*status, *database_status, *classification;
+};
+const char *shareability_refusal(const struct shareability *,
+	    const char **why);
 /* The names of a dataset's fields (its structure description), as a new
  * JSON array. */
 json_object *dataset_field_names(const struct db_rows *);

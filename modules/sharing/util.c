@@ -61,11 +61,21 @@ dataset_load(struct arena *a, long long id, struct db_rows **rows)
 const char *
 dataset_unshareable(const struct db_rows *d, const char **why)
 {
-	const char *status = db_get(d, 0, "status");
+	struct shareability s = { db_get_int(d, 0, "excluded") != 0,
+	    db_get(d, 0, "status"), db_get(d, 0, "database_status"),
+	    db_get(d, 0, "classification") };
+
+	return shareability_refusal(&s, why);
+}
+
+const char *
+shareability_refusal(const struct shareability *s, const char **why)
+{
+	const char *status = s->status;
 
 	/* Art. 1.2 (R2.5): internal, temporary and state-secret data are
 	 * out of scope, whatever else the record says. */
-	if (db_get_int(d, 0, "excluded") != 0) {
+	if (s->excluded) {
 		*why = "the dataset is internal, temporary or state-secret "
 		    "data and is never shared (Art. 1.2)";
 		return "dataset_excluded";
@@ -78,15 +88,15 @@ dataset_unshareable(const struct db_rows *d, const char **why)
 		    "dataset_withdrawn" : "dataset_not_published";
 	}
 	/* Only a listed database's data is in the catalog others see. */
-	if (strcmp(db_get(d, 0, "database_status"), "listed") != 0) {
-		if (strcmp(db_get(d, 0, "database_status"), "withdrawn") == 0) {
+	if (strcmp(s->database_status, "listed") != 0) {
+		if (strcmp(s->database_status, "withdrawn") == 0) {
 			*why = "the dataset's database has been withdrawn";
 			return "database_withdrawn";
 		}
 		*why = "the dataset's database is not listed in the catalog";
 		return "database_not_listed";
 	}
-	if (strcmp(db_get(d, 0, "classification"), "restricted") == 0) {
+	if (strcmp(s->classification, "restricted") == 0) {
 		*why = "the dataset is restricted: it is neither shared nor "
 		    "open data";
 		return "dataset_restricted";

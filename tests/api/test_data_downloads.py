@@ -12,8 +12,8 @@ import time
 
 import requests
 
-from sharing_setup import (CSV, JSON_DATA, access_rows, grant_account, granted,
-                           make_dataset, party, sha256, upload)
+from sharing_setup import (CSV, JSON_DATA, NAMES, access_rows, grant_account,
+                           granted, make_dataset, party, sha256, upload)
 
 
 def downloads_reach(db, ds, want, seconds=3.0):
@@ -268,3 +268,59 @@ def test_a_system_account_of_another_grant_is_refused_and_logged(api, db, new_ag
     assert r.status_code == 403 and r.json()["error"]["code"] == "wrong_grant"
     row = access_rows(db, other["id"])[-1]
     assert row[0:3] == ("refused", "wrong_grant", "403")
+
+
+def test_each_unshareable_dataset_state_is_refused_and_logged(api, db, new_agency):
+    # the grant, its file and its dataset's state are read in one query:
+    # each rule of Art. 1.2 and of the catalog refuses with its own reason
+    s = granted(api, db, new_agency)
+    f = upload(api, s.provider, s.dataset_id).json()
+    database = db("SELECT database_id FROM datasets WHERE id = %s",
+                  (s.dataset_id,))[0][0]
+    cases = [
+        ("datasets", "classification = 'restricted', status = 'draft', "
+         "excluded = 1", "dataset_excluded"),
+        ("datasets", "status = 'draft'", "dataset_not_published"),
+        ("datasets", "classification = 'restricted'", "dataset_restricted"),
+        ("`databases`", "status = 'draft'", "database_not_listed"),
+        ("`databases`", "status = 'withdrawn'", "database_withdrawn"),
+    ]
+    for table, change, reason in cases:
+        row = s.dataset_id if table == "datasets" else database
+        db(f"UPDATE {table} SET {change} WHERE id = %s", (row,))
+        r = download(api, s, f["id"], s.consumer.token)
+        assert r.status_code == 403, (reason, r.text)
+        assert r.json()["error"]["code"] == reason
+        refused(db, s, reason, 403)
+        db("UPDATE datasets SET excluded = 0, classification = 'shared', "
+           "status = 'published' WHERE id = %s", (s.dataset_id,))
+        db("UPDATE `databases` SET status = 'listed' WHERE id = %s", (database,))
+    assert download(api, s, f["id"], s.consumer.token).status_code == 200
+
+
+def test_a_grant_of_every_column_gets_the_file_itself_however_written(api, db, new_agency):
+    # The grant's fields as the API writes them, with other spacing, in
+    # another order, or with an escape: each covers every column of the
+    # file, so the file itself is delivered, not a narrowed copy.
+    s = granted(api, db, new_agency)
+    f = upload(api, s.provider, s.dataset_id).json()
+    spellings = [json.dumps(NAMES, separators=(",", ":")),
+                 " [ " + " ,\n ".join(json.dumps(n) for n in NAMES) + " ] ",
+                 json.dumps(list(reversed(NAMES))),
+                 json.dumps(NAMES).replace("ma_ho", "ma\\u005fho")]
+    for fields in spellings:
+        db("UPDATE grants SET fields_json = %s WHERE id = %s",
+           (fields, s.grant["id"]))
+        r = download(api, s, f["id"], s.consumer.token)
+        assert r.status_code == 200, (fields, r.text)
+        assert r.content == CSV, fields
+        row = access_rows(db, s.grant["id"])[-1]
+        assert row[3:5] == (str(len(CSV)), sha256(CSV)) and row[6] == "0", fields
+    assert db("SELECT COUNT(*) FROM warehouse_derived WHERE file_id = %s",
+              (f["id"],)) == [("0",)]
+    # one column fewer is narrowed, as before
+    db("UPDATE grants SET fields_json = %s WHERE id = %s",
+       (json.dumps(NAMES[:3]), s.grant["id"]))
+    r = download(api, s, f["id"], s.consumer.token)
+    assert r.status_code == 200 and r.content != CSV
+    assert access_rows(db, s.grant["id"])[-1][6] == "1"
