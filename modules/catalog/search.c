@@ -15,8 +15,10 @@
  * that the caller may see, and stops at the end of the page: what it
  * reads is bounded by the page, not by how many documents match.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ds.h"
 #include "catalog.h"
@@ -145,33 +147,77 @@ rarity_cmp(const void *a, const void *b)
 }
 
 /*
- * Orders the words rarest first: the query walks the first one's rows
- * and checks the others in that order, so that a document fails as early
- * as it can. How many rows a word has is the optimiser's estimate (a
- * look into the index, not a count), all words in one statement: cheap
- * whatever the words, and close enough to tell a rare word from a common
- * one. Words past the query's are NULL: no rows, no look.
+ * The estimates a worker has read lately, by word as written: a word's
+ * share of the index changes slowly, and a wrong order costs time, never
+ * a result. Most queries then need no estimate from the database (a
+ * statement of 16 index dives, about a sixth of a search's MariaDB time).
+ * A direct-mapped table: a word takes its slot from whatever held it.
+ * Vietnamese syllables are short; a longer word is not remembered.
  */
+#define ESTIMATE_SLOTS	1024
+#define ESTIMATE_TTL_S	60
+#define ESTIMATE_BYTES	30
+
+static struct estimate {
+	char		 word[ESTIMATE_BYTES];
+	unsigned char	 len;
+	long long	 rows;
+	time_t		 at;
+} estimates[ESTIMATE_SLOTS];
+
+static struct estimate *
+estimate_slot(const struct word *w)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (size_t i = 0; i < w->len; i++)
+		h = (h ^ (unsigned char)w->s[i]) * 16777619u;
+	return &estimates[h % ESTIMATE_SLOTS];
+}
+
+/* The word's remembered estimate, or -1. */
+static long long
+estimate_get(const struct word *w, time_t now)
+{
+	const struct estimate *e = estimate_slot(w);
+
+	if (e->at == 0 || now - e->at >= ESTIMATE_TTL_S || e->len != w->len ||
+	    memcmp(e->word, w->s, w->len) != 0)
+		return -1;
+	return e->rows;
+}
+
+static void
+estimate_put(const struct word *w, long long rows, time_t now)
+{
+	struct estimate *e = estimate_slot(w);
+
+	if (w->len > ESTIMATE_BYTES)
+		return;
+	memcpy(e->word, w->s, w->len);
+	e->len = (unsigned char)w->len;
+	e->rows = rows;
+	e->at = now;
+}
+
+/* Reads the optimiser's estimate of every word in one statement (a look
+ * into the index, not a count) and remembers them. Words past the query's
+ * are NULL: no rows, no look. */
 static int
-rarest_first(struct arena *a, struct word *w, size_t n)
+estimate_read(struct arena *a, struct rated *rated, size_t n, time_t now)
 {
 	static const char *sql = "EXPLAIN " ESTIMATE4 " UNION ALL " ESTIMATE4
 	    " UNION ALL " ESTIMATE4 " UNION ALL " ESTIMATE4;
-	struct rated rated[MAX_QUERY_WORDS];
 	struct db_param p[MAX_QUERY_WORDS];
 	struct db_rows *rows;
 	int st;
 
-	if (n < 2)
-		return DS_OK;
 	for (size_t i = 0; i < MAX_QUERY_WORDS; i++)
-		p[i] = i < n ? word_param(&w[i]) : P_NULL;
+		p[i] = i < n ? word_param(&rated[i].w) : P_NULL;
 	if ((st = db_query(a, sql, p, MAX_QUERY_WORDS, &rows)) != DS_OK)
 		return st;
-	for (size_t i = 0; i < n; i++) {
-		rated[i].w = w[i];
+	for (size_t i = 0; i < n; i++)
 		rated[i].n = 0;
-	}
 	/* A row per part, its id the part's number (1..16); an impossible
 	 * part (a NULL word) estimates nothing. */
 	for (size_t r = 0; r < rows->nrows; r++) {
@@ -180,6 +226,35 @@ rarest_first(struct arena *a, struct word *w, size_t n)
 		if (k >= 1 && (size_t)k <= n)
 			rated[k - 1].n = db_get_int(rows, r, "rows");
 	}
+	for (size_t i = 0; i < n; i++)
+		estimate_put(&rated[i].w, rated[i].n, now);
+	return DS_OK;
+}
+
+/*
+ * Orders the words rarest first: the query walks the first one's rows
+ * and checks the others in that order, so that a document fails as early
+ * as it can. How many rows a word has is the optimiser's estimate, cheap
+ * whatever the words and close enough to tell a rare word from a common
+ * one; remembered for a minute.
+ */
+static int
+rarest_first(struct arena *a, struct word *w, size_t n)
+{
+	struct rated rated[MAX_QUERY_WORDS];
+	time_t now = time(NULL);
+	bool known = true;
+	int st;
+
+	if (n < 2)
+		return DS_OK;
+	for (size_t i = 0; i < n; i++) {
+		rated[i].w = w[i];
+		rated[i].n = estimate_get(&w[i], now);
+		known = known && rated[i].n >= 0;
+	}
+	if (!known && (st = estimate_read(a, rated, n, now)) != DS_OK)
+		return st;
 	qsort(rated, n, sizeof(rated[0]), rarity_cmp);
 	for (size_t i = 0; i < n; i++)
 		w[i] = rated[i].w;
