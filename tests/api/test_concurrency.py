@@ -5,11 +5,8 @@ gets 409, the database holds one consistent final state, and the audit
 trail holds exactly one row for the change (R10.2; DESIGN.md: transitions
 are conditional UPDATEs decided in the database)."""
 
-import threading
-
-import requests
-
 from dispute_support import filed, party
+from race_support import race_posts
 from sharing_setup import Party, file_request, make_dataset
 from suspension_helpers import (actions, grant_moves, grant_status, make_grant,
                                 suspension_body, tok)
@@ -20,33 +17,9 @@ CLIENTS = 50
 def race(api, path, token, body, clients=CLIENTS):
     """POSTs body to path from `clients` threads at once; returns the
     responses' (status, error code or None), sorted by status."""
-    barrier = threading.Barrier(clients)
-    results = [None] * clients
-
-    def one(i):
-        s = requests.Session()
-        s.verify = False
-        s.trust_env = False
-        try:
-            # Open the connection (TLS handshake) before the start line,
-            # so the requests themselves arrive together.
-            s.get(api.url("/nginx-ok"), timeout=30)
-            barrier.wait(timeout=60)
-            r = s.post(api.url(path), json=body, timeout=60,
-                       headers={"Authorization": f"Bearer {token}"})
-            code = None
-            if r.status_code >= 400:
-                code = r.json()["error"]["code"]
-            results[i] = (r.status_code, code)
-        finally:
-            s.close()
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert all(r is not None for r in results), results
+    results = [(r.status_code, r.json()["error"]["code"] if r.status_code >= 400
+                else None)
+               for r in race_posts(api, path, token, [body] * clients)]
     return sorted(results, key=lambda x: x[0])
 
 

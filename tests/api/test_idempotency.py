@@ -1,9 +1,8 @@
 """Idempotency-Key on POST: a retry gets the first answer and writes
 nothing; the same key with another body is 422 (issue 7, item 8)."""
-import threading
 import uuid
 
-import requests
+from race_support import race_posts
 
 
 def test_a_retry_with_the_same_key_replays_the_first_answer(api, admin_token, db):
@@ -63,35 +62,6 @@ def test_a_malformed_key_is_422(api, admin_token):
     assert r.status_code == 422
 
 
-def race_one_key(api, token, key, bodies):
-    """POSTs each body to /agencies with one Idempotency-Key, all at once
-    (one connection per client, opened before a barrier); returns the
-    responses in the bodies' order."""
-    barrier = threading.Barrier(len(bodies))
-    results = [None] * len(bodies)
-
-    def one(i):
-        s = requests.Session()
-        s.verify = False
-        s.trust_env = False
-        try:
-            s.get(api.url("/nginx-ok"), timeout=30)
-            barrier.wait(timeout=60)
-            results[i] = s.post(api.url("agencies"), json=bodies[i], timeout=60,
-                                headers={"Authorization": f"Bearer {token}",
-                                         "Idempotency-Key": key})
-        finally:
-            s.close()
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(bodies))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert all(r is not None for r in results)
-    return results
-
-
 def test_racing_requests_with_one_key_act_once_and_another_body_is_422(
         api, admin_token, db):
     """Clients send one key at once, half with one body and half with
@@ -106,7 +76,8 @@ def test_racing_requests_with_one_key_act_once_and_another_body_is_422(
         key = uuid.uuid4().hex
         codes = ["ID" + uuid.uuid4().hex[:8].upper() for _ in range(2)]
         bodies = [{"code": codes[i % 2], "name": "Sở Nội vụ"} for i in range(12)]
-        results = race_one_key(api, admin_token, key, bodies)
+        results = race_posts(api, "agencies", admin_token, bodies,
+                             headers={"Idempotency-Key": key})
         made = db("SELECT code FROM agencies WHERE code IN (%s, %s)", tuple(codes))
         assert len(made) == 1, made
         won = made[0][0]
