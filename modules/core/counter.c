@@ -6,8 +6,9 @@
  * GET /open-data/{id} at 0.31x its limit). The master maps one table of
  * 64-bit slots shared with the workers it forks; a worker adds 1 to its
  * (kind, id) slot with a compare-and-swap, and every seal_interval_ms the
- * master empties each slot (atomic exchange with 0) and writes the sums in
- * one transaction with the module's statements. A slot packs
+ * master empties each slot (atomic exchange with 0) and writes the sums,
+ * FLUSH_BATCH rows to a transaction, with the module's statements. A slot
+ * packs
  *
  *	kind (4 bits) | id (40 bits) | count (20 bits)
  *
@@ -210,14 +211,20 @@ pend_merge(void)
 	npend = o;
 }
 
+/* Rows a flush writes per transaction: one long transaction of a
+ * thousand row updates every interval made the reads around it wait
+ * (GET /open-data/{id}: p99 5.5 ms without counting, 40-90 ms with). */
+#define FLUSH_BATCH	64
+
+/* Writes pend[from..to) in one transaction. */
 static int
-pend_write(void)
+pend_write(size_t from, size_t to)
 {
 	int st;
 
 	if ((st = db_begin()) != DS_OK)
 		return st;
-	for (size_t i = 0; i < npend; i++) {
+	for (size_t i = from; i < to; i++) {
 		const char *sql = pend[i].kind < nstmts ?
 		    stmts[pend[i].kind] : NULL;
 		struct db_param p[] = { P_INT(pend[i].n), P_INT(pend[i].id) };
@@ -238,6 +245,7 @@ pend_write(void)
 long
 counter_flush(void)
 {
+	size_t done, batch;
 	long n;
 	int st;
 
@@ -246,11 +254,19 @@ counter_flush(void)
 	if (npend == 0)
 		return 0;
 	pend_merge();
-	/* On a failure the sums stay pending for the next round. A commit
-	 * whose answer was lost may have been applied: counted twice
-	 * then, which a statistic can bear better than losing them. */
-	if ((st = pend_write()) != DS_OK)
-		return st;
+	/* On a failure the sums not written stay pending for the next
+	 * round. A commit whose answer was lost may have been applied:
+	 * counted twice then, which a statistic can bear better than losing
+	 * them. */
+	for (done = 0; done < npend; done += batch) {
+		batch = npend - done < FLUSH_BATCH ? npend - done : FLUSH_BATCH;
+		if ((st = pend_write(done, done + batch)) != DS_OK) {
+			memmove(pend, pend + done, (npend - done) *
+			    sizeof(*pend));
+			npend -= done;
+			return st;
+		}
+	}
 	n = (long)npend;
 	npend = 0;
 	return n;

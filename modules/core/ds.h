@@ -577,7 +577,7 @@ int	 counter_add(unsigned kind, long long id);
 long	 counter_drain(void (*fn)(void *, unsigned, long long, long long),
 	    void *arg);
 /* Master: drains the table and writes every sum (with what an earlier
- * round could not write) in one transaction with the statements of
+ * round could not write), 64 rows to a transaction, with the statements of
  * counter_use. Returns the keys written, or <0 (they stay pending). */
 long	 counter_flush(void);
 /* Keys drained but not written yet (tests, shutdown log). */

@@ -215,3 +215,34 @@ def test_read_gives_every_field_and_active_services_in_id_order(api, db, actor):
     r = api.get(f"open-data/{bare['id']}")
     assert r.status_code == 200 and r.json()["services"] == []
     assert [k for k, _ in r.json(object_pairs_hook=lambda p: p)] == DATASET_KEYS
+
+
+def test_reads_of_many_datasets_at_once_all_arrive(api, db, actor):
+    """More datasets read within one interval than the master writes in
+    one transaction (64): every batch arrives, each view once."""
+    a = actor("OD")
+    ids = [i["id"] for i in all_pages(api, "open-data")][:150]
+    ids += [published_dataset(api, a.token, "open")["id"]
+            for _ in range(150 - len(ids))]
+    before = [int(db("SELECT views FROM datasets WHERE id = %s", (i,))[0][0])
+              for i in ids]
+    statuses, lock = [], threading.Lock()
+
+    def reader(k):
+        with requests.Session() as s:
+            s.verify, s.trust_env = False, False
+            for i in ids[k::8]:
+                r = s.get(api.url(f"open-data/{i}"), timeout=60)
+                with lock:
+                    statuses.append(r.status_code)
+
+    pool = [threading.Thread(target=reader, args=(k,)) for k in range(8)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    assert statuses == [200] * len(ids)
+    want = [b + 1 for b in before]
+    assert views_reach(db, ids, want) == want
+    time.sleep(0.5)
+    assert views_reach(db, ids, want, 0) == want
