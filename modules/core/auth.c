@@ -96,15 +96,12 @@ verify_ctx_new(EVP_PKEY *key)
 	return ctx;
 }
 
-/* The header of our own tokens for key i, as token.c writes it (json-c,
- * plain; a kid needs no escape), base64url. */
+/* The header of our own tokens for key i, as token.c writes it. */
 static void
 header_set(size_t i)
 {
 	struct arena *a = arena_new();
-	const char *h = arena_printf(a, "{\"alg\":\"RS256\",\"typ\":\"JWT\","
-	    "\"kid\":\"%s\"}", keys[i].kid);
-	const char *b = b64url_encode(a, (const unsigned char *)h, strlen(h));
+	const char *b = jws_header(a, keys[i].kid);
 
 	keys[i].header_len = strlen(b);
 	if (keys[i].header_len < sizeof(keys[i].header))

@@ -445,6 +445,9 @@ void	 sha256_hex(const void *, size_t, char out[65]);
 char	*token_sign(struct arena *, long long account_id, long long agency_id,
 	    unsigned roles, long long iat, long long ttl);
 
+/* The compact JWS header (base64url) of our tokens and documents signed
+ * with key kid: {"alg":"RS256","typ":"JWT","kid":kid}. */
+char	*jws_header(struct arena *, const char *kid);
 /* Signs claims (not taken) as a compact JWS, RS256 with the same newest
  * private key as token_sign, header kid; *kid (may be NULL) names the key.
  * For documents kept outside the database (chain checkpoints). Returns an

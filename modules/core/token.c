@@ -196,18 +196,25 @@ rs256_sign(struct arena *a, const char *text)
 	return out;
 }
 
-/* header.claims.signature with the loaded signer, header {alg, typ,
- * kid}; puts claims. An arena string, or NULL (logged). */
-static char *
-compact_sign(struct arena *a, json_object *claims)
+char *
+jws_header(struct arena *a, const char *kid)
 {
 	json_object *h = json_object_new_object();
-	char *signed_part, *sig;
 
 	json_object_object_add(h, "alg", json_object_new_string("RS256"));
 	json_object_object_add(h, "typ", json_object_new_string("JWT"));
-	json_object_object_add(h, "kid", json_object_new_string(signer.kid));
-	signed_part = arena_printf(a, "%s.%s", b64url_json(a, h),
+	json_object_object_add(h, "kid", json_object_new_string(kid));
+	return b64url_json(a, h);
+}
+
+/* header.claims.signature with the loaded signer; puts claims. An arena
+ * string, or NULL (logged). */
+static char *
+compact_sign(struct arena *a, json_object *claims)
+{
+	char *signed_part, *sig;
+
+	signed_part = arena_printf(a, "%s.%s", jws_header(a, signer.kid),
 	    b64url_json(a, claims));
 	if ((sig = rs256_sign(a, signed_part)) == NULL) {
 		log_warnx(__func__, "cannot sign with key %s", signer.kid);
