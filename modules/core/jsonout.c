@@ -609,8 +609,6 @@ json_nested_text(struct arena *a, const struct db_rows *rows, size_t split,
 {
 	struct jbuf b = { .a = a };
 	struct db_rows *top, *sub;
-	const char **keys;
-	size_t *klens;
 	json_object *o;
 
 	if (rows->nrows == 0 || split > rows->ncols)
@@ -620,9 +618,8 @@ json_nested_text(struct arena *a, const struct db_rows *rows, size_t split,
 	    split < rows->ncols ? rows->nrows : 0, true);
 	if (keys_unique(top) && !has_key(top, key)) {
 		jb_need(&b, size_guess(rows));
-		key_texts(a, top, &keys, &klens);
 		jb_lit(&b, "{");
-		jb_members(&b, top, 0, keys, klens);
+		jb_members(&b, top, 0, NULL, NULL);
 		if (top->ncols > 0)
 			jb_lit(&b, ",");
 		jb_string(&b, key, strlen(key));
