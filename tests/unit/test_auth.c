@@ -636,6 +636,88 @@ test_verify_contexts_are_reused_safely(void **state)
 	}
 }
 
+/* The memo of verified tokens: a second use of the same bytes must give
+ * what the first gave, and nothing a token's times or bytes decide may
+ * be taken from it. */
+static void
+test_memo_gives_the_first_answer_again(void **state)
+{
+	struct identity first, again;
+	char *tok = token_with("jti", json_object_new_string("memo-1"), false);
+
+	(void)state;
+	passes_at(tok, NOW, &first);
+	passes_at(tok, NOW, &again);
+	assert_int_equal(again.account_id, 7);
+	assert_int_equal(again.agency_id, 3);
+	assert_int_equal(again.roles, ROLE_AGENCY_OFFICER | ROLE_FOCAL_POINT);
+	assert_string_equal(again.jti, "memo-1");
+	assert_int_equal(first.account_id, again.account_id);
+	assert_int_equal(first.roles, again.roles);
+	assert_string_equal(first.jti, again.jti);
+}
+
+static void
+test_memo_still_checks_the_times(void **state)
+{
+	struct identity who;
+	char *tok = token_with("exp", json_object_new_int64(NOW + 10), false);
+	char *early = token_with("nbf", json_object_new_int64(NOW + 100),
+	    false);
+
+	(void)state;
+	passes_at(tok, NOW, &who);
+	refused_at(tok, NOW + 200, "the token has expired");
+	passes_at(tok, -1, &who);
+	passes_at(tok, NOW, &who);
+	passes_at(early, NOW + 100, &who);
+	refused_at(early, NOW, "the token is not valid yet");
+}
+
+/* A token one character away from a remembered one is checked afresh. */
+static void
+test_memo_answers_only_the_same_bytes(void **state)
+{
+	struct identity who;
+	char *good = token_with("jti", json_object_new_string("memo-2"), false);
+	char *dot2 = strrchr(good, '.');
+	char *tok;
+
+	(void)state;
+	passes_at(good, NOW, &who);
+	tok = arena_strdup(ta, good);
+	tok[strlen(tok) - 5] = tok[strlen(tok) - 5] == 'A' ? 'B' : 'A';
+	refused(tok, "bad signature");
+	tok = arena_printf(ta, "%.*s.%s", (int)(dot2 - good), good, "");
+	refused(tok, NULL);
+	tok = arena_printf(ta, "%sA", good);
+	refused(tok, NULL);
+	passes_at(good, NOW, &who);
+}
+
+/* More tokens than the memo has slots: each still verifies as itself. */
+static void
+test_memo_overwritten_slots_give_each_token_its_own_claims(void **state)
+{
+	enum { N = 150 };
+	char *tok[N];
+	struct identity who;
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		json_object *c = good_claims();
+
+		json_object_object_add(c, "sub", json_object_new_string(
+		    arena_printf(ta, "%d", 1000 + i)));
+		tok[i] = jws(HEADER, claims_text(c), key_a);
+	}
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < N; i++) {
+			passes_at(tok[i], NOW, &who);
+			assert_int_equal(who.account_id, 1000 + i);
+		}
+}
+
 /* A header exactly as token.c writes it is recognised without parsing:
  * the outcome must be the one parsing gives, for every key and spelling. */
 static void
@@ -1019,6 +1101,10 @@ main(void)
 		T(test_hand_signed_token_passes),
 		T(test_older_trusted_key_is_chosen_by_kid),
 		T(test_verify_contexts_are_reused_safely),
+		T(test_memo_gives_the_first_answer_again),
+		T(test_memo_still_checks_the_times),
+		T(test_memo_answers_only_the_same_bytes),
+		T(test_memo_overwritten_slots_give_each_token_its_own_claims),
 		T(test_own_header_and_other_spellings_give_the_same_outcome),
 		T(test_time_checks_allow_60_seconds_of_skew),
 		T(test_extreme_times_do_not_overflow),
