@@ -5,7 +5,6 @@
  * can be sorted (Art. 10.4: high-demand data first). Each has a due date
  * for its next update (publish.c); the DIC lists what is overdue.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "ds.h"
@@ -56,60 +55,11 @@ open_data_list(struct http_req *r)
 	}
 }
 
-/* An open dataset's active services, the last columns of its read. */
-#define SERVICE_COLS \
-	"s.id, s.name, s.protocol, s.endpoint, s.version, s.guide"
-#define SERVICE_NCOLS	6
-
-/* A row's service id, 0 for none (NULL). */
-static long long
-service_id(const struct db_rows *rows, size_t r, size_t col)
-{
-	const char *v = db_cell(rows, r, col);
-
-	return v == NULL ? 0 : strtoll(v, NULL, 10);
-}
-
-/* The rows in the order of their service ids (NULL, no service, first),
- * as the separate query's ORDER BY gave them. The join cannot sort: an
- * ORDER BY on the outer-joined table made MariaDB sort the row with the
- * dataset's TEXT columns in a temporary table, ~250 us a read. Few rows,
- * most often in order already (the index is (dataset_id, id)): an
- * insertion sort. */
-static void
-sort_services(struct arena *a, struct db_rows *rows, size_t col)
-{
-	size_t nc = rows->ncols, i, j, sz = nc * sizeof(char *);
-	const char **cells = arena_alloc(a, sz);
-	size_t *lens = arena_alloc(a, nc * sizeof(size_t));
-	long long key;
-
-	for (i = 1; i < rows->nrows; i++) {
-		key = service_id(rows, i, col);
-		for (j = i; j > 0 && service_id(rows, j - 1, col) > key; j--)
-			;
-		if (j == i)
-			continue;
-		/* Row i moves up to j; rows j..i-1 move down one. */
-		memcpy(cells, rows->cells + i * nc, sz);
-		memcpy(lens, rows->lens + i * nc, nc * sizeof(size_t));
-		memmove(rows->cells + (j + 1) * nc, rows->cells + j * nc,
-		    (i - j) * sz);
-		memmove(rows->lens + (j + 1) * nc, rows->lens + j * nc,
-		    (i - j) * nc * sizeof(size_t));
-		memcpy(rows->cells + j * nc, cells, sz);
-		memcpy(rows->lens + j * nc, lens, nc * sizeof(size_t));
-	}
-}
-
 /* GET /open-data/{id}: public; counts a view. The dataset comes with its
- * active services. Its views are the database's, which the master brings
- * up to date every seal_interval_ms (docs/catalog.md).
- * One round trip: the services are LEFT JOINed (one row per service, the
- * dataset repeated; one row with NULL services when it has none), which
- * costs MariaDB an index dive where a second query cost a whole
- * statement; the text is written from the rows (core jsonout), the bytes
- * json-c gave (docs/catalog.md, "Reading one open dataset"). */
+ * active services, kept with it as JSON by migration 0009's triggers, so
+ * a read is one row of the dataset with its database and agency. Its
+ * views are the database's, which the master brings up to date every
+ * seal_interval_ms (docs/catalog.md). */
 void
 open_data_show(struct http_req *r)
 {
@@ -119,14 +69,9 @@ open_data_show(struct http_req *r)
 	    "SET d.views = d.views + 1 WHERE d.id = ? AND " OPEN;
 	static const char *show =
 	    "SELECT " DATASET_COLS ", d.views + d.downloads AS demand, "
-	    SERVICE_COLS DATASET_FROM
-	    "LEFT JOIN services s ON s.dataset_id = d.id "
-	    "  AND s.status = 'active' "
-	    "WHERE d.id = ? AND " OPEN;
+	    "d.services_json" DATASET_FROM "WHERE d.id = ? AND " OPEN;
 	struct db_param p[] = { P_INT(r->captures[0]) };
 	struct db_rows *rows;
-	const char *body;
-	size_t len;
 	int st;
 
 	if ((st = db_query(r->arena, show, p, 1, &rows))) {
@@ -143,10 +88,7 @@ open_data_show(struct http_req *r)
 		http_error_status(r, st);
 		return;
 	}
-	sort_services(r->arena, rows, rows->ncols - SERVICE_NCOLS);
-	body = json_nested_text(r->arena, rows, rows->ncols - SERVICE_NCOLS,
-	    "services", &len);
-	http_reply_raw(r, 200, "application/json; charset=utf-8", body, len);
+	http_reply_row(r, 200, rows, 0);
 }
 
 /* GET /open-data/overdue: open data whose update is past its due date

@@ -96,6 +96,31 @@ reload(struct http_req *r, long long id, json_object **out)
 	return DS_OK;
 }
 
+/* Starts the transaction of a change to dataset id's services, with the
+ * dataset's row locked: the triggers of migration 0009 then compute its
+ * open-data services after any other change to them has committed. Sets
+ * *provider (may be NULL) to the dataset's agency. */
+static int
+begin_services_of(struct arena *a, long long id, long long *provider)
+{
+	static const char *lock =
+	    "SELECT b.agency_id FROM datasets d "
+	    "JOIN `databases` b ON b.id = d.database_id WHERE d.id = ? "
+	    "FOR UPDATE";
+	struct db_param p[] = { P_INT(id) };
+	struct db_rows *rows;
+	int st;
+
+	if ((st = db_begin()) != DS_OK ||
+	    (st = db_query(a, lock, p, 1, &rows)) != DS_OK)
+		return st;
+	if (rows->nrows != 1)
+		return DS_ERR;	/* datasets are never removed */
+	if (provider != NULL)
+		*provider = db_get_int(rows, 0, "agency_id");
+	return DS_OK;
+}
+
 /* The dataset a new service serves: the caller's own, in scope (Art.
  * 1.2: excluded data is never shared) and not withdrawn. */
 static int
@@ -127,14 +152,15 @@ service_create(struct http_req *r)
 		{ "version", F_STRING, true, 1, 32, NULL },
 		{ "guide", F_TEXT, false, 0, 0, NULL },
 	};
-	/* The provider is the dataset's owner (contract: agency_id). */
+	/* The provider is the dataset's owner (contract: agency_id). The
+	 * statement may not read datasets: its trigger writes there. */
 	static const char *insert =
 	    "INSERT INTO services (dataset_id, agency_id, name, protocol, "
 	    "  endpoint, version, guide, created_by) "
-	    "SELECT d.id, b.agency_id, ?, ?, ?, ?, ?, ? FROM datasets d "
-	    "JOIN `databases` b ON b.id = d.database_id WHERE d.id = ?";
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 	struct fval v[NPARAMS(spec)];
 	unsigned long long id;
+	long long provider;
 	json_object *o;
 	int st;
 
@@ -142,20 +168,19 @@ service_create(struct http_req *r)
 	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v) ||
 	    dataset_or_reply(r, v[0].i))
 		return;
-	{
-		struct db_param p[] = { P_STR(v[1].s), P_STR(v[2].s),
-		    P_STR(v[3].s), P_STR(v[4].s), P_STR(v[5].s),
-		    P_INT(r->who.account_id), P_INT(v[0].i) };
+	if ((st = begin_services_of(r->arena, v[0].i, &provider)) == DS_OK) {
+		struct db_param p[] = { P_INT(v[0].i), P_INT(provider),
+		    P_STR(v[1].s), P_STR(v[2].s), P_STR(v[3].s),
+		    P_STR(v[4].s), P_STR(v[5].s), P_INT(r->who.account_id) };
 
-		if ((st = db_begin()) ||
-		    (st = db_exec(insert, p, NPARAMS(p), NULL, &id)) ||
-		    (st = reload(r, (long long)id, &o))) {
-			if (r->status == 0)
-				rollback_reply(r, st);
-			else
-				db_rollback();
-			return;
-		}
+		st = db_exec(insert, p, NPARAMS(p), NULL, &id);
+	}
+	if (st != DS_OK || (st = reload(r, (long long)id, &o))) {
+		if (r->status == 0)
+			rollback_reply(r, st);
+		else
+			db_rollback();
+		return;
 	}
 	commit_or_reply(r, "service.create", "service", (long long)id, NULL, o,
 	    201);
@@ -174,7 +199,9 @@ change_active(struct http_req *r, const struct db_rows *rows,
 	json_object *before, *after;
 	int st;
 
-	if ((st = db_begin()) || (st = db_exec(sql, p, n, &changed, NULL))) {
+	if ((st = begin_services_of(r->arena,
+	    db_get_int(rows, 0, "dataset_id"), NULL)) ||
+	    (st = db_exec(sql, p, n, &changed, NULL))) {
 		rollback_reply(r, st);
 		return;
 	}

@@ -367,15 +367,6 @@ unsigned	 db_errno(void);
  * The text is NUL-terminated and belongs to the arena; *len (may be NULL)
  * gets its length. For lists and exports: a fraction of json-c's CPU. */
 char	*json_rows_text(struct arena *, const struct db_rows *, size_t *len);
-/* One record with its children from one LEFT JOIN, as json-c would give
- * o = db_row_json(parent, 0); json_object_object_add(o, key,
- * db_rows_json(children)), serialised: the parent is columns [0, split)
- * of the first row, the children columns [split, ncols) of every row
- * whose column split is not NULL (none: []), in the rows' order. Their
- * keys may repeat the parent's. Same exception for bytes that are not
- * UTF-8 as json_rows_text. NULL when there is no row. */
-char	*json_nested_text(struct arena *, const struct db_rows *,
-	    size_t split, const char *key, size_t *len);
 /* http_reply_page(r, pg, db_rows_json(rows)) written straight from the
  * rows: 200 {"items": [...], "next_cursor": ...}, as a raw JSON body. */
 void	 http_reply_page_rows(struct http_req *, const struct page *,

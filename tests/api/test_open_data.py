@@ -16,6 +16,7 @@ import requests
 from catalog_helpers import (actor, all_pages, auditor, create_dataset,  # noqa: F401
                              demo_catalog, listed_database,
                              published_dataset)
+from race_support import race_posts
 
 
 SRC = pathlib.Path(os.environ.get("DS_SRC") or pathlib.Path(__file__).parents[2])
@@ -168,10 +169,10 @@ SERVICE_KEYS = ["id", "name", "protocol", "endpoint", "version", "guide"]
 
 
 def test_read_gives_every_field_and_active_services_in_id_order(api, db, actor):
-    """One query joins the services (one row each, the dataset repeated)
-    and the text is written from the rows: the keys in their documented
-    order, each once, the JSON columns embedded, only the active services,
-    by id."""
+    """The services come from the dataset's own row (services_json, kept
+    by migration 0009's triggers): the keys in their documented order,
+    each once, the JSON columns embedded, only the active services, by
+    id, with what the services table holds."""
     a = actor("OD")
     ds = published_dataset(api, a.token, "open")
     bare = published_dataset(api, a.token, "open")
@@ -215,6 +216,48 @@ def test_read_gives_every_field_and_active_services_in_id_order(api, db, actor):
     r = api.get(f"open-data/{bare['id']}")
     assert r.status_code == 200 and r.json()["services"] == []
     assert [k for k, _ in r.json(object_pairs_hook=lambda p: p)] == DATASET_KEYS
+
+
+def test_services_registered_at_once_all_show(api, db, actor):
+    """Providers registering services of one dataset at the same moment:
+    the open dataset lists every one of them afterwards, as does the
+    dataset's row (each change computes the list after the others have
+    committed), and a deprecation takes one out."""
+    a = actor("OD")
+    ds = published_dataset(api, a.token, "open")
+    for round_ in range(6):
+        made = race_posts(api, "services", a.token, [
+            {"dataset_id": ds["id"], "name": f"Dịch vụ {round_}.{n}",
+             "protocol": "rest", "endpoint": f"https://data.example.vn/{round_}/{n}",
+             "version": "1"} for n in range(8)])
+        assert [m.status_code for m in made] == [201] * 8
+    assert api.post(f"services/{made[3].json()['id']}/deprecate", a.token,
+                    json={}).status_code == 200
+    active = [int(i) for (i,) in db(
+        "SELECT id FROM services WHERE dataset_id = %s AND status = 'active' "
+        "ORDER BY id", (ds["id"],))]
+    assert len(active) == 47
+    r = api.get(f"open-data/{ds['id']}")
+    assert r.status_code == 200
+    assert [s["id"] for s in r.json()["services"]] == active
+    stored = json.loads(db("SELECT services_json FROM datasets WHERE id = %s",
+                           (ds["id"],))[0][0])
+    assert [s["id"] for s in stored] == active
+
+
+def test_services_json_follows_every_writer(db, actor, api):
+    """The list is the triggers' work, so a service changed by SQL (an
+    administrator, a bulk load) shows in the open dataset too."""
+    a = actor("OD")
+    ds = published_dataset(api, a.token, "open")
+    svc = api.post("services", a.token, json={
+        "dataset_id": ds["id"], "name": "Tải về", "protocol": "file",
+        "endpoint": "https://data.example.vn/a.csv", "version": "1"}).json()
+    db("UPDATE services SET name = 'Đổi tên' WHERE id = %s", (svc["id"],))
+    assert [s["name"] for s in api.get(f"open-data/{ds['id']}").json()["services"]] \
+        == ["Đổi tên"]
+    db("UPDATE services SET status = 'deprecated' WHERE id = %s", (svc["id"],))
+    assert api.get(f"open-data/{ds['id']}").json()["services"] == []
 
 
 def test_reads_of_many_datasets_at_once_all_arrive(api, db, actor):

@@ -398,6 +398,13 @@ test_json_column_texts_as_jsonc_prints_them(void **state)
 		"{\"name\": \"ngay_sinh\", \"type\": \"date\", \"meaning\": "
 		"\"Ngày sinh\", \"personal\": true}]",
 		"\t[\r\n1 ,\n2,3 ]\n", "{\"a\":{\"b\":[[],{}],\"c\":null}}",
+		/* as MariaDB's JSON_ARRAYAGG(JSON_OBJECT(...)) writes them
+		 * (datasets.services_json, migration 0009) */
+		"[{\"id\": 3, \"name\": \"Tải \\\"về\\\" / 1\", \"protocol\": "
+		"\"file\", \"endpoint\": \"https://x.vn/a?b=1\", \"version\": "
+		"\"1.0\", \"guide\": null}, {\"id\": 5, \"name\": \"API\", "
+		"\"protocol\": \"rest\", \"endpoint\": \"https://x.vn\", "
+		"\"version\": \"v2\", \"guide\": \"Hướng dẫn\\nTab\\t😀\"}]",
 		/* escapes json-c prints back the same, and others */
 		"[\"q\\\" b\\\\ \\b\\f\\n\\r\\t\"]", "[\"a\\/b\"]", "[\"\\u00e2\"]",
 		"[\"\\u0001\"]", "[\"\\ud83d\\ude00\"]", "{\"k\\n\": 1}",
@@ -600,136 +607,6 @@ test_page_cursor_from_the_last_of_two_ids(void **state)
 	arena_free(a);
 }
 
-/* ------------------------------------------------------------------ */
-/* json_nested_text against db_row_json + db_rows_json (open_data_show) */
-
-/* parent's first row with each row of children, as a LEFT JOIN gives
- * them: one row of NULL children when there is none. */
-static struct db_rows *
-left_join(struct arena *a, const struct db_rows *parent,
-    const struct db_rows *children)
-{
-	size_t np = parent->ncols, nc = children->ncols;
-	size_t n = children->nrows > 0 ? children->nrows : 1;
-	const char **names = arena_calloc(a, np + nc + 1, sizeof(char *));
-	enum col_kind *kinds = arena_calloc(a, np + nc + 1, sizeof(*kinds));
-	struct db_rows *j;
-
-	memcpy(names, parent->names, np * sizeof(char *));
-	memcpy(names + np, children->names, nc * sizeof(char *));
-	memcpy(kinds, parent->kinds, np * sizeof(*kinds));
-	memcpy(kinds + np, children->kinds, nc * sizeof(*kinds));
-	j = rows_new(a, n, np + nc, names, kinds);
-	for (size_t r = 0; r < n; r++) {
-		for (size_t c = 0; c < np; c++)
-			cell(a, j, r, c, parent->cells[c], parent->lens[c]);
-		for (size_t c = 0; c < nc && r < children->nrows; c++)
-			cell(a, j, r, np + c, children->cells[r * nc + c],
-			    children->lens[r * nc + c]);
-	}
-	return j;
-}
-
-/* The text of o = db_row_json(parent, 0) with key: db_rows_json(children)
- * (what open_data_show sent) equals json_nested_text of their join. */
-static void
-same_nested(const struct db_rows *parent, const struct db_rows *children,
-    const char *key)
-{
-	struct arena *a = arena_new();
-	json_object *o = db_row_json(parent, 0);
-	const char *want;
-	char *got;
-	size_t len = 0;
-
-	json_object_object_add(o, key, db_rows_json(children));
-	want = json_object_to_json_string_ext(o, FLAGS);
-	got = json_nested_text(a, left_join(a, parent, children),
-	    parent->ncols, key, &len);
-	assert_non_null(got);
-	assert_int_equal(len, strlen(got));
-	if (strcmp(got, want) != 0)
-		fail_msg("differs:\n got: %s\nwant: %s", got, want);
-	json_object_put(o);
-	arena_free(a);
-}
-
-static void
-test_nested_record_as_jsonc_builds_it(void **state)
-{
-	static const char *pn[] = { "id", "title", "keywords_json",
-	    "fields_json", "excluded", "published_at", "exclusion_reason",
-	    "visibility" };
-	static const enum col_kind pk[] = { COL_INT, COL_STR, COL_JSON,
-	    COL_JSON, COL_BOOL, COL_DATETIME, COL_STR, COL_STR };
-	static const char *cn[] = { "id", "name", "protocol", "guide" };
-	static const enum col_kind ck[] = { COL_INT, COL_STR, COL_STR,
-	    COL_STR };
-	struct arena *a = arena_new();
-	struct db_rows *p = rows_new(a, 1, 8, pn, pk);
-	struct db_rows *c = rows_new(a, 3, 4, cn, ck);
-
-	(void)state;
-	cells(a, p, 0, 0, "7");
-	cells(a, p, 0, 1, "Dân cư \"xã\" / phường\t😀");
-	cells(a, p, 0, 2, "[\"dân cư\", \"a/b\"]");
-	cells(a, p, 0, 3, "[{\"name\": \"x\", \"type\": \"int\"}]");
-	cells(a, p, 0, 4, "0");
-	cells(a, p, 0, 5, "2026-11-28 13:05:07.000000");
-	cells(a, p, 0, 7, "public");
-	cells(a, c, 0, 0, "3");
-	cells(a, c, 0, 1, "Tải về");
-	cells(a, c, 0, 2, "file");
-	cells(a, c, 1, 0, "5");
-	cells(a, c, 1, 1, "API \"v2\"");
-	cells(a, c, 1, 2, "rest");
-	cells(a, c, 1, 3, "Hướng dẫn\nhttps://x.vn/a");
-	cells(a, c, 2, 0, "9");
-	cells(a, c, 2, 1, "");
-	cells(a, c, 2, 2, "other");
-	same_nested(p, c, "services");	/* three children */
-	c->nrows = 1;
-	same_nested(p, c, "services");	/* one */
-	c->nrows = 0;
-	same_nested(p, c, "services");	/* none: [] */
-	arena_free(a);
-}
-
-/* What the fast path leaves to json-c: a parent key given twice, the
- * parent holding the array's key (json-c replaces it in place), children
- * whose keys repeat, a parent without columns. */
-static void
-test_nested_record_with_repeated_keys_as_jsonc(void **state)
-{
-	static const char *pn[] = { "id", "services", "id" };
-	static const enum col_kind pk[] = { COL_INT, COL_STR, COL_STR };
-	static const char *cn[] = { "x", "x_json" };
-	static const enum col_kind ck[] = { COL_INT, COL_JSON };
-	struct arena *a = arena_new();
-	struct db_rows *p = rows_new(a, 1, 3, pn, pk);
-	struct db_rows *c = rows_new(a, 2, 2, cn, ck);
-	size_t len = 1;
-
-	(void)state;
-	cells(a, p, 0, 0, "1");
-	cells(a, p, 0, 1, "s");
-	cells(a, p, 0, 2, "two");
-	cells(a, c, 0, 0, "4");
-	cells(a, c, 0, 1, "{\"k\": 1}");
-	cells(a, c, 1, 0, "5");
-	same_nested(p, c, "services");	/* both repeats */
-	p->ncols = 2;
-	same_nested(p, c, "services");	/* the array's key */
-	same_nested(p, c, "other");	/* children's repeat only */
-	p->ncols = 0;
-	same_nested(p, c, "services");	/* no parent column */
-	/* No row: no record. */
-	c->nrows = 0;
-	p->nrows = 0;
-	assert_null(json_nested_text(a, p, 0, "services", &len));
-	arena_free(a);
-}
-
 int
 main(void)
 {
@@ -751,9 +628,6 @@ main(void)
 		cmocka_unit_test(test_page_body_and_cursor_as_http_reply_page),
 		cmocka_unit_test(test_page_cursor_from_an_id_of_another_kind),
 		cmocka_unit_test(test_page_cursor_from_the_last_of_two_ids),
-		cmocka_unit_test(test_nested_record_as_jsonc_builds_it),
-		cmocka_unit_test(
-		    test_nested_record_with_repeated_keys_as_jsonc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
