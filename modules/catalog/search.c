@@ -132,18 +132,22 @@ word_param(const struct word *w)
 #define ESTIMATE4 ESTIMATE " UNION ALL " ESTIMATE " UNION ALL " ESTIMATE \
 	" UNION ALL " ESTIMATE
 
-/* A query word and its estimated rows. */
+/* A query word, its place in the query and its estimated rows. */
 struct rated {
 	struct word	 w;
+	size_t		 at;
 	long long	 n;
 };
 
+/* Rarest first; words of the same estimate in the query's order. */
 static int
 rarity_cmp(const void *a, const void *b)
 {
 	const struct rated *x = a, *y = b;
 
-	return (x->n > y->n) - (x->n < y->n);
+	if (x->n != y->n)
+		return (x->n > y->n) - (x->n < y->n);
+	return (x->at > y->at) - (x->at < y->at);
 }
 
 /*
@@ -236,8 +240,19 @@ estimate_read(struct arena *a, struct rated *rated, size_t n, time_t now)
  * and checks the others in that order, so that a document fails as early
  * as it can. How many rows a word has is the optimiser's estimate, cheap
  * whatever the words and close enough to tell a rare word from a common
- * one; remembered for a minute.
+ * one.
+ *
+ * The walked word's weights are also the answer's order, so every worker
+ * and every spelling of a query ("dat dai", "đất đai") must walk the same
+ * word, or pages would differ. A remembered estimate may be up to a minute
+ * old and differ from worker to worker, so it decides only a clear order,
+ * the rarest word CLEARLY times rarer than the next (a word's count does
+ * not change that much in a minute); a close one is read afresh, which
+ * gives every worker the same estimates for the same words (the folding
+ * collation's index dives), ties going to the query's order.
  */
+#define CLEARLY	4
+
 static int
 rarest_first(struct arena *a, struct word *w, size_t n)
 {
@@ -250,12 +265,19 @@ rarest_first(struct arena *a, struct word *w, size_t n)
 		return DS_OK;
 	for (size_t i = 0; i < n; i++) {
 		rated[i].w = w[i];
+		rated[i].at = i;
 		rated[i].n = estimate_get(&w[i], now);
 		known = known && rated[i].n >= 0;
 	}
-	if (!known && (st = estimate_read(a, rated, n, now)) != DS_OK)
-		return st;
-	qsort(rated, n, sizeof(rated[0]), rarity_cmp);
+	if (known) {
+		qsort(rated, n, sizeof(rated[0]), rarity_cmp);
+		known = rated[0].n * CLEARLY <= rated[1].n;
+	}
+	if (!known) {
+		if ((st = estimate_read(a, rated, n, now)) != DS_OK)
+			return st;
+		qsort(rated, n, sizeof(rated[0]), rarity_cmp);
+	}
 	for (size_t i = 0; i < n; i++)
 		w[i] = rated[i].w;
 	return DS_OK;

@@ -5,6 +5,8 @@ paging, best matches first, and never showing what the caller may not see.
 The diacritic tests run against the demo catalog (scripts/demo-data), which
 `./stack test` does not load: the fixture `demo_catalog` loads it."""
 
+import time
+
 from catalog_helpers import (actor, all_pages, create_dataset, demo_catalog,  # noqa: F401
                              listed_database, published_dataset, record_assessment,
                              unique)
@@ -196,3 +198,36 @@ def test_documents_follow_changes_in_the_same_transaction(api, actor):
     assert keys(search_all(api, f"mo da {word}", other.token)) == [("dataset", ds["id"])]
     api.post(f"datasets/{ds['id']}/withdraw", a.token)
     assert search_all(api, f"mo da {word}", other.token) == []
+
+
+def test_every_worker_and_spelling_walks_the_same_word(api, actor):
+    """The answer's order is the weights of the word the query walks, its
+    rarest. Workers remember words' estimates by spelling for a minute; a
+    remembered close call must not outlive the counts: after the counts
+    cross, "da… db…" and "đa… đb…" (one query, two spellings, answered
+    by any worker) still come in one order, the current one."""
+    a = actor("SR")
+    db_id = listed_database(api, a.token)["id"]
+    tag = "".join(chr(ord("a") + int(c) % 26) for c in str(time.time_ns())[-7:])
+    plain, marked = [f"da{tag}", f"db{tag}"], [f"đa{tag}", f"đb{tag}"]
+
+    def dataset(title, description):
+        create_dataset(api, a.token, db_id, title=title, description=description)
+
+    # x has the first word in its title, y the second: which word is
+    # walked decides which of them comes first.
+    dataset(f"{marked[0]} tiêu đề", f"nội dung {marked[1]}")
+    dataset(f"{marked[1]} tiêu đề", f"nội dung {marked[0]}")
+    dataset(f"chỉ {marked[1]}", "một từ")
+    # 2 and 3 rows: the first word is the rarer; every worker remembers it
+    # by its plain spelling.
+    q_plain, q_marked = " ".join(plain), " ".join(marked)
+    before = [keys(search_all(api, q_plain, a.token)) for _ in range(8)]
+    assert all(b == before[0] for b in before) and len(before[0]) == 2
+    for n in range(3):
+        dataset(f"chỉ {marked[0]} {n}", "một từ")
+    # 5 and 3 rows: now the second word is the rarer.
+    after = [keys(search_all(api, q, a.token))
+             for _ in range(8) for q in (q_plain, q_marked)]
+    assert all(k == after[0] for k in after), after
+    assert after[0] == list(reversed(before[0]))
