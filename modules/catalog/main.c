@@ -71,8 +71,8 @@ static const struct route routes[] = {
 
 /* What the workers count in memory and the master writes in batches
  * (counter.c): open_data_show counts a view of an open dataset (R2.3). */
-static const char *const counters[] = {
-	[COUNTER_VIEWS] = "UPDATE datasets SET views = views + ? WHERE id = ?",
+static const struct counter_column counters[] = {
+	[COUNTER_VIEWS] = { "datasets", "views" },
 };
 
 static const struct module module = {
@@ -82,6 +82,7 @@ static const struct module module = {
 int
 main(int argc, char **argv)
 {
-	counter_use(counters, NPARAMS(counters));
+	if (counter_use(counters, NPARAMS(counters)) != DS_OK)
+		return 1;
 	return server_main(&module, argc, argv);
 }

@@ -553,10 +553,26 @@ enum counter_kind {
 	COUNTER_KINDS = 16
 };
 
-/* A module that counts registers, before server_main, its statements by
- * kind (sql[kind], n entries, NULL where unused), each of the form
- * "UPDATE t SET c = c + ? WHERE id = ?" (the sum, then the id). */
-void	 counter_use(const char *const *sql, size_t n);
+/* Rows the master writes per transaction, and per statement of a kind. */
+#define COUNTER_BATCH	64
+
+/* What a kind counts: the column c of table t whose primary key is id,
+ * both compile-time constants of the module ([a-z0-9_]). */
+struct counter_column {
+	const char	*table;
+	const char	*column;
+};
+/* A module that counts registers, once, before server_main, its columns
+ * by kind (cols[kind], n entries, { NULL, NULL } where unused). The
+ * statement of each kind is made from them here and kept for the
+ * process (db.c caches it by address). DS_OK, or DS_ERR for a bad name
+ * or kind. */
+int	 counter_use(const struct counter_column *cols, size_t n);
+/* The text of the statement that adds `rows` (id, sum) pairs to
+ * table.column in one UPDATE (snprintf's contract: its length, written
+ * in part if size is short), or -1 for a bad name or row count. */
+int	 counter_sql(char *buf, size_t size, const char *tab,
+	    const char *col, size_t rows);
 bool	 counter_wanted(void);
 /* Maps the table of n slots shared with the processes forked after it
  * (server_main, before the workers; 0: none). DS_OK or DS_ERR. */
@@ -571,8 +587,9 @@ int	 counter_add(unsigned kind, long long id);
 long	 counter_drain(void (*fn)(void *, unsigned, long long, long long),
 	    void *arg);
 /* Master: drains the table and writes every sum (with what an earlier
- * round could not write), 64 rows to a transaction, with the statements of
- * counter_use. Returns the keys written, or <0 (they stay pending). */
+ * round could not write), COUNTER_BATCH rows to a transaction, one
+ * statement per kind. Returns the keys written, or <0 (the batch that
+ * failed and the rest stay pending). */
 long	 counter_flush(void);
 /* Keys drained but not written yet (tests, shutdown log). */
 size_t	 counter_pending(void);

@@ -64,8 +64,8 @@ static const struct route routes[] = {
 
 /* What the workers count in memory and the master writes in batches
  * (counter.c): open_file_download counts a public download (R2.3). */
-static const char *const counters[] = {
-	[COUNTER_DOWNLOADS] = "UPDATE datasets SET downloads = downloads + ? WHERE id = ?",
+static const struct counter_column counters[] = {
+	[COUNTER_DOWNLOADS] = { "datasets", "downloads" },
 };
 
 static const struct module module = {
@@ -75,6 +75,7 @@ static const struct module module = {
 int
 main(int argc, char **argv)
 {
-	counter_use(counters, NPARAMS(counters));
+	if (counter_use(counters, NPARAMS(counters)) != DS_OK)
+		return 1;
 	return server_main(&module, argc, argv);
 }

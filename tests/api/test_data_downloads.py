@@ -246,6 +246,50 @@ def test_concurrent_open_downloads_all_arrive(api, db, new_agency):
     assert downloads_reach(db, ds, threads * each, 0) == threads * each
 
 
+def test_open_downloads_of_many_datasets_at_once_all_arrive(api, db, new_agency):
+    """More datasets downloaded within one interval than the master writes
+    in one statement and transaction (64): 70 datasets, two batches, some
+    fetched two or three times by different clients; each count once."""
+    p = party(api, new_agency, "OP")
+    files = []
+    for _ in range(70):
+        ds = make_dataset(db, p.agency_id, classification="open")
+        files.append((ds, upload(api, p, ds).json()["id"]))
+    reps = [k % 3 + 1 for k in range(len(files))]
+    fetches = [f for r in range(3) for f, n in zip(files, reps) if n > r]
+    statuses, lock = [], threading.Lock()
+
+    def fetch(k):
+        with requests.Session() as s:
+            s.verify, s.trust_env = False, False
+            for ds, fid in fetches[k::6]:
+                r = s.get(api.url(f"/api/v1/open-data/{ds}/files/{fid}"),
+                          timeout=60)
+                with lock:
+                    statuses.append(r.status_code)
+
+    pool = [threading.Thread(target=fetch, args=(k,)) for k in range(6)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    assert statuses == [200] * len(fetches)
+    ids = [ds for ds, _ in files]
+    marks = ", ".join(["%s"] * len(ids))
+
+    def counts():
+        rows = dict(db(f"SELECT id, downloads FROM datasets WHERE id IN ({marks})",
+                       tuple(ids)))
+        return [int(rows[str(i)]) for i in ids]
+
+    end = time.monotonic() + 3
+    while counts() != reps and time.monotonic() < end:
+        time.sleep(0.05)
+    assert counts() == reps
+    time.sleep(0.5)
+    assert counts() == reps
+
+
 def test_warehouse_files_are_not_reachable_directly(api, db, new_agency):
     p = party(api, new_agency, "OP")
     ds = make_dataset(db, p.agency_id, classification="open")
