@@ -237,5 +237,8 @@ void	open_data_overdue(struct http_req *);
 
 /* search.c */
 void	search(struct http_req *);
+/* Maps the table of word estimates the workers share (the master, before
+ * it forks them). */
+void	search_estimates_share(void);
 
 #endif

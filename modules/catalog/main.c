@@ -84,5 +84,6 @@ main(int argc, char **argv)
 {
 	if (counter_use(counters, NPARAMS(counters)) != DS_OK)
 		return 1;
+	search_estimates_share();
 	return server_main(&module, argc, argv);
 }

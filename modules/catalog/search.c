@@ -15,10 +15,12 @@
  * that the caller may see, and stops at the end of the page: what it
  * reads is bounded by the page, not by how many documents match.
  */
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 
 #include "ds.h"
 #include "catalog.h"
@@ -151,57 +153,136 @@ rarity_cmp(const void *a, const void *b)
 }
 
 /*
- * The estimates a worker has read lately, by word as written: a word's
- * share of the index changes slowly, and a wrong order costs time, never
- * a result. Most queries then need no estimate from the database (a
- * statement of 16 index dives, about a sixth of a search's MariaDB time).
- * A direct-mapped table: a word takes its slot from whatever held it.
- * Vietnamese syllables are short; a longer word is not remembered.
+ * The estimates the catalog's workers have read lately: a word's share of
+ * the index changes slowly, and most queries then need no estimate from
+ * the database (a statement of 16 index dives, about a sixth of a
+ * search's MariaDB time). The walked word is also the ranking word, so
+ * the table is one for all the workers, mapped by the master before it
+ * forks them (search_estimates_share), and a word is known by its folded
+ * spelling: every worker and every spelling of a query ("dat dai", "đất
+ * đai") then orders its words alike and answers in one order.
+ *
+ * A slot is one 64-bit word, so that workers read and write it without a
+ * lock: the folded word's 32-bit hash, the estimate (24 bits, saturated)
+ * and the minute it was read (8 bits). An estimate holds until the minute
+ * ends, for every word at once. Two words of one hash share an estimate:
+ * a query may walk the commoner one, never answer otherwise. Without the
+ * mapping (unit tests, or mmap failed) nothing is remembered.
  */
-#define ESTIMATE_SLOTS	1024
-#define ESTIMATE_TTL_S	60
-#define ESTIMATE_BYTES	30
+#define ESTIMATE_SLOTS		1024
+#define ESTIMATE_ROWS_MAX	((1LL << 24) - 1)
 
-static struct estimate {
-	char		 word[ESTIMATE_BYTES];
-	unsigned char	 len;
-	long long	 rows;
-	time_t		 at;
-} estimates[ESTIMATE_SLOTS];
+static _Atomic uint64_t *estimates;
 
-static struct estimate *
-estimate_slot(const struct word *w)
+void
+search_estimates_share(void)
 {
-	uint32_t h = 2166136261u;	/* FNV-1a */
+	void *p = mmap(NULL, ESTIMATE_SLOTS * sizeof(*estimates),
+	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
-	for (size_t i = 0; i < w->len; i++)
-		h = (h ^ (unsigned char)w->s[i]) * 16777619u;
-	return &estimates[h % ESTIMATE_SLOTS];
+	if (p == MAP_FAILED)
+		log_warn(__func__, "mmap: search estimates not remembered");
+	else
+		estimates = p;
+}
+
+/* The base letter of a Latin letter with diacritics, as the index's
+ * collation folds it (đ included), '\0' for a combining mark, or the code
+ * point itself when it has no base here. */
+static unsigned long
+fold_letter(unsigned long c)
+{
+	static const char latin1[] =	/* U+00C0..U+00FF */
+	    "aaaaaaaceeeeiiiidnooooo\0ouuuuyts"
+	    "aaaaaaaceeeeiiiidnooooo\0ouuuuyty";
+	static const struct { unsigned long from, to; char base; } runs[] = {
+		{ 0x0102, 0x0103, 'a' }, { 0x0110, 0x0111, 'd' },
+		{ 0x0128, 0x0129, 'i' }, { 0x0168, 0x0169, 'u' },
+		{ 0x01a0, 0x01a1, 'o' }, { 0x01af, 0x01b0, 'u' },
+		{ 0x1ea0, 0x1eb7, 'a' }, { 0x1eb8, 0x1ec7, 'e' },
+		{ 0x1ec8, 0x1ecb, 'i' }, { 0x1ecc, 0x1ee3, 'o' },
+		{ 0x1ee4, 0x1ef1, 'u' }, { 0x1ef2, 0x1ef9, 'y' },
+	};
+
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A' + 'a';
+	if (c >= 0x0300 && c <= 0x036f)
+		return 0;
+	if (c >= 0xc0 && c <= 0xff && latin1[c - 0xc0] != '\0')
+		return (unsigned char)latin1[c - 0xc0];
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++)
+		if (c >= runs[i].from && c <= runs[i].to)
+			return (unsigned char)runs[i].base;
+	return c;
+}
+
+/* FNV-1a (64 bits) of the word's folded code points. */
+static uint64_t
+folded_hash(const struct word *w)
+{
+	const unsigned char *p = (const unsigned char *)w->s;
+	uint64_t h = 14695981039346656037u;
+	unsigned long c;
+	size_t i = 0, k;
+
+	while (i < w->len) {
+		if ((k = utf8_decode(p + i, w->len - i, &c)) == 0) {
+			c = p[i];	/* not UTF-8: the byte, as it is */
+			k = 1;
+		}
+		i += k;
+		if ((c = fold_letter(c)) == 0)
+			continue;
+		for (int b = 0; b < 4; b++, c >>= 8)
+			h = (h ^ (c & 0xff)) * 1099511628211u;
+	}
+	return h;
+}
+
+static _Atomic uint64_t *
+estimate_slot(const struct word *w, uint32_t *tag)
+{
+	uint64_t h = folded_hash(w);
+
+	*tag = (uint32_t)h | 1;		/* 0: a free slot */
+	return &estimates[(h >> 32) % ESTIMATE_SLOTS];
+}
+
+static unsigned
+minute(time_t now)
+{
+	return (unsigned)(now / 60) & 0xff;
 }
 
 /* The word's remembered estimate, or -1. */
 static long long
 estimate_get(const struct word *w, time_t now)
 {
-	const struct estimate *e = estimate_slot(w);
+	uint32_t tag;
+	uint64_t v;
 
-	if (e->at == 0 || now - e->at >= ESTIMATE_TTL_S || e->len != w->len ||
-	    memcmp(e->word, w->s, w->len) != 0)
+	if (estimates == NULL)
 		return -1;
-	return e->rows;
+	v = atomic_load_explicit(estimate_slot(w, &tag), memory_order_relaxed);
+	if ((uint32_t)(v >> 32) != tag || (v & 0xff) != minute(now))
+		return -1;
+	return (long long)((v >> 8) & ESTIMATE_ROWS_MAX);
 }
 
 static void
 estimate_put(const struct word *w, long long rows, time_t now)
 {
-	struct estimate *e = estimate_slot(w);
+	_Atomic uint64_t *slot;
+	uint32_t tag;
 
-	if (w->len > ESTIMATE_BYTES)
+	if (estimates == NULL)
 		return;
-	memcpy(e->word, w->s, w->len);
-	e->len = (unsigned char)w->len;
-	e->rows = rows;
-	e->at = now;
+	slot = estimate_slot(w, &tag);
+	if (rows > ESTIMATE_ROWS_MAX)
+		rows = ESTIMATE_ROWS_MAX;
+	atomic_store_explicit(slot, (uint64_t)tag << 32 |
+	    (uint64_t)(rows < 0 ? 0 : rows) << 8 | minute(now),
+	    memory_order_relaxed);
 }
 
 /* Reads the optimiser's estimate of every word in one statement (a look
@@ -240,19 +321,10 @@ estimate_read(struct arena *a, struct rated *rated, size_t n, time_t now)
  * and checks the others in that order, so that a document fails as early
  * as it can. How many rows a word has is the optimiser's estimate, cheap
  * whatever the words and close enough to tell a rare word from a common
- * one.
- *
- * The walked word's weights are also the answer's order, so every worker
- * and every spelling of a query ("dat dai", "đất đai") must walk the same
- * word, or pages would differ. A remembered estimate may be up to a minute
- * old and differ from worker to worker, so it decides only a clear order,
- * the rarest word CLEARLY times rarer than the next (a word's count does
- * not change that much in a minute); a close one is read afresh, which
- * gives every worker the same estimates for the same words (the folding
- * collation's index dives), ties going to the query's order.
+ * one; remembered for the rest of the minute by all the workers (above),
+ * so that they and every spelling of a query walk the same word. Equal
+ * estimates keep the query's order.
  */
-#define CLEARLY	4
-
 static int
 rarest_first(struct arena *a, struct word *w, size_t n)
 {
@@ -269,15 +341,9 @@ rarest_first(struct arena *a, struct word *w, size_t n)
 		rated[i].n = estimate_get(&w[i], now);
 		known = known && rated[i].n >= 0;
 	}
-	if (known) {
-		qsort(rated, n, sizeof(rated[0]), rarity_cmp);
-		known = rated[0].n * CLEARLY <= rated[1].n;
-	}
-	if (!known) {
-		if ((st = estimate_read(a, rated, n, now)) != DS_OK)
-			return st;
-		qsort(rated, n, sizeof(rated[0]), rarity_cmp);
-	}
+	if (!known && (st = estimate_read(a, rated, n, now)) != DS_OK)
+		return st;
+	qsort(rated, n, sizeof(rated[0]), rarity_cmp);
 	for (size_t i = 0; i < n; i++)
 		w[i] = rated[i].w;
 	return DS_OK;
