@@ -33,3 +33,26 @@ def race_posts(api, path, token, bodies, headers=None):
         t.join(120)
     assert all(r is not None for r in results), results
     return results
+
+
+def concurrent_gets(api, paths, clients):
+    """GETs every path without a token from clients threads at once, each
+    on its own connection, client k taking paths k, k + clients, ...
+    (repeats of a path then come from different clients, interleaved);
+    returns the responses, in the order they came."""
+    responses, lock = [], threading.Lock()
+
+    def client(k):
+        with requests.Session() as s:
+            s.verify, s.trust_env = False, False
+            for path in paths[k::clients]:
+                r = s.get(api.url(path), timeout=60)
+                with lock:
+                    responses.append(r)
+
+    pool = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(120)
+    return responses

@@ -7,11 +7,9 @@ master every seal_interval_ms (docs/catalog.md), so tests wait for them."""
 import csv
 import io
 import json
-import threading
 import time
 
-import requests
-
+from race_support import concurrent_gets
 from sharing_setup import (CSV, JSON_DATA, NAMES, access_rows, grant_account,
                            granted, make_dataset, party, sha256, upload)
 
@@ -222,23 +220,10 @@ def test_concurrent_open_downloads_all_arrive(api, db, new_agency):
     p = party(api, new_agency, "OP")
     ds = make_dataset(db, p.agency_id, classification="open")
     f = upload(api, p, ds).json()
-    threads, each, bodies = 5, 20, []
-    lock = threading.Lock()
-
-    def fetch():
-        with requests.Session() as s:  # one connection per client
-            s.verify, s.trust_env = False, False
-            for _ in range(each):
-                r = s.get(api.url(f"/api/v1/open-data/{ds}/files/{f['id']}"),
-                          timeout=60)
-                with lock:
-                    bodies.append((r.status_code, r.content == CSV))
-
-    pool = [threading.Thread(target=fetch) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
+    threads, each = 5, 20
+    bodies = [(r.status_code, r.content == CSV) for r in concurrent_gets(
+        api, [f"/api/v1/open-data/{ds}/files/{f['id']}"] * threads * each,
+        threads)]
     assert bodies == [(200, True)] * threads * each
     # Exactly one count per delivery: none lost, none twice.
     assert downloads_reach(db, ds, threads * each) == threads * each
@@ -257,22 +242,8 @@ def test_open_downloads_of_many_datasets_at_once_all_arrive(api, db, new_agency)
         files.append((ds, upload(api, p, ds).json()["id"]))
     reps = [k % 3 + 1 for k in range(len(files))]
     fetches = [f for r in range(3) for f, n in zip(files, reps) if n > r]
-    statuses, lock = [], threading.Lock()
-
-    def fetch(k):
-        with requests.Session() as s:
-            s.verify, s.trust_env = False, False
-            for ds, fid in fetches[k::6]:
-                r = s.get(api.url(f"/api/v1/open-data/{ds}/files/{fid}"),
-                          timeout=60)
-                with lock:
-                    statuses.append(r.status_code)
-
-    pool = [threading.Thread(target=fetch, args=(k,)) for k in range(6)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
+    statuses = [r.status_code for r in concurrent_gets(
+        api, [f"/api/v1/open-data/{ds}/files/{fid}" for ds, fid in fetches], 6)]
     assert statuses == [200] * len(fetches)
     ids = [ds for ds, _ in files]
     marks = ", ".join(["%s"] * len(ids))
