@@ -540,11 +540,15 @@ data_narrow(const char *path, enum data_format fmt, json_object *keep,
 	if (rd == NULL || (rd->f = fopen(path, "r")) == NULL) {
 		log_warn(__func__, "%s", path);
 		free(rd);
+		close(out_fd);
+		errno = 0;
 		return DS_ERR;
 	}
 	if (sink_open(&s, out_fd) != DS_OK) {
 		fclose(rd->f);
 		free(rd);
+		close(out_fd);
+		errno = 0;
 		return DS_ERR;
 	}
 	if (fmt == FMT_CSV)
@@ -560,8 +564,12 @@ data_narrow(const char *path, enum data_format fmt, json_object *keep,
 	}
 	fclose(rd->f);
 	free(rd);
-	if (sink_close(&s, sha) != DS_OK || rc != 0)
+	if (sink_close(&s, sha) != DS_OK || rc != 0) {
+		/* Why the copy could not be written (ENOSPC: no room), for
+		 * the caller's answer; 0 when the input was at fault. */
+		errno = s.failed ? s.err : 0;
 		return DS_ERR;
+	}
 	*bytes = s.bytes;
 	return DS_OK;
 }

@@ -203,10 +203,21 @@ granted_columns(json_object *cols, const char *fields_json)
 	return keep;
 }
 
-/* Makes (once) the copy of file f holding only the columns in keep. */
+/* What a grant receives of a file: the blob's address and size, whether
+ * it is the narrowed copy, and, when that copy could not be written, why
+ * (errno; 0 for any other failure). */
+struct delivery {
+	const char	*sha;
+	long long	 bytes;
+	bool		 narrowed;
+	int		 err;
+};
+
+/* Makes (once) the copy of file f holding only the columns in keep. On a
+ * failure to write it, the part file is gone and d->err says why. */
 static int
 derive(struct http_req *r, const struct wfile *f, json_object *keep,
-    const char *key, const char **sha, long long *bytes)
+    const char *key, struct delivery *d)
 {
 	static const char *insert =
 	    "INSERT IGNORE INTO warehouse_derived (file_id, fields_key, "
@@ -214,24 +225,26 @@ derive(struct http_req *r, const struct wfile *f, json_object *keep,
 	char *tmp, *out = arena_alloc(r->arena, 65);
 	int fd, st;
 
-	if ((fd = blob_tmp(r->arena, &tmp)) < 0)
+	if ((fd = blob_tmp(r->arena, &tmp)) < 0) {
+		d->err = errno;
 		return DS_ERR;
+	}
 	if (data_narrow(blob_path(r->arena, f->sha256), format_of(f->format),
-	    keep, fd, out, bytes) != DS_OK) {
+	    keep, fd, out, &d->bytes) != DS_OK ||
+	    blob_store(r->arena, tmp, out) != DS_OK) {
+		d->err = errno;
 		unlink(tmp);
 		return DS_ERR;
 	}
-	if ((st = blob_store(r->arena, tmp, out)) != DS_OK)
-		return st;
 	{
 		struct db_param p[] = { P_INT(f->id), P_STR(key),
 		    P_STR(json_object_to_json_string_ext(keep,
-		    JSON_C_TO_STRING_PLAIN)), P_STR(out), P_INT(*bytes) };
+		    JSON_C_TO_STRING_PLAIN)), P_STR(out), P_INT(d->bytes) };
 
 		if ((st = db_exec(insert, p, NPARAMS(p), NULL, NULL)) != DS_OK)
 			return st;
 	}
-	*sha = out;
+	d->sha = out;
 	return DS_OK;
 }
 
@@ -239,7 +252,7 @@ derive(struct http_req *r, const struct wfile *f, json_object *keep,
  * now. */
 static int
 derived_copy(struct http_req *r, const struct wfile *f, json_object *keep,
-    const char **sha, long long *bytes)
+    struct delivery *d)
 {
 	static const char *cached =
 	    "SELECT sha256, bytes FROM warehouse_derived "
@@ -259,11 +272,11 @@ derived_copy(struct http_req *r, const struct wfile *f, json_object *keep,
 	}
 	if (rows->nrows == 1 && access(blob_path(r->arena,
 	    db_get(rows, 0, "sha256")), R_OK) == 0) {
-		*sha = db_get(rows, 0, "sha256");
-		*bytes = db_get_int(rows, 0, "bytes");
+		d->sha = db_get(rows, 0, "sha256");
+		d->bytes = db_get_int(rows, 0, "bytes");
 		return DS_OK;
 	}
-	return derive(r, f, keep, key, sha, bytes);
+	return derive(r, f, keep, key, d);
 }
 
 /*
@@ -273,17 +286,14 @@ derived_copy(struct http_req *r, const struct wfile *f, json_object *keep,
  */
 static int
 delivery_for(struct http_req *r, const struct db_rows *g,
-    const struct wfile *f, const char **sha, long long *bytes,
-    bool *narrowed)
+    const struct wfile *f, struct delivery *d)
 {
 	const char *fields = db_get(g, 0, "fields_json");
 	json_object *cols, *keep;
 	size_t ncols, nkeep;
 	int st = DS_OK;
 
-	*narrowed = false;
-	*sha = f->sha256;
-	*bytes = f->bytes;
+	*d = (struct delivery){ f->sha256, f->bytes, false, 0 };
 	if (json_same_text(f->columns_json, fields))
 		return DS_OK;
 	cols = json_tokener_parse(f->columns_json);
@@ -291,11 +301,11 @@ delivery_for(struct http_req *r, const struct db_rows *g,
 	ncols = json_object_array_length(cols);
 	nkeep = json_object_array_length(keep);
 	json_object_put(cols);
-	*narrowed = nkeep < ncols;
-	if (!*narrowed || nkeep == 0)
+	d->narrowed = nkeep < ncols;
+	if (!d->narrowed || nkeep == 0)
 		st = nkeep == 0 && ncols > 0 ? DS_EINVAL : DS_OK;
 	else
-		st = derived_copy(r, f, keep, sha, bytes);
+		st = derived_copy(r, f, keep, d);
 	json_object_put(keep);
 	return st;
 }
@@ -303,13 +313,20 @@ delivery_for(struct http_req *r, const struct db_rows *g,
 /* ------------------------------------------------------------------ */
 /* upload                                                               */
 
-/* A file the warehouse could not write: 507 when it is out of room (the
- * disk or quota is full, or the file passes the process's size limit),
+/* Whether a write failed for lack of room: the disk or quota is full, or
+ * the file passes the process's size limit. */
+static bool
+no_room(int err)
+{
+	return err == ENOSPC || err == EDQUOT || err == EFBIG;
+}
+
+/* A file the warehouse could not write: 507 when it is out of room,
  * which the operator can fix and the client retry; else 500. */
 static int
 storage_error(struct http_req *r, int err)
 {
-	if (err == ENOSPC || err == EDQUOT || err == EFBIG)
+	if (no_room(err))
 		return http_error(r, 507, "insufficient_storage", "the "
 		    "warehouse has no room for this file (%s); nothing was "
 		    "stored", strerror(err));
@@ -777,6 +794,25 @@ static const char *sql_grant_file =
     "LEFT JOIN `databases` b ON b.id = d.database_id "
     "WHERE g.id = ?";
 
+/* The grant's narrowed copy of the file could not be made (delivery_for
+ * failed with st): out of room is 507, like an upload, and the attempt is
+ * logged as a refusal saying so (R5.1: no row claims a delivery that did
+ * not happen); anything else is the error it was. */
+static void
+undelivered(struct http_req *r, const struct db_rows *g, long long file,
+    const struct delivery *d, int st)
+{
+	if (!no_room(d->err)) {
+		http_error_status(r, st);
+		return;
+	}
+	log_warnx(__func__, "grant %lld, file %lld: no room for the narrowed "
+	    "copy: %s", db_get_int(g, 0, "id"), file, strerror(d->err));
+	refuse(r, g, file, 507, "insufficient_storage", arena_printf(r->arena,
+	    "the warehouse has no room for the grant's copy of this file "
+	    "(%s); nothing was delivered", strerror(d->err)));
+}
+
 static struct wfile
 wfile_of(const struct db_rows *g)
 {
@@ -791,9 +827,9 @@ grant_file_download(struct http_req *r)
 {
 	struct db_rows *g;
 	struct wfile f;
-	const char *sha;
-	long long bytes, file = r->captures[1];
-	bool known, narrowed;
+	struct delivery d;
+	long long file = r->captures[1];
+	bool known;
 	int st, unauth;
 
 	unauth = caller_or_reply(r, &known);
@@ -827,27 +863,26 @@ grant_file_download(struct http_req *r)
 	f = wfile_of(g);
 	if (grant_live_or_refuse(r, g, file))
 		return;
-	if ((st = delivery_for(r, g, &f, &sha, &bytes, &narrowed)) ==
-	    DS_EINVAL) {
+	if ((st = delivery_for(r, g, &f, &d)) == DS_EINVAL) {
 		refuse(r, g, file, 409, "no_granted_columns", "this file holds "
 		    "none of the grant's fields");
 		return;
 	}
 	if (st != DS_OK) {
-		http_error_status(r, st);
+		undelivered(r, g, file, &d, st);
 		return;
 	}
 	/* R5.1: the row is written before the data leaves. */
 	{
 		struct access_entry e = { g, file, "delivered", NULL, 200,
-		    bytes, sha, narrowed };
+		    d.bytes, d.sha, d.narrowed };
 
 		if ((st = access_log_append(r, &e)) != DS_OK) {
 			http_error_status(r, st);
 			return;
 		}
 	}
-	deliver(r, sha, f.format, f.name);
+	deliver(r, d.sha, f.format, f.name);
 }
 
 /* GET /data/{grant}/files: what the grant can download. */

@@ -63,7 +63,9 @@ int	data_scan(struct arena *, const char *path, enum data_format,
 	    json_object **columns, const char **problem);
 /* Writes to out_fd (closed here) a copy of path holding only the columns
  * in keep (a JSON array of names), in the file's order, and gives its
- * SHA-256 and size. Returns DS_OK, or DS_ERR (logged). */
+ * SHA-256 and size. Returns DS_OK, or DS_ERR (logged) with errno the
+ * first write's error when the copy could not be written (ENOSPC, EDQUOT,
+ * EFBIG: no room), else 0. */
 int	data_narrow(const char *path, enum data_format, json_object *keep,
 	    int out_fd, char sha[65], long long *bytes);
 

@@ -14,6 +14,7 @@ import subprocess
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
@@ -24,8 +25,8 @@ import fcgi_client
 from fault_support import (MODULES, Load, RootSession, busy_worker,
                            master_and_workers,
                            module_exe, nginx_cmd, wait_for_workers)
-from sharing_setup import (FIELDS, Party, file_request, make_dataset,
-                           request_body)
+from sharing_setup import (FIELDS, Party, access_rows, file_request, granted,
+                           make_dataset, request_body)
 from suspension_helpers import make_grant, suspension_body, tok
 
 WRITES = 200
@@ -349,6 +350,11 @@ class SharingMaster:
             headers={"CONTENT_TYPE": "text/csv",
                      "HTTP_AUTHORIZATION": f"Bearer {token}"}, timeout=30)
 
+    def download(self, token, grant, file):
+        return fcgi_client.request(
+            self.sock, "GET", f"/api/v1/data/{grant}/files/{file}",
+            headers={"HTTP_AUTHORIZATION": f"Bearer {token}"}, timeout=30)
+
     def output(self):
         self.log.seek(0)
         return self.log.read()
@@ -385,39 +391,106 @@ def provider_and_dataset(api, db, new_agency):
     return tok(api, provider), make_dataset(db, provider.agency_id)
 
 
+@contextmanager
+def tmpfs_warehouse(tmp_path, size="1m"):
+    """A warehouse folder on a tmpfs of size mounted for the test, and
+    unmounted after (skips, saying why, without root or mount)."""
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("mounting a tmpfs needs root and mount(8)")
+    mnt = tmp_path / "warehouse"
+    mnt.mkdir()
+    p = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0750",
+                        "tmpfs", str(mnt)], capture_output=True, text=True)
+    if p.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {p.stderr.strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", str(mnt)], check=False)
+        if os.path.ismount(mnt):
+            subprocess.run(["umount", "-l", str(mnt)], check=False)
+    assert not os.path.ismount(mnt)
+
+
 def test_full_warehouse_disk_fails_the_upload_cleanly(api, db, new_agency, tmp_path):
     """The warehouse is a 1 MiB tmpfs mounted for this test (a second
     sharing master uses it); a 2 MiB upload fills it. Pass: 507
     insufficient_storage, no partial file, no row; once the part file is
     gone a small upload succeeds on the same disk and worker."""
-    if os.geteuid() != 0 or not shutil.which("mount"):
-        pytest.skip("mounting a tmpfs needs root and mount(8)")
-    mnt = tmp_path / "warehouse"
-    mnt.mkdir()
-    p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0750",
-                        "tmpfs", str(mnt)], capture_output=True, text=True)
-    if p.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {p.stderr.strip()}")
-    master = None
-    try:
+    with tmpfs_warehouse(tmp_path) as mnt:
         master = SharingMaster(tmp_path, {"warehouse_dir": str(mnt)})
-        token, dataset = provider_and_dataset(api, db, new_agency)
-        big = big_csv(2 << 20)
-        workers = master.workers()
-        status, _, body = master.upload(token, dataset, big)
-        assert_clean_storage_failure(db, str(mnt), dataset, status, body, big)
-        assert master.workers() == workers
-        status, _, body = master.upload(token, dataset, big_csv(4096))
-        assert status == 201, body
-        sha = json.loads(body)["sha256"]
-        assert os.path.exists(mnt / sha[:2] / sha)
-    finally:
-        if master is not None:
+        try:
+            token, dataset = provider_and_dataset(api, db, new_agency)
+            big = big_csv(2 << 20)
+            workers = master.workers()
+            status, _, body = master.upload(token, dataset, big)
+            assert_clean_storage_failure(db, str(mnt), dataset, status, body, big)
+            assert master.workers() == workers
+            status, _, body = master.upload(token, dataset, big_csv(4096))
+            assert status == 201, body
+            sha = json.loads(body)["sha256"]
+            assert os.path.exists(mnt / sha[:2] / sha)
+        finally:
             master.stop()
-        subprocess.run(["umount", str(mnt)], check=False)
-        if os.path.ismount(mnt):
-            subprocess.run(["umount", "-l", str(mnt)], check=False)
-    assert not os.path.ismount(mnt)
+
+
+def warehouse_files(warehouse):
+    """Every file under the warehouse, as paths relative to it."""
+    return sorted(os.path.relpath(os.path.join(d, f), warehouse)
+                  for d, _, fs in os.walk(warehouse) for f in fs)
+
+
+def test_full_warehouse_disk_fails_a_narrowed_download_cleanly(api, db, new_agency,
+                                                             tmp_path):
+    """A grant without ngay_sinh downloads a 640 KiB file from a 1 MiB
+    warehouse: its narrowed copy (about 530 KiB) does not fit beside the
+    file. Pass: 507 insufficient_storage, no part file and no derived file
+    or row, the attempt logged as a refusal (R5.1: no row says delivered),
+    the worker alive; once the disk has room the same download delivers
+    the copy and logs it."""
+    with tmpfs_warehouse(tmp_path) as mnt:
+        master = SharingMaster(tmp_path, {"warehouse_dir": str(mnt)})
+        try:
+            s = granted(api, db, new_agency,
+                        approve={"fields": ["ma_ho", "ho_ten", "dia_chi"]})
+            data = big_csv(640 << 10)
+            status, _, body = master.upload(s.provider.token, s.dataset_id, data)
+            assert status == 201, body
+            f = json.loads(body)
+            stored = warehouse_files(mnt)
+            assert stored == [os.path.join(f["sha256"][:2], f["sha256"])]
+            workers = master.workers()
+            status, hdrs, body = master.download(s.consumer.token, s.grant["id"],
+                                                 f["id"])
+            assert status == 507, body
+            err = json.loads(body)["error"]
+            assert err["code"] == "insufficient_storage", err
+            assert "no room" in err["message"] and "nothing was delivered" in \
+                err["message"], err
+            assert "X-Accel-Redirect" not in hdrs
+            assert warehouse_files(mnt) == stored      # no part, no copy
+            assert db("SELECT COUNT(*) FROM warehouse_derived WHERE file_id = %s",
+                      (f["id"],)) == [("0",)]
+            assert access_rows(db, s.grant["id"]) == [
+                ("refused", "insufficient_storage", "507", None, None,
+                 str(s.consumer.account_id), "0")]
+            assert master.workers() == workers, master.output()
+            subprocess.run(["mount", "-o", "remount,size=4m", str(mnt)], check=True)
+            status, hdrs, body = master.download(s.consumer.token, s.grant["id"],
+                                                 f["id"])
+            assert status == 200, body
+            (sha, size), = db("SELECT sha256, bytes FROM warehouse_derived "
+                              "WHERE file_id = %s", (f["id"],))
+            assert hdrs["X-Accel-Redirect"] == f"/warehouse/{sha[:2]}/{sha}"
+            copy = (mnt / sha[:2] / sha).read_bytes()
+            assert copy.startswith(b"ma_ho,ho_ten,dia_chi\r\n")
+            assert hashlib.sha256(copy).hexdigest() == sha and len(copy) == int(size)
+            assert os.listdir(mnt / "tmp") == []
+            assert access_rows(db, s.grant["id"])[1:] == [
+                ("delivered", None, "200", size, sha,
+                 str(s.consumer.account_id), "1")]
+        finally:
+            master.stop()
 
 
 def test_file_size_limit_fails_the_upload_cleanly(api, db, new_agency, tmp_path):
