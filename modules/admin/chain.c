@@ -8,7 +8,8 @@
  * A chain can only vouch for itself up to its head: whoever can write the
  * database can cut rows off the end and move the head back. A checkpoint
  * kept elsewhere (signed with the server's key, so it cannot be forged
- * either) lets verify --checkpoint catch that.
+ * either) lets verify --checkpoint catch that. It seals first, waiting for
+ * a master's round, so that it covers every row committed before it.
  */
 #include <err.h>
 #include <stdio.h>
@@ -116,6 +117,7 @@ verify_one(struct arena *a, const char *chain, const struct head *cp)
 
 #define CHECKPOINT_SUB	"datashare-chain-checkpoint"
 #define CHECKPOINT_MAX	(64 * 1024)
+#define CHECKPOINT_WAIT	30	/* s a head may stay held: default --wait */
 
 /* Reads a checkpoint file and checks its signature with the public keys
  * in jwt_keys_dir; fills heads[] (one per chain) and *when. */
@@ -268,6 +270,48 @@ fail:
 	return NULL;
 }
 
+/*
+ * Before the heads are signed: links every row of each chain committed
+ * before now, waiting up to wait seconds for a head that a module's
+ * master holds mid-round (chain_seal_wait; seal_all would skip it and
+ * leave those rows out). A head held longer means no checkpoint: one that
+ * silently left out rows committed before it would be taken for complete.
+ * linked[i]: the rows linked in chains[i]. Returns 0 or -1 (said why).
+ */
+static int
+seal_before_checkpoint(long long wait, long *linked)
+{
+	static const char *lock_wait =
+	    "SET SESSION innodb_lock_wait_timeout = ?";
+	struct db_param p[] = { P_INT(wait) };
+	long n;
+
+	if (admin_db_check(db_exec(lock_wait, p, 1, NULL, NULL),
+	    "setting the lock wait") != 0)
+		return -1;
+	for (size_t i = 0; i < NPARAMS(chains); i++) {
+		linked[i] = 0;
+		/* A round short of a batch has linked all it could see. */
+		while ((n = chain_seal_wait(chains[i], SEAL_BATCH)) > 0) {
+			linked[i] += n;
+			if (n < SEAL_BATCH)
+				break;
+		}
+		if (n == DS_ECONFLICT) {
+			warnx("%s: another process held the chain's head for "
+			    "more than %lld s: no checkpoint, as rows committed "
+			    "before it would not be covered; run it again, or "
+			    "with a longer --wait", chains[i], wait);
+			return -1;
+		}
+		if (n < 0) {
+			admin_db_check((int)n, "sealing");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Writes text and a newline to path through a temporary file renamed
  * over it, so a reader never sees half a checkpoint. */
 static int
@@ -299,19 +343,28 @@ int
 cmd_checkpoint(int argc, char **argv)
 {
 	const struct cmd *c = cmd_find(cmd_checkpoint);
-	const char *out, *jws, *kid;
+	const char *out, *jws, *kid, *wait_s;
 	struct opt o[] = {
 		{ "out", false, &out, false },
+		{ "wait", false, &wait_s, false },
 	};
-	json_object *claims, *chs;
+	json_object *claims = NULL, *chs;
+	long linked[NPARAMS(chains)];
+	long long wait = CHECKPOINT_WAIT;
 	struct arena *a;
 	int rc = -1;
 
-	if (opts_parse(c, o, NPARAMS(o), argc, argv, NULL, 0, NULL) != 0 ||
-	    admin_connect() != 0)
+	if (opts_parse(c, o, NPARAMS(o), argc, argv, NULL, 0, NULL) != 0)
+		return -1;
+	if (wait_s != NULL && parse_ll(wait_s, 1, 3600, &wait) != 0) {
+		warnx("--wait: a whole number of seconds, 1 to 3600");
+		return -1;
+	}
+	if (admin_connect() != 0)
 		return -1;
 	a = arena_new();
-	if ((claims = checkpoint_claims(a)) == NULL)
+	if (seal_before_checkpoint(wait, linked) != 0 ||
+	    (claims = checkpoint_claims(a)) == NULL)
 		goto done;
 	if ((jws = jws_sign(a, claims, &kid)) == NULL) {
 		warnx("cannot sign the checkpoint (jwt_keys_dir: a private "
@@ -325,6 +378,9 @@ cmd_checkpoint(int argc, char **argv)
 	}
 	if (write_file(a, out, jws) != 0)
 		goto done;
+	for (size_t i = 0; i < NPARAMS(chains); i++)
+		printf("%s: linked %ld row%s first\n", chains[i], linked[i],
+		    linked[i] == 1 ? "" : "s");
 	json_object_object_get_ex(claims, "chains", &chs);
 	json_object_object_foreach(chs, name, ch) {
 		json_object *seq, *hash;

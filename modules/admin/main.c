@@ -80,14 +80,18 @@ const struct cmd commands[] = {
 	  "chain still reaches the checkpoint's head seq and that the row there\n"
 	  "has the same hash (or was removed by a recorded purge): rows cut off\n"
 	  "the end, with the head moved back, are caught only this way." },
-	{ "checkpoint", NULL, cmd_checkpoint, "[--out FILE]",
-	  "Verifies both chains and signs their heads (seq, hash, rows) with\n"
-	  "the database's time as a compact JWS (RS256, the newest private key\n"
-	  "in jwt_keys_dir, named by kid): to keep outside the database, for\n"
-	  "verify --checkpoint. Prints the JWS, or with --out writes it to FILE\n"
-	  "(replaced atomically) and prints each head and the key. Refuses a\n"
-	  "chain that does not verify. Rows not sealed yet are not covered:\n"
-	  "run seal first." },
+	{ "checkpoint", NULL, cmd_checkpoint, "[--out FILE] [--wait SECONDS]",
+	  "Seals both chains first, so that the checkpoint covers every row\n"
+	  "committed before it began: where a module's master holds a chain's\n"
+	  "head mid-round, it waits for it, up to --wait seconds (default 30)\n"
+	  "per chain, and fails with no checkpoint if the head stays held.\n"
+	  "Then verifies both chains and signs their heads (seq, hash, rows,\n"
+	  "and the rows committed since, unsealed) with the database's time as\n"
+	  "a compact JWS (RS256, the newest private key in jwt_keys_dir, named\n"
+	  "by kid): to keep outside the database, for verify --checkpoint.\n"
+	  "Prints the JWS, or with --out writes it to FILE (replaced\n"
+	  "atomically) and prints the rows it linked, each head and the key.\n"
+	  "Refuses a chain that does not verify." },
 	{ "search", "index", cmd_search_index, "[--all]",
 	  "Writes the catalog's search index for the search documents that\n"
 	  "have none (after a bulk load with SQL, or once after migration\n"

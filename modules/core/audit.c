@@ -183,12 +183,12 @@ chain_content(struct arena *a, const struct db_rows *rows, size_t r,
 	return out;
 }
 
-long
-chain_seal(const char *name, int max_rows)
+/* One sealing round of chain name: the head taken with head_sql (which
+ * skips or waits when another process holds it; no row: nothing to do),
+ * then up to max_rows unsealed rows linked. Returns the count or <0. */
+static long
+seal_round(const char *name, int max_rows, const char *head_sql)
 {
-	static const char *head_sql =
-	    "SELECT seq, hash FROM chain_heads WHERE chain = ? "
-	    "FOR UPDATE SKIP LOCKED";
 	static const char *move_sql =
 	    "UPDATE chain_heads SET seq = ?, hash = ? WHERE chain = ?";
 	const struct chain *ch = chain_find(name);
@@ -211,7 +211,6 @@ chain_seal(const char *name, int max_rows)
 			goto fail;
 	}
 	if (head->nrows == 0) {
-		/* Another process holds the head: it is sealing. */
 		db_rollback();
 		arena_free(a);
 		return 0;
@@ -253,6 +252,29 @@ fail:
 	db_rollback();
 	arena_free(a);
 	return st;
+}
+
+long
+chain_seal(const char *name, int max_rows)
+{
+	/* No row: another process holds the head, and it is sealing. */
+	static const char *skip_sql =
+	    "SELECT seq, hash FROM chain_heads WHERE chain = ? "
+	    "FOR UPDATE SKIP LOCKED";
+
+	return seal_round(name, max_rows, skip_sql);
+}
+
+long
+chain_seal_wait(const char *name, int max_rows)
+{
+	/* Waits out a sealer's round: once the lock is ours, that round
+	 * has committed and every row committed before is visible (READ
+	 * COMMITTED), so none is left behind. */
+	static const char *wait_sql =
+	    "SELECT seq, hash FROM chain_heads WHERE chain = ? FOR UPDATE";
+
+	return seal_round(name, max_rows, wait_sql);
 }
 
 /* An anchor other than the genesis must be where a recorded purge left

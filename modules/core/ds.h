@@ -467,6 +467,12 @@ int	 notify(long long agency_id, const char *kind, const char *entity,
  * chain, in batches, holding the chain head's lock only while sealing.
  * Skips when another process is sealing. Returns rows sealed or <0. */
 long	 chain_seal(const char *chain, int max_rows);
+/* chain_seal, but waiting for the head's lock when another process holds
+ * it (up to the session's innodb_lock_wait_timeout: DS_ECONFLICT when that
+ * runs out), so that a round links every row committed before it began
+ * (up to max_rows). For whoever must not leave rows behind (datashare-
+ * admin checkpoint), not for the modules. */
+long	 chain_seal_wait(const char *chain, int max_rows);
 /* Notes that the current request appended to a chain ("audit", which
  * audit_append does itself, or "access"); chain_seal_marked() then links
  * those chains once the response is sent, and forgets the marks. */

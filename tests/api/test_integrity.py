@@ -14,6 +14,8 @@ test_access_log.py."""
 import base64
 import json
 import os
+import threading
+import time
 import uuid
 from contextlib import contextmanager
 
@@ -21,7 +23,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from fault_support import Load
+from fault_support import Load, RootSession
 from sharing_setup import granted
 
 CHAINS = {"audit": "audit_events", "access": "access_log"}
@@ -334,6 +336,112 @@ def test_checkpoints_still_hold_after_a_legal_purge(api, db, admin, new_agency,
     claims["chains"]["access"]["head_seq"] = 1
     assert "access: matches the checkpoint" in \
         admin(["verify", "--checkpoint", str(server_signed(tmp_path, claims))])
+
+
+@contextmanager
+def heads_held(*chains):
+    """A root session holding the chains' head rows locked, as a module
+    master does mid-round (chain_seal): the modules' sealing skips them,
+    so rows appended meanwhile stay unsealed. Yields the session's
+    release(), which ends the round (ROLLBACK)."""
+    root = RootSession()
+    names = ",".join(f"'{c}'" for c in chains)
+    root.run(f"START TRANSACTION; SELECT seq FROM chain_heads WHERE chain IN "
+             f"({names}) FOR UPDATE")
+    try:
+        yield lambda: root.run("ROLLBACK")
+    finally:
+        root.close()
+
+
+@contextmanager
+def unsealed_rows(db, api, new_agency, admin_token):
+    """New rows in both chains, left unsealed while their heads are held:
+    ({chain: [their ids]}, release)."""
+    s = granted(api, db, new_agency)
+    with heads_held("audit", "access") as release:
+        add_rows("audit", api, db, new_agency, admin_token, n=3)
+        for _ in range(3):
+            r = api.get(f"data/{s.grant['id']}/files/999999999", s.consumer.token)
+            assert r.status_code == 404, r.text
+        ids = {c: [int(i) for (i,) in db(f"SELECT id FROM {t} WHERE seq IS NULL")]
+               for c, t in CHAINS.items()}
+        assert all(ids.values()), ids
+        yield ids, release
+
+
+def in_background(fn):
+    """Runs fn in a thread; the returned join() gives its result or raises
+    what it raised."""
+    box = {}
+
+    def run():
+        try:
+            box["result"] = fn()
+        except BaseException as e:      # handed to join()
+            box["error"] = e
+
+    t = threading.Thread(target=run)
+    t.start()
+
+    def join(timeout=60):
+        t.join(timeout)
+        assert not t.is_alive(), "still running"
+        if "error" in box:
+            raise box["error"]
+        return box["result"]
+    join.running = t.is_alive
+    return join
+
+
+def test_checkpoint_waits_for_a_sealing_master_and_covers_its_rows(
+        api, db, admin, new_agency, admin_token, tmp_path):
+    """Rows appended while a master holds both heads mid-round are
+    unsealed when the checkpoint starts. Pass: it waits for the round
+    instead of signing the old heads, then links them (or the master
+    does) before signing: every one of them lies at or below the signed
+    head, and verify --checkpoint passes."""
+    path = tmp_path / "cp.jws"
+    with unsealed_rows(db, api, new_agency, admin_token) as (ids, release):
+        join = in_background(lambda: admin(["checkpoint", "--out", str(path)]))
+        time.sleep(1.5)
+        assert join.running(), "the checkpoint did not wait for the held heads"
+        release()
+        out = join()
+    assert "signed with key" in out and "audit: linked" in out, out
+    claims = b64json(path.read_text().split(".")[1])
+    for chain, table in CHAINS.items():
+        seqs = db(f"SELECT seq FROM {table} WHERE id IN "
+                  f"({','.join(map(str, ids[chain]))})")
+        top = claims["chains"][chain]["head_seq"]
+        assert all(q is not None and int(q) <= top for (q,) in seqs), (chain, seqs, top)
+    out = admin(["verify", "--checkpoint", str(path)])
+    assert "audit: matches the checkpoint" in out and \
+        "access: matches the checkpoint" in out, out
+
+
+def test_checkpoint_refuses_a_head_held_past_its_wait(api, db, admin, new_agency,
+                                                     admin_token, tmp_path):
+    """A head held longer than --wait: no checkpoint at all (not one that
+    leaves out rows committed before it), saying which chain and why;
+    once the round ends, the next checkpoint covers the rows."""
+    path = tmp_path / "cp.jws"
+    with unsealed_rows(db, api, new_agency, admin_token) as (ids, release):
+        t0 = time.monotonic()
+        with pytest.raises(AssertionError,
+                           match="audit: another process held the chain's head "
+                                 "for more than 1 s: no checkpoint"):
+            admin(["checkpoint", "--out", str(path), "--wait", "1"])
+        assert time.monotonic() - t0 < 10
+        assert not path.exists()
+        release()
+    admin(["checkpoint", "--out", str(path)])
+    claims = b64json(path.read_text().split(".")[1])
+    (top,), = db("SELECT MAX(seq) FROM audit_events WHERE id IN "
+                 f"({','.join(map(str, ids['audit']))})")
+    assert int(top) <= claims["chains"]["audit"]["head_seq"]
+    assert "audit: matches the checkpoint" in \
+        admin(["verify", "--checkpoint", str(path)])
 
 
 # ------------------------------------------------ many writers at once
