@@ -391,6 +391,19 @@ def provider_and_dataset(api, db, new_agency):
     return tok(api, provider), make_dataset(db, provider.agency_id)
 
 
+def big_upload_fails_cleanly(api, db, new_agency, master, warehouse):
+    """A new provider's 2 MiB upload through master fails cleanly
+    (assert_clean_storage_failure) and leaves its workers alive; returns
+    the provider's token and dataset."""
+    token, dataset = provider_and_dataset(api, db, new_agency)
+    big = big_csv(2 << 20)
+    workers = master.workers()
+    status, _, body = master.upload(token, dataset, big)
+    assert_clean_storage_failure(db, str(warehouse), dataset, status, body, big)
+    assert master.workers() == workers, master.output()
+    return token, dataset
+
+
 @contextmanager
 def tmpfs_warehouse(tmp_path, size="1m"):
     """A warehouse folder on a tmpfs of size mounted for the test, and
@@ -420,12 +433,8 @@ def test_full_warehouse_disk_fails_the_upload_cleanly(api, db, new_agency, tmp_p
     with tmpfs_warehouse(tmp_path) as mnt:
         master = SharingMaster(tmp_path, {"warehouse_dir": str(mnt)})
         try:
-            token, dataset = provider_and_dataset(api, db, new_agency)
-            big = big_csv(2 << 20)
-            workers = master.workers()
-            status, _, body = master.upload(token, dataset, big)
-            assert_clean_storage_failure(db, str(mnt), dataset, status, body, big)
-            assert master.workers() == workers
+            token, dataset = big_upload_fails_cleanly(api, db, new_agency,
+                                                      master, mnt)
             status, _, body = master.upload(token, dataset, big_csv(4096))
             assert status == 201, body
             sha = json.loads(body)["sha256"]
@@ -506,12 +515,7 @@ def test_file_size_limit_fails_the_upload_cleanly(api, db, new_agency, tmp_path)
 
     master = SharingMaster(tmp_path, {"warehouse_dir": str(warehouse)}, limit)
     try:
-        token, dataset = provider_and_dataset(api, db, new_agency)
-        big = big_csv(2 << 20)
-        workers = master.workers()
-        status, _, body = master.upload(token, dataset, big)
-        assert_clean_storage_failure(db, str(warehouse), dataset, status, body, big)
-        assert master.workers() == workers, master.output()
+        big_upload_fails_cleanly(api, db, new_agency, master, warehouse)
     finally:
         master.stop()
 
