@@ -175,13 +175,20 @@ void	review_create(struct http_req *);
 void	databases_unreviewed(struct http_req *);
 
 /* datasets.c */
-#define DATASET_COLS \
-	"d.id, d.database_id, b.agency_id, a.name AS agency_name, d.title, " \
+/* A dataset's columns (alias d) with its agency and its visibility, read
+ * from where the caller says: the database and agency (DATASET_COLS), or
+ * the copies migration 0010 keeps in the dataset's row (open_data.c). */
+#define DATASET_COLS_WITH(agency_id, agency_name, db_status) \
+	"d.id, d.database_id, " agency_id " AS agency_id, " \
+	agency_name " AS agency_name, d.title, " \
 	"d.description, d.keywords AS keywords_json, d.update_frequency, " \
 	"d.classification, d.excluded, d.exclusion_reason, d.status, " \
 	"d.published_at, d.fields_json, d.technical_guide, " \
 	"d.sharing_methods, d.update_due_at, d.data_updated_at, d.views, " \
-	"d.downloads, d.created_at, d.updated_at, " DATASET_VIS " AS visibility"
+	"d.downloads, d.created_at, d.updated_at, " VISIBILITY("d.status", \
+	"d.excluded", "d.classification", db_status) " AS visibility"
+#define DATASET_COLS \
+	DATASET_COLS_WITH("b.agency_id", "a.name", "b.status")
 #define DATASET_FROM \
 	" FROM datasets d JOIN `databases` b ON b.id = d.database_id " \
 	"JOIN agencies a ON a.id = b.agency_id "

@@ -55,21 +55,29 @@ open_data_list(struct http_req *r)
 	}
 }
 
-/* GET /open-data/{id}: public; counts a view. The dataset comes with its
- * active services, kept with it as JSON by migration 0009's triggers, so
- * a read is one row of the dataset with its database and agency. Its
- * views are the database's, which the master brings up to date every
- * seal_interval_ms (docs/catalog.md). */
+/* Published open data, read from the dataset's row alone: migration 0010
+ * keeps its agency and its database's status there, in step with theirs
+ * (the database's status within the same commit). */
+#define OWN_OPEN "d.status = 'published' AND " VISIBILITY("d.status", \
+	"d.excluded", "d.classification", "d.owner_db_status") " = 'public'"
+
+/* GET /open-data/{id}: public; counts a view. The read is the dataset's
+ * row alone: it holds its agency and its database's status (migration
+ * 0010) and its active services as JSON (0009), each kept by the
+ * database. Its views are the database's, which the master brings up to
+ * date every seal_interval_ms (docs/catalog.md). */
 void
 open_data_show(struct http_req *r)
 {
 	/* Only when no count can be added in memory (counter.c). */
 	static const char *count =
-	    "UPDATE datasets d JOIN `databases` b ON b.id = d.database_id "
-	    "SET d.views = d.views + 1 WHERE d.id = ? AND " OPEN;
+	    "UPDATE datasets d SET d.views = d.views + 1 "
+	    "WHERE d.id = ? AND " OWN_OPEN;
 	static const char *show =
-	    "SELECT " DATASET_COLS ", d.views + d.downloads AS demand, "
-	    "d.services_json" DATASET_FROM "WHERE d.id = ? AND " OPEN;
+	    "SELECT " DATASET_COLS_WITH("d.owner_agency_id",
+	    "d.owner_agency_name", "d.owner_db_status") ", "
+	    "d.views + d.downloads AS demand, d.services_json "
+	    "FROM datasets d WHERE d.id = ? AND " OWN_OPEN;
 	struct db_param p[] = { P_INT(r->captures[0]) };
 	struct db_rows *rows;
 	int st;

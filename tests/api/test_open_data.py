@@ -10,6 +10,8 @@ import os
 import pathlib
 import time
 
+import pytest
+
 from catalog_helpers import (actor, all_pages, auditor, create_dataset,  # noqa: F401
                              demo_catalog, listed_database,
                              published_dataset)
@@ -272,3 +274,78 @@ def test_reads_of_many_datasets_at_once_all_arrive(api, db, actor):
     assert views_reach(db, ids, want) == want
     time.sleep(0.5)
     assert views_reach(db, ids, want, 0) == want
+
+
+def owner_copies(db, dataset_id):
+    """The copies migration 0010 keeps in the dataset's row."""
+    return tuple(db("SELECT owner_agency_id, owner_agency_name, "
+                    "owner_db_status FROM datasets WHERE id = %s",
+                    (dataset_id,))[0])
+
+
+def test_database_withdrawn_or_listed_shows_at_once(api, db, actor):
+    """The read takes the database's status from the dataset's row; the
+    foreign key moves it in the commit that withdraws or lists the
+    database, so the next read already agrees, whoever wrote it."""
+    a = actor("OD")
+    d = listed_database(api, a.token)
+    ds = published_dataset(api, a.token, "open", database_id=d["id"])
+    assert api.get(f"open-data/{ds['id']}").status_code == 200
+    r = api.post(f"databases/{d['id']}/withdraw", a.token)
+    assert r.status_code == 200, r.text
+    assert api.get(f"open-data/{ds['id']}").status_code == 404
+    assert owner_copies(db, ds["id"])[2] == "withdrawn"
+    # an administrator's SQL, both ways
+    db("UPDATE `databases` SET status = 'listed' WHERE id = %s", (d["id"],))
+    assert api.get(f"open-data/{ds['id']}").status_code == 200
+    db("UPDATE `databases` SET status = 'draft' WHERE id = %s", (d["id"],))
+    assert api.get(f"open-data/{ds['id']}").status_code == 404
+    assert owner_copies(db, ds["id"])[2] == "draft"
+
+
+def test_agency_renamed_shows_in_its_open_data(api, db, actor, admin_token):
+    """A rename that changes only case and marks (equal in the column's
+    collation) still reaches the copy."""
+    a = actor("OD")
+    ds = published_dataset(api, a.token, "open")
+    name = f"Sở Thông tin {a.code}"
+    r = api.patch(f"agencies/{a.agency_id}", token=admin_token,
+                  json={"name": name})
+    assert r.status_code == 200, r.text
+    assert api.get(f"open-data/{ds['id']}").json()["agency_name"] == name
+    db("UPDATE agencies SET name = %s WHERE id = %s",
+       (name.upper(), a.agency_id))
+    got = api.get(f"open-data/{ds['id']}").json()
+    assert (got["agency_id"], got["agency_name"]) == (a.agency_id,
+                                                      name.upper())
+    assert owner_copies(db, ds["id"]) == (str(a.agency_id), name.upper(),
+                                          "listed")
+
+
+def test_database_given_to_another_agency_takes_its_datasets(api, db, actor):
+    a, b = actor("OD"), actor("OD")
+    ds = published_dataset(api, a.token, "open")
+    b_name = db("SELECT name FROM agencies WHERE id = %s",
+                (b.agency_id,))[0][0]
+    db("UPDATE `databases` SET agency_id = %s WHERE id = %s",
+       (b.agency_id, ds["database_id"]))
+    got = api.get(f"open-data/{ds['id']}").json()
+    assert (got["agency_id"], got["agency_name"]) == (b.agency_id, b_name)
+    # the other reads join the database and the agency: they agree
+    assert api.get(f"datasets/{ds['id']}", b.token).json()["agency_name"] \
+        == b_name
+
+
+def test_dataset_moved_without_its_copies_is_refused(api, db, actor):
+    """An administrator's SQL that moves a dataset to another agency's
+    database must move the copies too: the key refuses it otherwise, and
+    the row stays as it was."""
+    a, b = actor("OD"), actor("OD")
+    ds = published_dataset(api, a.token, "open")
+    other = listed_database(api, b.token)
+    before = owner_copies(db, ds["id"])
+    with pytest.raises(AssertionError, match="datasets_owner_fk"):
+        db("UPDATE datasets SET database_id = %s WHERE id = %s",
+           (other["id"], ds["id"]))
+    assert owner_copies(db, ds["id"]) == before
+    assert api.get(f"open-data/{ds['id']}").json()["agency_id"] == a.agency_id
