@@ -11,9 +11,10 @@
  * from the view search_source (sql/0002_catalog.sql) and index it again.
  *
  * A query needs every one of its words. It walks the rows of its rarest
- * word best first, keeps the documents that also hold the other words and
- * that the caller may see, and stops at the end of the page: what it
- * reads is bounded by the page, not by how many documents match.
+ * word best first, keeps the documents that the caller may see and that
+ * also hold the other words (tested on the document's own list of words),
+ * and stops at the end of the page: what it reads is bounded by the page,
+ * not by how many documents match.
  */
 #include <stdatomic.h>
 #include <stdint.h>
@@ -353,12 +354,16 @@ rarest_first(struct arena *a, struct word *w, size_t n)
  * The search statement for a query of k words: the first word's rows
  * drive (STRAIGHT_JOIN: in the primary key's order, so the query stops at
  * the page's end); the caller's visibility is tested on the word's row,
- * then each other word (ALSO) is looked up by (document, word), and only
- * then is the document read for the filters and the answer. ALSO is a
- * scalar subquery on purpose: MariaDB turns an EXISTS into a semi-join and
- * may materialise every row of the word, thousands, to check one page.
- * ROWS EXAMINED bounds a query whose words are each common but seldom
- * together: it answers with what it found (docs/catalog.md).
+ * then the document is read and each other word (ALSO) is looked for in
+ * its words (search_documents.words: each term's collation key in hex
+ * between spaces, sql/0011_search_words.sql), so "dan" finds "dân" there
+ * as the index's collation would, then the filters. One lookup per walked
+ * row: a lookup of each other word in search_terms by (document, word),
+ * as a scalar subquery, cost about 2.5 µs each, most of MariaDB's time
+ * (bench/RESULTS.md; an EXISTS was worse: a semi-join that materialised
+ * every row of the word). ROWS EXAMINED bounds a query whose words are
+ * each common but seldom together: it answers with what it found
+ * (docs/catalog.md).
  */
 #define SEARCH_SELECT \
 	"SELECT STRAIGHT_JOIN s.doc_type AS type, s.ref_id AS id, " \
@@ -379,8 +384,8 @@ rarest_first(struct arena *a, struct word *w, size_t n)
 	"JOIN agencies a ON a.id = s.agency_id " \
 	"WHERE t.term = ? AND t.visibility = 'public'"
 #define ALSO \
-	" AND (SELECT 1 FROM search_terms u " \
-	"  WHERE u.doc_id = t.doc_id AND u.term = ?) IS NOT NULL"
+	" AND LOCATE(CONCAT(' ', HEX(WEIGHT_STRING(CONVERT(? USING utf8mb4) " \
+	"  COLLATE utf8mb4_uca1400_ai_ci)), ' '), s.words) > 0"
 #define SEARCH_TAIL \
 	" AND (? IS NULL OR s.doc_type = ?) " \
 	"  AND (? IS NULL OR s.db_kind = ?) " \

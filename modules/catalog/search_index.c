@@ -12,6 +12,10 @@
  * The word column's collation folds case and Vietnamese diacritics, đ
  * included, so "dat" finds rows written "Đất" and the index needs no
  * folding table of its own; words are only cut and ASCII-lowercased here.
+ * The document keeps its words too, as the collation folds them
+ * (search_documents.words, sql/0011_search_words.sql), so that a query
+ * tests its other words on the document it reads anyway rather than with
+ * a lookup into this index per word and row.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -252,6 +256,23 @@ index_document(struct arena *a, const struct doc *d, const char *title,
 	return DS_OK;
 }
 
+/* The document's words as its search_terms rows hold them, in the form a
+ * query's LOCATE looks for (sql/0011_search_words.sql): each term's
+ * collation key in hex, between single spaces. Up to 20,000 words of up
+ * to 64 characters: more than group_concat_max_len's default. */
+static int
+words_write(long long doc)
+{
+	static const char *sql =
+	    "SET STATEMENT group_concat_max_len = 16777216 FOR "
+	    "UPDATE search_documents SET words = COALESCE((SELECT CONCAT(' ', "
+	    "  GROUP_CONCAT(HEX(WEIGHT_STRING(term)) SEPARATOR ' '), ' ') "
+	    "  FROM search_terms WHERE doc_id = ?), '') WHERE id = ?";
+	struct db_param p[] = { P_INT(doc), P_INT(doc) };
+
+	return db_exec(sql, p, NPARAMS(p), NULL, NULL);
+}
+
 int
 search_index(const char *sql, const struct db_param *p, size_t np,
     long *ndocs)
@@ -275,6 +296,8 @@ search_index(const char *sql, const struct db_param *p, size_t np,
 		}
 		if (st == DS_OK)
 			st = rows_write(&out);
+		for (size_t i = 0; st == DS_OK && i < docs->nrows; i++)
+			st = words_write(db_get_int(docs, i, "id"));
 		if (ndocs != NULL)
 			*ndocs = (long)docs->nrows;
 	}

@@ -60,6 +60,66 @@ def test_each_word_of_a_document_is_indexed_once_with_title_words_first(api, db,
                   (doc, word.lower()))[0][0]) == 1
 
 
+def doc_words(db, doc):
+    """The document's words column as the set of its keys."""
+    raw = db("SELECT words FROM search_documents WHERE id = %s", (doc,))[0][0]
+    raw = raw.decode() if isinstance(raw, (bytes, bytearray)) else raw
+    assert raw == "" or (raw.startswith(" ") and raw.endswith(" ")), raw
+    return raw.split(" ")[1:-1] if raw else []
+
+
+def term_keys(db, doc):
+    """The collation keys of the document's rows in search_terms."""
+    return [k for (k,) in db("SELECT HEX(WEIGHT_STRING(term)) FROM search_terms "
+                             "WHERE doc_id = %s", (doc,))]
+
+
+def test_document_keeps_the_collation_keys_of_its_terms(api, db, actor):
+    """Other words are tested on search_documents.words (0011): each of the
+    document's terms, folded by the word column's collation, in hex."""
+    a = actor("SR")
+    word = unique("Đất").split()[-1].replace("-", "")
+    ds = create_dataset(api, a.token, listed_database(api, a.token)["id"],
+                        title=f"Đất {word}", description="Đất đai, đất ở.",
+                        classification="open")
+    doc = db("SELECT id FROM search_documents WHERE doc_type = 'dataset' AND ref_id = %s",
+             (ds["id"],))[0][0]
+    keys_, terms = doc_words(db, doc), term_keys(db, doc)
+    assert len(keys_) == len(set(keys_)) and sorted(keys_) == sorted(terms)
+    dat = db("SELECT HEX(WEIGHT_STRING('dat' COLLATE utf8mb4_uca1400_ai_ci))")[0][0]
+    assert dat in keys_ and len(terms) >= 4
+    # A change writes the words again in its transaction.
+    api.patch(f"datasets/{ds['id']}", a.token, json={"title": f"Rừng {word}",
+                                                     "description": "Rừng."})
+    assert dat not in doc_words(db, doc)
+    assert db("SELECT HEX(WEIGHT_STRING('rung' COLLATE utf8mb4_uca1400_ai_ci))")[0][0] \
+        in doc_words(db, doc)
+
+
+def test_other_words_match_as_the_collation_folds_them_in_any_script(api, actor):
+    """The walked word is the rarest; the others are found in the document's
+    words exactly as the collation compares: case and diacritics in any
+    script, ß as ss; a word never matches inside another."""
+    a = actor("SR")
+    db_id = listed_database(api, a.token)["id"]
+    rare = unique("Hiem").split()[-1].replace("-", "")
+    tag = rare[-6:]
+    common = f"p{tag}"
+    # The common word in two other documents: the query walks "rare".
+    for n in range(2):
+        create_dataset(api, a.token, db_id, title=f"{common} {n}")
+    ds = create_dataset(api, a.token, db_id,
+                        title=f"{rare} МОСКВА Straße ΑΘΉΝΑ",
+                        description=f"{common}x x{common} bis")
+    found = [("dataset", ds["id"])]
+    for q in ("москва", "strasse", "αθηνα", "x" + common, "Bis"):
+        assert keys(search_all(api, f"{rare} {q}", a.token)) == found, q
+    # The document has "pTAGx" and "xpTAG", not "pTAG" (two other
+    # documents have it): its key lies inside theirs, but not between spaces.
+    assert len(search_all(api, common, a.token)) == 2
+    assert search_all(api, f"{rare} {common}", a.token) == []
+
+
 def test_admin_indexes_documents_written_with_sql(api, db, actor, admin):
     a = actor("SR")
     word = unique("Tramcan").split()[-1].replace("-", "")
@@ -69,10 +129,12 @@ def test_admin_indexes_documents_written_with_sql(api, db, actor, admin):
              (ds["id"],))[0][0]
     # As a bulk load with SQL leaves it: the document without its words.
     db("DELETE FROM search_terms WHERE doc_id = %s", (doc,))
+    db("UPDATE search_documents SET words = '' WHERE id = %s", (doc,))
     assert search_all(api, f"tram can {word}", a.token) == []
     out = admin(["search", "index"])
     assert out.startswith("search: indexed ") and int(out.split()[2]) >= 1
     assert keys(search_all(api, f"tram can {word}", a.token)) == [("dataset", ds["id"])]
+    assert doc_words(db, doc) and sorted(doc_words(db, doc)) == sorted(term_keys(db, doc))
     # Nothing is left to index: a second run indexes none, --all every one.
     assert admin(["search", "index"]).strip() == "search: indexed 0 documents"
     n_docs = int(db("SELECT COUNT(*) FROM search_documents")[0][0])
