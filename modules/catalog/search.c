@@ -357,13 +357,14 @@ rarest_first(struct arena *a, struct word *w, size_t n)
  * then the document is read and each other word (ALSO) is looked for in
  * its words (search_documents.words: each term's collation key in hex
  * between spaces, sql/0011_search_words.sql), so "dan" finds "dân" there
- * as the index's collation would, then the filters. One lookup per walked
- * row: a lookup of each other word in search_terms by (document, word),
- * as a scalar subquery, cost about 2.5 µs each, most of MariaDB's time
- * (bench/RESULTS.md; an EXISTS was worse: a semi-join that materialised
- * every row of the word). ROWS EXAMINED bounds a query whose words are
- * each common but seldom together: it answers with what it found
- * (docs/catalog.md).
+ * as the index's collation would, then the filters. So a walked row
+ * costs one lookup, its document; looking each other word up in
+ * search_terms by (document, word), as a scalar subquery, cost ~2.5 µs a
+ * word and row, most of MariaDB's time (bench/RESULTS.md; an EXISTS was
+ * worse: a semi-join that materialised every row of the word, and joins
+ * on (document, word) saved only a third). ROWS EXAMINED bounds a query
+ * whose words are each common but seldom together: it answers with what
+ * it found (docs/catalog.md).
  */
 #define SEARCH_SELECT \
 	"SELECT STRAIGHT_JOIN s.doc_type AS type, s.ref_id AS id, " \
