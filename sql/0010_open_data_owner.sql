@@ -19,8 +19,9 @@
 -- move the copies with it. Triggers copy the agency's name: into a new
 -- dataset, and from a renamed agency or a database given to another
 -- agency, which are rare; each rewrites one database's or one agency's
--- datasets. A trigger on every UPDATE of datasets would instead tax each
--- view count (counter.c) by 2-3 us.
+-- datasets. A trigger on every UPDATE of datasets would instead run for
+-- each view count (counter.c); InnoDB checks the key only when its
+-- columns change.
 ALTER TABLE datasets
   ADD COLUMN owner_agency_id BIGINT UNSIGNED NOT NULL DEFAULT 0,
   ADD COLUMN owner_agency_name VARCHAR(255) NOT NULL DEFAULT '',
