@@ -50,10 +50,12 @@
  * listed, as it sees published shared data. */
 #define DATABASE_VIS	VISIBILITY("'published'", "0", "'shared'", "b.status")
 
-/* A dataset's visibility as SQL, given aliases d (datasets) and b
- * (`databases`). */
-#define DATASET_VIS \
-	VISIBILITY("d.status", "d.excluded", "d.classification", "b.status")
+/* A dataset's visibility as SQL (alias d), its database's status read
+ * from db_status: b.status (DATASET_VIS, alias b for `databases`), or
+ * the copy migration 0010 keeps in the dataset's row (open_data.c). */
+#define DATASET_VIS_WITH(db_status) \
+	VISIBILITY("d.status", "d.excluded", "d.classification", db_status)
+#define DATASET_VIS	DATASET_VIS_WITH("b.status")
 
 /* Checks that the caller may change a record of owner_agency: an agency
  * officer or focal point of that agency. Otherwise replies 404 when the
@@ -185,8 +187,8 @@ void	databases_unreviewed(struct http_req *);
 	"d.classification, d.excluded, d.exclusion_reason, d.status, " \
 	"d.published_at, d.fields_json, d.technical_guide, " \
 	"d.sharing_methods, d.update_due_at, d.data_updated_at, d.views, " \
-	"d.downloads, d.created_at, d.updated_at, " VISIBILITY("d.status", \
-	"d.excluded", "d.classification", db_status) " AS visibility"
+	"d.downloads, d.created_at, d.updated_at, " \
+	DATASET_VIS_WITH(db_status) " AS visibility"
 #define DATASET_COLS \
 	DATASET_COLS_WITH("b.agency_id", "a.name", "b.status")
 #define DATASET_FROM \

@@ -10,8 +10,13 @@
 #include "ds.h"
 #include "catalog.h"
 
-/* Published open data only: the status test lets the index narrow it. */
-#define OPEN "d.status = 'published' AND " DATASET_VIS " = 'public'"
+/* Published open data only: the status test lets the index narrow it.
+ * The database's status from db_status: b.status (OPEN), or the dataset's
+ * own copy (migration 0010), in step with it within the same commit. */
+#define OPEN_WITH(db_status) \
+	"d.status = 'published' AND " DATASET_VIS_WITH(db_status) " = 'public'"
+#define OPEN		OPEN_WITH("b.status")
+#define OWN_OPEN	OPEN_WITH("d.owner_db_status")
 
 /* GET /open-data?agency_id=&sort=id|demand: public. By id (the default)
  * the cursor is an id; by demand (views + downloads, most first) it is
@@ -54,12 +59,6 @@ open_data_list(struct http_req *r)
 		db_reply_page(r, &pg, by_id, p, NPARAMS(p));
 	}
 }
-
-/* Published open data, read from the dataset's row alone: migration 0010
- * keeps its agency and its database's status there, in step with theirs
- * (the database's status within the same commit). */
-#define OWN_OPEN "d.status = 'published' AND " VISIBILITY("d.status", \
-	"d.excluded", "d.classification", "d.owner_db_status") " = 'public'"
 
 /* GET /open-data/{id}: public; counts a view. The read is the dataset's
  * row alone: it holds its agency and its database's status (migration

@@ -99,14 +99,13 @@ reload(struct http_req *r, long long id, json_object **out)
 /* Starts the transaction of a change to dataset id's services, with the
  * dataset's row locked: the triggers of migration 0009 then compute its
  * open-data services after any other change to them has committed. Sets
- * *provider (may be NULL) to the dataset's agency. */
+ * *provider (may be NULL) to the dataset's agency, as the row keeps it
+ * (migration 0010). */
 static int
 begin_services_of(struct arena *a, long long id, long long *provider)
 {
 	static const char *lock =
-	    "SELECT b.agency_id FROM datasets d "
-	    "JOIN `databases` b ON b.id = d.database_id WHERE d.id = ? "
-	    "FOR UPDATE";
+	    "SELECT owner_agency_id FROM datasets WHERE id = ? FOR UPDATE";
 	struct db_param p[] = { P_INT(id) };
 	struct db_rows *rows;
 	int st;
@@ -117,7 +116,7 @@ begin_services_of(struct arena *a, long long id, long long *provider)
 	if (rows->nrows != 1)
 		return DS_ERR;	/* datasets are never removed */
 	if (provider != NULL)
-		*provider = db_get_int(rows, 0, "agency_id");
+		*provider = db_get_int(rows, 0, "owner_agency_id");
 	return DS_OK;
 }
 
