@@ -4,6 +4,7 @@ the stack's MariaDB, a second module master on its own socket, and load
 from many threads, each with its own connection."""
 
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -113,6 +114,18 @@ class RootSession:
             except subprocess.TimeoutExpired:
                 self.p.kill()
                 self.p.wait()
+
+
+def stop_process(p, timeout=10):
+    """Ends p, a process the test started (subprocess.Popen): SIGTERM,
+    then SIGKILL if it is still there after timeout seconds."""
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
 
 
 def new_session() -> requests.Session:

@@ -10,7 +10,6 @@ with the grants that came back."""
 import os
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -18,6 +17,7 @@ import time
 import pytest
 
 from catalog_helpers import actor, published_dataset  # noqa: F401
+from fault_support import stop_process
 
 
 def conf_value(path, key):
@@ -82,14 +82,8 @@ class Server:
                     "datashare", "-e", sql])
 
     def stop(self):
-        if self.proc is None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        if self.proc is not None:
+            stop_process(self.proc, timeout=60)
 
 
 @pytest.fixture

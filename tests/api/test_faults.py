@@ -24,7 +24,8 @@ import requests
 import fcgi_client
 from fault_support import (MODULES, Load, RootSession, busy_worker,
                            master_and_workers,
-                           module_exe, nginx_cmd, wait_for_workers)
+                           module_exe, nginx_cmd, stop_process,
+                           wait_for_workers)
 from sharing_setup import (FIELDS, Party, access_rows, file_request, granted,
                            make_dataset, request_body)
 from suspension_helpers import make_grant, suspension_body, tok
@@ -360,13 +361,7 @@ class SharingMaster:
         return self.log.read()
 
     def stop(self):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-            try:
-                self.p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait()
+        stop_process(self.p)
         self.log.close()
 
 
