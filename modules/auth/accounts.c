@@ -26,38 +26,79 @@ account_json(const struct db_rows *rows, size_t i)
 	return o;
 }
 
-/* The roles the caller may give to an account of agency (is_dic). */
+/*
+ * Issue 16: a caller may create, rotate or disable an account only if it
+ * could give every role that account holds. DIC's administrators manage
+ * every account of a person; a focal point its own agency's officers and
+ * focal points, never a dic_admin, the Chairman or an auditor that DIC made
+ * in its agency (the DIC agency's focal point could take over dic_admin).
+ */
+#define PEOPLE_ROLES	(ROLE_DIC_ADMIN | ROLE_CHAIRMAN | ROLE_AGENCY_OFFICER | \
+	ROLE_FOCAL_POINT | ROLE_AUDITOR)
+
+static unsigned
+manageable_roles(const struct identity *who)
+{
+	if (auth_has_role(who, ROLE_DIC_ADMIN))
+		return PEOPLE_ROLES;
+	if (auth_has_role(who, ROLE_FOCAL_POINT))
+		return ROLE_AGENCY_OFFICER | ROLE_FOCAL_POINT;
+	return 0;
+}
+
+/* The roles the caller may give to a new account: what it manages, and
+ * dic_admin only inside the DIC's agency. */
 static unsigned
 grantable_roles(const struct identity *who, bool target_is_dic)
 {
-	unsigned r = 0;
+	unsigned r = manageable_roles(who);
 
-	if (who->roles & ROLE_DIC_ADMIN) {
-		r = ROLE_CHAIRMAN | ROLE_AGENCY_OFFICER | ROLE_FOCAL_POINT |
-		    ROLE_AUDITOR;
-		if (target_is_dic)
-			r |= ROLE_DIC_ADMIN;
-	} else if (who->roles & ROLE_FOCAL_POINT)
-		r = ROLE_AGENCY_OFFICER | ROLE_FOCAL_POINT;
-	return r;
+	return target_is_dic ? r : r & ~(unsigned)ROLE_DIC_ADMIN;
 }
 
-/* Loads an account the caller may manage: DIC any, a focal point its own
- * agency's; others' accounts are 404. */
+/* Loads the account in the path for a reader: its owner, DIC, an auditor
+ * (reads every account, acts on none) or a focal point of its agency.
+ * Others' agencies' accounts are 404, roles that read none 403. */
 static int
-load_managed_or_reply(struct http_req *r, struct db_rows **rows)
+load_readable_or_reply(struct http_req *r, struct db_rows **rows)
 {
 	struct db_param p[] = { P_INT(r->captures[0]) };
 	int st;
 
-	if (auth_require_role_or_reply(r, ROLE_DIC_ADMIN | ROLE_FOCAL_POINT))
+	if (r->captures[0] != r->who.account_id &&
+	    auth_require_role_or_reply(r, ROLE_DIC_ADMIN | ROLE_FOCAL_POINT |
+	    ROLE_AUDITOR))
 		return -1;
 	if ((st = db_query(r->arena, sql_show, p, 1, rows)) != DS_OK)
 		return http_error_status(r, st);
 	if ((*rows)->nrows != 1)
 		return http_error_status(r, DS_ENOTFOUND);
+	if (r->captures[0] == r->who.account_id)
+		return 0;
 	return auth_require_agency_or_reply(r,
-	    db_get_int(*rows, 0, "agency_id"), ROLE_DIC_ADMIN);
+	    db_get_int(*rows, 0, "agency_id"), ROLE_DIC_ADMIN | ROLE_AUDITOR);
+}
+
+/* Loads an account the caller may act on (manageable_roles). A grant's
+ * system account is managed on its grant (/grants/{id}/accounts), never
+ * here. */
+static int
+load_managed_or_reply(struct http_req *r, struct db_rows **rows)
+{
+	unsigned held;
+
+	if (auth_require_role_or_reply(r, ROLE_DIC_ADMIN | ROLE_FOCAL_POINT) ||
+	    load_readable_or_reply(r, rows))
+		return -1;
+	if (db_get(*rows, 0, "grant_id") != NULL)
+		return http_error(r, 403, "grant_account", "a grant's system "
+		    "account is managed through /api/v1/grants/%s/accounts",
+		    db_get(*rows, 0, "grant_id"));
+	held = (unsigned)db_get_int(*rows, 0, "roles");
+	if ((held & ~manageable_roles(&r->who)) != 0)
+		return http_error(r, 403, "forbidden", "the account holds a "
+		    "role you may not give");
+	return 0;
 }
 
 void
@@ -100,21 +141,8 @@ account_show(struct http_req *r)
 {
 	struct db_rows *rows;
 
-	/* Everyone may read their own account. */
-	if (r->captures[0] != r->who.account_id &&
-	    load_managed_or_reply(r, &rows) != 0)
-		return;
-	if (r->captures[0] == r->who.account_id) {
-		struct db_param p[] = { P_INT(r->captures[0]) };
-		int st;
-
-		if ((st = db_query(r->arena, sql_show, p, 1, &rows)) ||
-		    rows->nrows != 1) {
-			http_error_status(r, st ? st : DS_ENOTFOUND);
-			return;
-		}
-	}
-	http_reply(r, 200, account_json(rows, 0));
+	if (load_readable_or_reply(r, &rows) == 0)
+		http_reply(r, 200, account_json(rows, 0));
 }
 
 /* Issues the secret: stores its hash and returns it once. */
@@ -213,6 +241,33 @@ fail:
 	http_error_status(r, st);
 }
 
+/*
+ * Issue 16: the province must never be left without an administrator,
+ * so the last active dic_admin cannot be disabled (datashare-admin, with
+ * the database's owner account, remains the way back in). Read inside the
+ * disabling transaction under the rows' locks, so that two administrators
+ * disabling each other at once are serialised: the second finds no other.
+ * *others gets the count of active dic_admins other than account.
+ */
+static int
+other_dic_admins(struct arena *a, long long account, long long *others)
+{
+	static const char *sql =
+	    "SELECT id FROM accounts WHERE status = 'active' "
+	    "  AND (roles & ?) <> 0 AND grant_id IS NULL FOR UPDATE";
+	struct db_param p[] = { P_INT(ROLE_DIC_ADMIN) };
+	struct db_rows *rows;
+	int st;
+
+	if ((st = db_query(a, sql, p, 1, &rows)) != DS_OK)
+		return st;
+	*others = 0;
+	for (size_t i = 0; i < rows->nrows; i++)
+		if (db_get_int(rows, i, "id") != account)
+			(*others)++;
+	return DS_OK;
+}
+
 void
 account_disable(struct http_req *r)
 {
@@ -223,11 +278,23 @@ account_disable(struct http_req *r)
 	struct db_param p[] = { P_INT(r->captures[0]) };
 	struct db_rows *before, *after;
 	unsigned long long n;
+	long long others = 0;
+	bool admin;
 	int st;
 
 	if (load_managed_or_reply(r, &before))
 		return;
-	if ((st = db_begin()) || (st = db_exec(sql, p, 1, &n, NULL)))
+	admin = (db_get_int(before, 0, "roles") & ROLE_DIC_ADMIN) != 0;
+	if ((st = db_begin()) || (admin && (st = other_dic_admins(r->arena,
+	    r->captures[0], &others))))
+		goto fail;
+	if (admin && others == 0) {
+		db_rollback();
+		http_error(r, 409, "last_dic_admin", "this is the last active "
+		    "DIC administrator: make another one before disabling it");
+		return;
+	}
+	if ((st = db_exec(sql, p, 1, &n, NULL)))
 		goto fail;
 	if (n == 0) {
 		db_rollback();
