@@ -7,7 +7,7 @@
 
 static const struct route routes[] = {
 	{ "POST", "/api/v1/auth/token", token_issue, RT_PUBLIC | RT_FORM_OR_JSON },
-	{ "GET",  "/api/v1/auth/me", me_show, 0 },
+	{ "GET",  "/api/v1/auth/me", me_show, RT_GRANT },
 	{ "GET",  "/api/v1/auth/keys", keys_show, RT_PUBLIC },
 	{ "GET",  "/api/v1/notifications", notifications_list, 0 },
 	{ "POST", "/api/v1/notifications/{id}/read", notification_read, 0 },

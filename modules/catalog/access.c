@@ -9,17 +9,6 @@
 #include "ds.h"
 #include "catalog.h"
 
-bool
-caller_sees(const struct identity *who, const char *vis, long long owner)
-{
-	if (vis != NULL && strcmp(vis, "public") == 0)
-		return true;
-	if (!who->authenticated)
-		return false;
-	return (vis != NULL && strcmp(vis, "agencies") == 0) ||
-	    who->agency_id == owner || auth_has_role(who, ROLE_OVERSIGHT);
-}
-
 int
 owner_or_reply(struct http_req *r, long long owner, bool visible)
 {

@@ -5,10 +5,7 @@
 /* ------------------------------------------------------------------ */
 /* who sees and who changes what (access.c)                            */
 
-/* Roles that see every catalog record, drafts and restricted data
- * included: DIC runs the catalog, the Chairman issues it, auditors
- * inspect it. */
-#define ROLE_OVERSIGHT	(ROLE_DIC_ADMIN | ROLE_CHAIRMAN | ROLE_AUDITOR)
+/* Who sees a record is core's auth_sees() (ROLE_OVERSIGHT there too). */
 
 /*
  * The visibility rule of a dataset (and of its services, and of a
@@ -62,9 +59,6 @@
  * caller cannot see the record at all (visible false), 403 when it can.
  * Returns 0 or -1 (replied). */
 int	 owner_or_reply(struct http_req *, long long owner_agency, bool visible);
-/* Whether the caller sees a record of owner_agency with visibility vis. */
-bool	 caller_sees(const struct identity *, const char *vis,
-	    long long owner_agency);
 
 /* ------------------------------------------------------------------ */
 /* transactions, time and notices (util.c)                             */

@@ -34,7 +34,7 @@ dataset_load_or_reply(struct http_req *r, long long id, bool lock,
 
 	if (row_or_reply(r, lock ? locked : show, id, "dataset", rows))
 		return -1;
-	if (!caller_sees(&r->who, db_get(*rows, 0, "visibility"),
+	if (!auth_sees(&r->who, db_get(*rows, 0, "visibility"),
 	    db_get_int(*rows, 0, "agency_id"))) {
 		if (db_in_tx())
 			db_rollback();

@@ -33,7 +33,7 @@ load_or_reply(struct http_req *r, long long id, struct db_rows **rows)
 
 	if (row_or_reply(r, sql, id, "service", rows))
 		return -1;
-	if (!caller_sees(&r->who, db_get(*rows, 0, "visibility"),
+	if (!auth_sees(&r->who, db_get(*rows, 0, "visibility"),
 	    db_get_int(*rows, 0, "agency_id")))
 		return http_error(r, 404, "not_found", "no such service");
 	return 0;

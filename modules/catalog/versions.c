@@ -40,15 +40,74 @@ static const char *sql_show =
     "SELECT " VERSION_COLS ", v.snapshot_json FROM catalog_versions v "
     "WHERE v.id = ?";
 
-/* GET /catalog/versions/{id}: the version with its snapshot as stored. */
+/* The visibility a snapshot's dataset had when the version was issued:
+ * stored since issue 16; older snapshots hold its classification, and
+ * only published datasets of listed databases, so the classification
+ * alone decides (VISIBILITY's rule). */
+static const char *
+snapshot_visibility(json_object *dataset)
+{
+	json_object *v;
+	const char *cls;
+
+	if (json_object_object_get_ex(dataset, "visibility", &v) &&
+	    json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	if (!json_object_object_get_ex(dataset, "classification", &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return "owner";
+	cls = json_object_get_string(v);
+	return strcmp(cls, "open") == 0 ? "public" :
+	    strcmp(cls, "shared") == 0 ? "agencies" : "owner";
+}
+
+/* Issue 16: the issued databases are public record, but a snapshot shows
+ * each caller only the datasets the catalog shows it (auth_sees), so a
+ * restricted dataset's title stays with its owner and the overseers. */
+static void
+snapshot_narrow(const struct identity *who, json_object *version)
+{
+	json_object *snap, *dbs;
+
+	if (!json_object_object_get_ex(version, "snapshot", &snap) ||
+	    !json_object_object_get_ex(snap, "databases", &dbs) ||
+	    !json_object_is_type(dbs, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(dbs); i++) {
+		json_object *b = json_object_array_get_idx(dbs, i), *sets, *id;
+		long long owner = 0;
+		size_t j = 0;
+
+		if (json_object_object_get_ex(b, "agency_id", &id))
+			owner = json_object_get_int64(id);
+		if (!json_object_object_get_ex(b, "datasets", &sets) ||
+		    !json_object_is_type(sets, json_type_array))
+			continue;
+		while (j < json_object_array_length(sets)) {
+			json_object *d = json_object_array_get_idx(sets, j);
+
+			if (auth_sees(who, snapshot_visibility(d), owner))
+				j++;
+			else
+				json_object_array_del_idx(sets, j, 1);
+		}
+	}
+}
+
+/* GET /catalog/versions/{id}: the version with its snapshot as stored,
+ * narrowed to what the caller sees. */
 void
 version_show(struct http_req *r)
 {
 	struct db_rows *rows;
+	json_object *o;
 
 	if (row_or_reply(r, sql_show, r->captures[0], "catalog version",
-	    &rows) == 0)
-		http_reply(r, 200, db_row_json(rows, 0));
+	    &rows) != 0)
+		return;
+	o = db_row_json(rows, 0);
+	snapshot_narrow(&r->who, o);
+	http_reply(r, 200, o);
 }
 
 /* ------------------------------------------------------------------ */
@@ -162,7 +221,8 @@ catalog_json(struct http_req *r, json_object **out)
 	    "FROM `databases` b JOIN agencies a ON a.id = b.agency_id "
 	    "WHERE b.kind = 'shared' AND b.status = 'listed' ORDER BY b.id";
 	static const char *sets =
-	    "SELECT d.id, d.database_id, d.title, d.classification "
+	    "SELECT d.id, d.database_id, d.title, d.classification, "
+	    "  " DATASET_VIS " AS visibility "
 	    "FROM datasets d JOIN `databases` b ON b.id = d.database_id "
 	    "WHERE b.kind = 'shared' AND b.status = 'listed' "
 	    "  AND d.status = 'published' ORDER BY d.database_id, d.id";

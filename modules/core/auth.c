@@ -568,10 +568,8 @@ auth_verify(struct arena *a, const char *authorization, struct identity *who,
     const char **why)
 {
 	static const char *sql =
-	    "SELECT a.status, a.agency_id, a.roles, a.grant_id, g.is_dic, "
-	    "  UNIX_TIMESTAMP() AS now "
-	    "FROM accounts a JOIN agencies g ON g.id = a.agency_id "
-	    "WHERE a.id = ?";
+	    "SELECT a.status, a.agency_id, a.roles, a.grant_id, "
+	    "  UNIX_TIMESTAMP() AS now FROM accounts a WHERE a.id = ?";
 	struct db_rows *rows;
 	struct db_param p[1];
 	struct times t;
@@ -610,9 +608,27 @@ auth_verify(struct arena *a, const char *authorization, struct identity *who,
 	granted = db_get_int(rows, 0, "roles");
 	who->roles &= (unsigned)granted;
 	who->grant_id = db_get_int(rows, 0, "grant_id");
-	who->agency_is_dic = db_get_int(rows, 0, "is_dic") != 0;
 	who->authenticated = true;
 	return DS_OK;
+}
+
+void
+auth_confine_system(struct identity *who, unsigned route_flags)
+{
+	if ((who->roles & ROLE_SYSTEM) && (who->grant_id == 0 ||
+	    !(route_flags & RT_GRANT)))
+		who->agency_id = AGENCY_NONE;
+}
+
+bool
+auth_sees(const struct identity *who, const char *vis, long long owner)
+{
+	if (vis != NULL && strcmp(vis, "public") == 0)
+		return true;
+	if (!who->authenticated)
+		return false;
+	return (vis != NULL && strcmp(vis, "agencies") == 0) ||
+	    who->agency_id == owner || auth_has_role(who, ROLE_OVERSIGHT);
 }
 
 bool

@@ -97,9 +97,12 @@ struct identity {
 	long long	 agency_id;
 	unsigned	 roles;		/* enum role bits */
 	long long	 grant_id;	/* system accounts: the grant, else 0 */
-	bool		 agency_is_dic;	/* the caller's agency is the DIC */
 	const char	*jti;
 };
+
+/* The agency_id of a caller who belongs to no agency: it matches no row
+ * (ids are positive) and no "? = 0" default. */
+#define AGENCY_NONE	(-1LL)
 
 /* Parses "dic_admin,agency_officer" or a JSON array's names. Returns the
  * bits, or -1 naming the first unknown role in *bad. */
@@ -204,6 +207,7 @@ enum route_flags {
 	RT_JSON_BODY = 1 << 2,	/* body must be application/json */
 	RT_RAW_BODY = 1 << 3,	/* handler reads the body itself (uploads) */
 	RT_FORM_OR_JSON = 1 << 4, /* form or JSON body (token endpoint) */
+	RT_GRANT = 1 << 5,	/* a grant's system account acts as itself */
 };
 
 typedef void (*route_fn)(struct http_req *);
@@ -395,6 +399,20 @@ int	 auth_verify(struct arena *, const char *authorization,
 /* Verifies only the token (no database): unit tests and fuzzing. */
 int	 auth_verify_token(struct arena *, const char *token,
 	    long long now, struct identity *who, const char **why);
+/* Issue 16 (Art. 17.2.b): a system account reaches only its own grant.
+ * Off the routes marked RT_GRANT (or with no grant at all) it is answered
+ * as a caller of no agency would be: its agency becomes AGENCY_NONE, so it
+ * reads what any agency reads and none of its own agency's private
+ * records (the provider, who issued its secret, must not reach them). */
+void	 auth_confine_system(struct identity *, unsigned route_flags);
+/* Roles that see every record, drafts and restricted data included: DIC
+ * runs the catalog, the Chairman issues it, auditors inspect it. */
+#define ROLE_OVERSIGHT	(ROLE_DIC_ADMIN | ROLE_CHAIRMAN | ROLE_AUDITOR)
+/* The one rule for a record with a visibility ('public', 'agencies' or
+ * 'owner': dataset_visibility() of sql/0002_catalog.sql) owned by agency
+ * owner: the public sees 'public', any agency 'agencies', the owner and
+ * the oversight roles everything (docs/security.md, Who sees what). */
+bool	 auth_sees(const struct identity *, const char *vis, long long owner);
 /* 403 unless the caller has one of the roles. */
 int	 auth_require_role_or_reply(struct http_req *, unsigned roles);
 /* 404 (not 403: other agencies' records are invisible) unless the caller

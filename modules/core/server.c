@@ -190,6 +190,7 @@ prepare(const struct module *m, struct http_req *r)
 			http_error(r, 401, "unauthorized", "%s", why);
 			return NULL;
 		}
+		auth_confine_system(&r->who, rt->flags);
 	}
 	if (r->body_len > 0 && is_json_type(r->content_type)) {
 		char err[160];

@@ -596,13 +596,16 @@ reply_versions(struct http_req *r, long long dataset)
 }
 
 /* The provider and overseers see every version; an agency holding a grant
- * on the dataset, or anyone for published open data, too. */
+ * on the dataset, or anyone for published open data, too. Holding means a
+ * grant not ended (active or suspended: a pause, not an end); a grant's
+ * system account holds its own grant only (docs/sharing.md). */
 void
 dataset_files_list(struct http_req *r)
 {
 	static const char *holder =
-	    "SELECT COUNT(*) AS n FROM grants WHERE dataset_id = ? AND "
-	    "  consumer_agency_id = ?";
+	    "SELECT COUNT(*) AS n FROM grants g WHERE g.dataset_id = ? AND "
+	    "  g.consumer_agency_id = ? AND (? = 0 OR g.id = ?) AND "
+	    "  (" GRANT_STATUS_SQL ") IN ('active', 'suspended')";
 	struct db_rows *d, *h;
 	bool open;
 	int st;
@@ -613,17 +616,21 @@ dataset_files_list(struct http_req *r)
 	}
 	open = strcmp(db_get(d, 0, "classification"), "open") == 0 &&
 	    dataset_unshareable(d, &(const char *){ NULL }) == NULL;
-	if (!open && !is_overseer(&r->who) && r->who.agency_id !=
-	    db_get_int(d, 0, "provider_agency_id")) {
+	/* A grant's account is never the provider: its agency may own the
+	 * dataset, but the account reaches only its grant's. */
+	if (!open && !is_overseer(&r->who) && (r->who.grant_id != 0 ||
+	    r->who.agency_id != db_get_int(d, 0, "provider_agency_id"))) {
 		struct db_param p[] = { P_INT(r->captures[0]),
-		    P_INT(r->who.agency_id) };
+		    P_INT(r->who.agency_id), P_INT(r->who.grant_id),
+		    P_INT(r->who.grant_id) };
 
-		if ((st = db_query(r->arena, holder, p, 2, &h)) != DS_OK) {
+		if ((st = db_query(r->arena, holder, p, NPARAMS(p), &h))) {
 			http_error_status(r, st);
 			return;
 		}
+		/* Unseen is answered as absent (dataset_load's 404). */
 		if (db_get_int(h, 0, "n") == 0) {
-			http_error(r, 404, "not_found", "no such dataset");
+			http_error_status(r, DS_ENOTFOUND);
 			return;
 		}
 	}
@@ -687,7 +694,10 @@ refuse(struct http_req *r, const struct db_rows *g, long long file,
 		http_reply(r, status, keep);
 		return -1;
 	}
-	return http_error(r, status, code, "%s", msg);
+	/* The log keeps the reason; a 404 tells the caller no more than an
+	 * absent grant's would (issue 16). */
+	return http_error(r, status, status == 404 ? "not_found" : code, "%s",
+	    msg);
 }
 
 /* Who may download through grant g: the consumer's systems bound to g,

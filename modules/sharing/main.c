@@ -7,6 +7,8 @@
 #include "ds.h"
 #include "sharing.h"
 
+/* RT_GRANT: the routes where a grant's system account acts as itself, on
+ * its own grant (docs/security.md); elsewhere it belongs to no agency. */
 static const struct route routes[] = {
 	{ "GET",  "/api/v1/sharing-requests", requests_list, 0 },
 	{ "POST", "/api/v1/sharing-requests", request_create, RT_JSON_BODY },
@@ -15,22 +17,25 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/sharing-requests/{id}/refuse", request_refuse, 0 },
 	{ "POST", "/api/v1/sharing-requests/{id}/withdraw", request_withdraw, 0 },
 
-	{ "GET",  "/api/v1/grants", grants_list, 0 },
-	{ "GET",  "/api/v1/grants/{id}", grant_show, 0 },
+	{ "GET",  "/api/v1/grants", grants_list, RT_GRANT },
+	{ "GET",  "/api/v1/grants/{id}", grant_show, RT_GRANT },
 	{ "GET",  "/api/v1/grants/{id}/accounts", grant_accounts_list, 0 },
 	{ "POST", "/api/v1/grants/{id}/accounts", grant_account_create,
 	  RT_JSON_BODY },
 	{ "POST", "/api/v1/grants/{id}/accounts/{acc}/revoke",
 	  grant_account_revoke, 0 },
+	{ "POST", "/api/v1/grants/{id}/accounts/{acc}/rotate-secret",
+	  grant_account_rotate, 0 },
 	{ "GET",  "/api/v1/grants/{id}/usage-report-requests",
 	  grant_usage_reports_list, 0 },
 	{ "POST", "/api/v1/grants/{id}/usage-report-requests",
 	  usage_report_request, RT_JSON_BODY },
 
-	{ "GET",  "/api/v1/datasets/{id}/files", dataset_files_list, 0 },
+	{ "GET",  "/api/v1/datasets/{id}/files", dataset_files_list,
+	  RT_GRANT },
 	{ "POST", "/api/v1/datasets/{id}/files", dataset_file_upload,
 	  RT_RAW_BODY },
-	{ "GET",  "/api/v1/data/{grant}/files", grant_files_list, 0 },
+	{ "GET",  "/api/v1/data/{grant}/files", grant_files_list, RT_GRANT },
 	/* Public: the handler authenticates, so refusals are logged. */
 	{ "GET",  "/api/v1/data/{grant}/files/{file}", grant_file_download,
 	  RT_PUBLIC },
