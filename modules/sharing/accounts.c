@@ -190,3 +190,77 @@ grant_account_revoke(struct http_req *r)
 fail:
 	tx_fail(r, st);
 }
+
+/*
+ * Issue 16: the provider issues a grant's account and so sees its secret
+ * (Art. 16.2.e). The consumer's focal point may then give its system a
+ * secret that only the consumer knows; the provider keeps revoking (and
+ * is told that the secret changed, not what it is).
+ */
+void
+grant_account_rotate(struct http_req *r)
+{
+	static const char *rotate =
+	    "UPDATE accounts SET secret_hash = ?, "
+	    "  updated_at = CURRENT_TIMESTAMP(6) "
+	    "WHERE id = ? AND grant_id = ? AND status = 'active'";
+	struct db_param p[] = { P_INT(r->captures[1]), P_INT(r->captures[0]) };
+	struct db_rows *g, *before;
+	char hash[SECRET_HASH_MAX];
+	const char *secret;
+	unsigned long long n;
+	json_object *o;
+	int st;
+
+	if (grant_or_reply(r, &g))
+		return;
+	if ((st = db_query(r->arena, sql_show, p, 2, &before)) != DS_OK) {
+		http_error_status(r, st);
+		return;
+	}
+	if (before->nrows != 1) {
+		http_error(r, 404, "not_found", "no such account on this grant");
+		return;
+	}
+	if (!auth_has_role(&r->who, ROLE_FOCAL_POINT) || r->who.agency_id !=
+	    db_get_int(g, 0, "consumer_agency_id")) {
+		http_error(r, 403, "forbidden", "only the consumer's focal "
+		    "point rotates its system's secret");
+		return;
+	}
+	secret = secret_generate(r->arena, 32);
+	if (secret_hash(secret, hash) != DS_OK) {
+		http_error_status(r, DS_ERR);
+		return;
+	}
+	{
+		struct db_param q[] = { P_STR(hash), P_INT(r->captures[1]),
+		    P_INT(r->captures[0]) };
+
+		if ((st = db_begin()) ||
+		    (st = db_exec(rotate, q, NPARAMS(q), &n, NULL)))
+			goto fail;
+	}
+	if (n == 0) {
+		db_rollback();
+		http_error(r, 409, "conflict", "the account is not active");
+		return;
+	}
+	o = db_row_json(before, 0);
+	/* The audit row records that the secret changed, never the secret. */
+	if ((st = audit_append(&r->who, "grant_account.rotate_secret",
+	    "account", r->captures[1], NULL, json_object_get(o))) ||
+	    (st = notify(db_get_int(g, 0, "provider_agency_id"),
+	    "grant_account.rotated", "grant", r->captures[0], NULL)) ||
+	    (st = db_commit())) {
+		json_object_put(o);
+		goto fail;
+	}
+	json_object_object_add(o, "client_secret",
+	    json_object_new_string(secret));
+	http_header(r, "Cache-Control", "no-store");
+	http_reply(r, 200, o);
+	return;
+fail:
+	tx_fail(r, st);
+}

@@ -45,6 +45,7 @@ json_object *grant_json(struct http_req *, long long id);
 void	grant_accounts_list(struct http_req *);
 void	grant_account_create(struct http_req *);
 void	grant_account_revoke(struct http_req *);
+void	grant_account_rotate(struct http_req *);
 
 /* files.c: the warehouse */
 void	dataset_files_list(struct http_req *);
