@@ -88,7 +88,9 @@ dispute_parties(const struct identity *who, const struct dispute *d,
 		p |= PARTY_ASSIGNEE;
 	if (who->agency_id == d->respondent_agency_id)
 		p |= PARTY_RESPONDENT;
-	if (who->agency_is_dic || auth_has_role(who, ROLE_DIC_ADMIN))
+	/* Issue 16: DIC's privileges come from the role, never from
+	 * membership of the DIC's agency. */
+	if (auth_has_role(who, ROLE_DIC_ADMIN))
 		p |= PARTY_DIC;
 	if (!acting && auth_has_role(who, ROLE_AUDITOR))
 		p |= PARTY_AUDITOR;
@@ -252,8 +254,7 @@ disputes_list(struct http_req *r)
 	    &agency) || http_param_bool_or_reply(r, "overdue", &overdue))
 		return;
 	/* DIC and auditors see every ticket; others their agency's. */
-	all = r->who.agency_is_dic ||
-	    auth_has_role(&r->who, ROLE_DIC_ADMIN | ROLE_AUDITOR);
+	all = auth_has_role(&r->who, ROLE_DIC_ADMIN | ROLE_AUDITOR);
 	{
 		long long me = r->who.agency_id;
 		struct db_param p[] = {

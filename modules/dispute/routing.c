@@ -22,26 +22,28 @@
 #include "dispute.h"
 
 /* Per object type, the SQL that finds the provider of the data concerned,
- * the other party (the consumer; NULL for a dataset) and whether every
- * agency may raise it (a published dataset is in every agency's catalog).
+ * the other party (the consumer; NULL for a dataset) and its visibility
+ * (auth_sees: a dataset the catalog shows every agency may be raised by
+ * any of them; the rest only by their parties).
  * Column names follow the table contract between modules. */
 static const struct object_kind {
 	const char	*type;
 	const char	*sql;
 } object_kinds[] = {
 	{ "sharing_request",
-	  "SELECT provider_agency_id, consumer_agency_id, 0 AS open_to_all "
-	  "FROM sharing_requests WHERE id = ?" },
+	  "SELECT provider_agency_id, consumer_agency_id, "
+	  "  'owner' AS visibility FROM sharing_requests WHERE id = ?" },
 	{ "grant",
-	  "SELECT provider_agency_id, consumer_agency_id, 0 AS open_to_all "
-	  "FROM grants WHERE id = ?" },
+	  "SELECT provider_agency_id, consumer_agency_id, "
+	  "  'owner' AS visibility FROM grants WHERE id = ?" },
 	{ "suspension",
-	  "SELECT provider_agency_id, consumer_agency_id, 0 AS open_to_all "
-	  "FROM suspensions WHERE id = ?" },
+	  "SELECT provider_agency_id, consumer_agency_id, "
+	  "  'owner' AS visibility FROM suspensions WHERE id = ?" },
 	{ "dataset",
 	  "SELECT b.agency_id AS provider_agency_id, "
 	  "  NULL AS consumer_agency_id, "
-	  "  d.status = 'published' AS open_to_all "
+	  "  dataset_visibility(d.status, d.excluded, d.classification, "
+	  "    b.status) AS visibility "
 	  "FROM datasets d JOIN `databases` b ON b.id = d.database_id "
 	  "WHERE d.id = ?" },
 };
@@ -63,7 +65,6 @@ static const struct category_route {
 struct object_parties {
 	long long	 provider;
 	long long	 consumer;	/* 0 when the object has none */
-	bool		 open_to_all;
 };
 
 bool
@@ -101,9 +102,10 @@ category_to_dic(const char *category)
 	return true;
 }
 
-/* Finds the object's parties and checks that it concerns the caller's
- * agency. An object that does not exist and one of other agencies get the
- * same answer, so the 422 tells nothing about others' records. */
+/* Finds the object's parties and checks that the caller sees it. An
+ * object that does not exist and one the caller cannot see (another
+ * agency's grant, a restricted or draft dataset) get the same answer, so
+ * the 422 tells nothing about others' records (issue 16). */
 static int
 object_lookup_or_reply(struct http_req *r, const char *type, long long id,
     struct object_parties *o)
@@ -125,9 +127,8 @@ object_lookup_or_reply(struct http_req *r, const char *type, long long id,
 		goto none;
 	o->provider = db_get_int(rows, 0, "provider_agency_id");
 	o->consumer = db_get_int(rows, 0, "consumer_agency_id");
-	o->open_to_all = db_get_int(rows, 0, "open_to_all") != 0;
-	if (o->provider == r->who.agency_id ||
-	    o->consumer == r->who.agency_id || o->open_to_all)
+	if (o->consumer == r->who.agency_id || auth_sees(&r->who,
+	    db_get(rows, 0, "visibility"), o->provider))
 		return 0;
 none:
 	return invalid(r, "object_id", arena_printf(r->arena,
@@ -156,7 +157,7 @@ concerned_or_reply(struct http_req *r, const struct fval *agency,
     const struct fval *otype, const struct fval *oid, long long *concerned,
     long long *provider)
 {
-	struct object_parties o = { 0, 0, false };
+	struct object_parties o = { 0, 0 };
 
 	if (otype->present != oid->present)
 		return invalid(r, otype->present ? "object_id" : "object_type",

@@ -105,20 +105,26 @@ earliest_start(struct http_req *r, const char *today, long long n,
 /* ------------------------------------------------------------------ */
 /* announcing                                                           */
 
-/* The service and its provider; 404 when absent, 403 unless the caller
- * is its provider or DIC. */
+/* The service and its provider; 404 when absent or when the caller does
+ * not see it (the catalog's rule: its dataset's visibility, auth_sees),
+ * 403 for acting unless the caller is its provider or DIC. */
 static int
 service_load_or_reply(struct http_req *r, long long id, bool act,
     long long *provider)
 {
-	static const char *sql = "SELECT agency_id FROM services WHERE id = ?";
+	static const char *sql =
+	    "SELECT s.agency_id, dataset_visibility(d.status, d.excluded, "
+	    "  d.classification, b.status) AS visibility "
+	    "FROM services s JOIN datasets d ON d.id = s.dataset_id "
+	    "JOIN `databases` b ON b.id = d.database_id WHERE s.id = ?";
 	struct db_param p[] = { P_INT(id) };
 	struct db_rows *rows;
 	int st;
 
 	if ((st = db_query(r->arena, sql, p, 1, &rows)) != DS_OK)
 		return http_error_status(r, st);
-	if (rows->nrows != 1)
+	if (rows->nrows != 1 || !auth_sees(&r->who, db_get(rows, 0,
+	    "visibility"), db_get_int(rows, 0, "agency_id")))
 		return http_error(r, 404, "not_found", "no such service");
 	*provider = db_get_int(rows, 0, "agency_id");
 	if (act && !caller_is_dic(r) && !(r->who.agency_id == *provider &&
