@@ -29,6 +29,7 @@ ROUTE = re.compile(r'\{\s*"(GET|POST|PUT|PATCH|DELETE)",\s*"(/api/v1/[^"]*)"')
 ACTORS = ("none", "dic_admin", "chairman", "officer", "officer_other",
           "focal_point", "auditor", "system")
 CELL = re.compile(r"^(-|[1-5][0-9][0-9][+-]?)$")
+MISSING = 999_999_999_999  # an id no record of a test run has (the router takes 15 digits)
 
 
 # ------------------------------------------------------------------ table
@@ -252,6 +253,8 @@ REQUESTS = {
     ("POST", "/api/v1/grants/{id}/accounts/{acc}/revoke"): Req(
         ids=lambda w: {"id": w.get("grant"), "acc": w.get("sysacc_to_revoke")},
         consumes="sysacc_to_revoke"),
+    ("POST", "/api/v1/grants/{id}/accounts/{acc}/rotate-secret"): Req(
+        ids=lambda w: {"id": w.get("grant"), "acc": w.get("sysacc_to_revoke")}),
     ("GET", "/api/v1/grants/{id}/usage-report-requests"): Req(
         ids=rec("grant"), listed=lst("usage")),
     ("POST", "/api/v1/grants/{id}/usage-report-requests"): Req(
@@ -488,3 +491,41 @@ def test_every_cell_of_the_matrix(api, matrix):
     took = time.monotonic() - started
     assert not problems, f"{len(problems)} cells differ from {TABLE.name} " \
                          f"({took:.1f} s):\n" + "\n".join(problems)
+
+
+def _shape(r):
+    """An answer but for its request id and the ids a message may name."""
+    try:
+        body = r.json()
+        body.get("error", {}).pop("request_id", None)
+    except ValueError:
+        body = r.text
+    return r.status_code, re.sub(r"\d+", "N", str(body))
+
+
+def test_an_unseen_record_is_answered_as_an_absent_one(api, matrix):
+    """Issue 16: for every GET route with an id, each caller gets for a
+    record it cannot see exactly the answer it gets for an id that names
+    nothing (R10.1: another agency's records are not told to exist)."""
+    worlds, tokens = matrix
+    problems, asked = [], 0
+    for row in read_table():
+        if row.method != "GET" or "{" not in row.path:
+            continue
+        req = REQUESTS[(row.method, row.path)]
+        for column in ("own", "other"):
+            if getattr(row, column) != "404":
+                continue
+            world = worlds[column]
+            ids = req.ids(world) if req.ids else {}
+            kw = _request_args(req, world, row.actor)
+            unseen = _ask(api, "GET", row.path.format(**ids), tokens[row.actor], kw)
+            absent = _ask(api, "GET", row.path.format(**{k: MISSING for k in ids}),
+                          tokens[row.actor], kw)
+            asked += 1
+            if _shape(unseen) != _shape(absent):
+                problems.append(f"{row.path} {row.actor} {column}: unseen "
+                                f"{unseen.status_code} {unseen.text[:100]} / absent "
+                                f"{absent.status_code} {absent.text[:100]}")
+    assert asked > 50, f"only {asked} unseen records asked about"
+    assert not problems, "\n".join(problems)

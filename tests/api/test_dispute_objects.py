@@ -43,12 +43,15 @@ def insert(db, sql, params) -> int:
 
 
 def make_dataset(db, agency_id, status="published") -> int:
+    """A shared dataset in a listed database: every agency sees it once
+    published (a ticket may name only what the filer sees, issue 16)."""
     name = f"CSDL vướng mắc {agency_id}-{status}"
     database_id = insert(db, "INSERT INTO `databases` (agency_id, kind, name, "
-                         "location) VALUES (%s, 'specialized', %s, 'agency')",
-                         (agency_id, name))
-    return insert(db, "INSERT INTO datasets (database_id, title, status) "
-                  "VALUES (%s, %s, %s)", (database_id, name, status))
+                         "location, status) VALUES (%s, 'specialized', %s, "
+                         "'agency', 'listed')", (agency_id, name))
+    return insert(db, "INSERT INTO datasets (database_id, title, status, "
+                  "classification) VALUES (%s, %s, %s, 'shared')",
+                  (database_id, name, status))
 
 
 def make_request(db, consumer, provider, dataset_id) -> int:
