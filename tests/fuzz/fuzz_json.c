@@ -10,7 +10,8 @@
  *   unescaping, no NUL raw or escaped, valid UTF-8, at most JSON_MAX_DEPTH
  *   levels, finite numbers, nothing after the value but white space);
  *   json-c's own leniencies that the contract does not forbid ("1.",
- *   "-01", "-.5", raw control characters in strings) are allowed;
+ *   "-01", "-.5") are allowed; raw control characters in strings are
+ *   not (RFC 8259 section 7);
  * - what the reference finds RFC-valid with an object or array on top,
  *   json_parse_strict accepts (no valid request is refused);
  * - json_read_or_reply accepts an object exactly when every member is
@@ -113,10 +114,8 @@ ref_string(struct ref *x, unsigned char **out, size_t *outlen)
 	while (x->p < x->end && *x->p != '"') {
 		unsigned char c = *x->p;
 
-		if (c == 0)
-			goto bad;
 		if (c < 0x20)
-			x->lenient = true;
+			goto bad;
 		if (c != '\\') {
 			o[n++] = c;
 			x->p++;

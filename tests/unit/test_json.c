@@ -173,6 +173,33 @@ test_parse_refuses_a_raw_nul(void **state)
 	refused_n(before, sizeof(before) - 1);
 }
 
+/* RFC 8259 section 7: U+0000..U+001F must be escaped in a string; json-c
+ * took them raw (an agency code "a<newline>b" was stored). */
+static void
+test_parse_refuses_raw_control_characters_in_strings(void **state)
+{
+	char err[160];
+	json_object *o;
+
+	(void)state;
+	refused("{\"code\":\"a\nb\"}");
+	refused("{\"code\":\"a\tb\"}");
+	refused("{\"code\":\"\x1f\"}");
+	refused("{\"a\rb\":1}");
+	refused("[\"\x01\"]");
+	o = parse_n("{\"code\":\"a\x0b\"}", 13, err, sizeof(err));
+	assert_null(o);
+	assert_non_null(strstr(err, "control character"));
+	/* Escaped, they are fine; white space between tokens too. */
+	o = accepted("{\n\t\"code\" :\r\n \"a\\nb\\t\\u001f\"\n}\n");
+	assert_string_equal(json_object_get_string(json_object_object_get(o,
+	    "code")), "a\nb\t\x1f");
+	json_object_put(o);
+	/* DEL (U+007F) is not a control character in RFC 8259's sense. */
+	o = accepted("{\"code\":\"a\x7f\"}");
+	json_object_put(o);
+}
+
 /* n nested arrays (or objects) around a 1. */
 static char *
 nested(int n, bool objects)
@@ -806,6 +833,7 @@ main(void)
 		cmocka_unit_test(test_parse_refuses_comments),
 		cmocka_unit_test(test_parse_refuses_invalid_utf8),
 		cmocka_unit_test(test_parse_refuses_a_raw_nul),
+		cmocka_unit_test(test_parse_refuses_raw_control_characters_in_strings),
 		cmocka_unit_test(
 		    test_parse_refuses_lone_surrogate_escapes_and_nul_in_keys),
 		cmocka_unit_test(test_parse_limits_depth),

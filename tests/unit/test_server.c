@@ -350,6 +350,10 @@ test_malformed_json_is_400(void **state)
 	malformed("{'name':\"x\"}", 12);
 	malformed("{\"name\":\"\xc0\xaf\"}", 13);
 	malformed(nul, sizeof(nul) - 1);
+	/* A raw control character in a string (RFC 8259 section 7). */
+	malformed("{\"name\":\"a\nb\"}", 14);
+	malformed("{\"name\":\"\x1f\"}", 12);
+	malformed("{\"name\":1,\"a\tb\":2}", 18);
 }
 
 static void
