@@ -246,6 +246,8 @@ test_page_limit_out_of_range_is_422(void **state)
 {
 	static const char *const bad[] = {
 		"limit=0", "limit=201", "limit=-1", "limit=x", "limit=",
+		/* "+5" and " 5": one spelling per value (parse_ll). */
+		"limit=%2B5", "limit=+5", "limit=%205", "limit=%095",
 	};
 
 	(void)state;
