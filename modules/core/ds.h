@@ -120,6 +120,8 @@ struct kv {
 struct http_req {
 	struct arena	*arena;
 	const char	*method;
+	bool		 head;		/* a HEAD, run as its GET (method
+					 * then says "GET"): no body out */
 	const char	*path;		/* without the query string */
 	const char	*query;		/* raw */
 	const char	*request_id;
