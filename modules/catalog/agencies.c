@@ -136,11 +136,13 @@ agency_update(struct http_req *r)
 {
 	static const struct field spec[] = {
 		{ "name", F_STRING, false, 1, 255, NULL },
-		{ "name_en", F_STRING, false, 1, 255, NULL },
+		{ "name_en", F_STRING, F_NULLABLE, 1, 255, NULL },
 		{ "level", F_ENUM, false, 0, 0, levels },
-		{ "parent_id", F_ID, false, 0, 0, NULL },
+		{ "parent_id", F_ID, F_NULLABLE, 0, 0, NULL },
 	};
-	/* Each field changes only when given: "?, 1" pairs say whether. */
+	/* Each field changes only when given: "?, 1" pairs say whether.
+	 * name and level cannot be cleared: json_read_or_reply refuses a
+	 * null for them. */
 	static const char *update =
 	    "UPDATE agencies SET name = IF(?, ?, name), "
 	    "  name_en = IF(?, ?, name_en), level = IF(?, ?, level), "

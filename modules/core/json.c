@@ -593,6 +593,9 @@ int
 json_read_or_reply(struct http_req *r, json_object *obj,
     const struct field *spec, size_t n, struct fval *out)
 {
+	/* A PATCH's null clears a value: silently keeping it instead would
+	 * tell the client it was cleared. */
+	bool patch = r->method != NULL && strcmp(r->method, "PATCH") == 0;
 	size_t i;
 
 	memset(out, 0, n * sizeof(*out));
@@ -611,14 +614,16 @@ json_read_or_reply(struct http_req *r, json_object *obj,
 		i = (size_t)(f - spec);
 		if (val == NULL) {
 			out[i].is_null = true;
-			if (f->required)
+			if (f->need == F_REQUIRED ||
+			    (f->need != F_NULLABLE && patch))
 				json_detail(r, f->name, "must not be null");
 			continue;
 		}
 		read_one(r, f, val, &out[i]);
 	}
 	for (i = 0; i < n; i++)
-		if (spec[i].required && !out[i].present && !out[i].is_null &&
+		if (spec[i].need == F_REQUIRED && !out[i].present &&
+		    !out[i].is_null &&
 		    json_object_object_get_ex(obj, spec[i].name, NULL) == 0)
 			json_detail(r, spec[i].name, "is required");
 	if (json_has_details(r))
