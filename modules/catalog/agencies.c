@@ -40,10 +40,13 @@ agencies_list(struct http_req *r)
 	    "SELECT " AGENCY_COLS " FROM agencies "
 	    "WHERE (? IS NULL OR level = ?) AND (? = 0 OR id > ?) "
 	    "ORDER BY id LIMIT ?";
-	const char *level = http_param(r, "level");
+	const char *level;
 	struct page pg;
 
-	if (http_page_or_reply(r, &pg) != DS_OK)
+	/* A level that no agency can have is a 422, as for every other
+	 * list's enum filter, not an empty page. */
+	if (http_page_or_reply(r, &pg) != DS_OK ||
+	    enum_param_or_reply(r, "level", levels, &level) != 0)
 		return;
 	{
 		struct db_param p[] = { P_STR(level), P_STR(level),
