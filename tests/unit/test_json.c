@@ -487,7 +487,7 @@ test_read_patch_null_only_for_nullable_fields(void **state)
 	};
 	static const struct {
 		const char	*body;
-		const char	*bad[4];	/* the fields named, NULL-ended */
+		const char	*bad[4];	/* fields named, NULL-ended */
 	} cases[] = {
 		{ "{\"code\":\"a\",\"name_en\":null,\"parent_id\":null}",
 		    { NULL } },
@@ -901,7 +901,8 @@ main(void)
 		cmocka_unit_test(test_parse_refuses_comments),
 		cmocka_unit_test(test_parse_refuses_invalid_utf8),
 		cmocka_unit_test(test_parse_refuses_a_raw_nul),
-		cmocka_unit_test(test_parse_refuses_raw_control_characters_in_strings),
+		cmocka_unit_test(
+		    test_parse_refuses_raw_control_characters_in_strings),
 		cmocka_unit_test(
 		    test_parse_refuses_lone_surrogate_escapes_and_nul_in_keys),
 		cmocka_unit_test(test_parse_limits_depth),
