@@ -111,6 +111,21 @@ read_creds_or_reply(struct http_req *r, struct creds *c)
 	return 0;
 }
 
+/*
+ * Whether id could be a client id at all. The column is ASCII (ascii_bin):
+ * MariaDB refuses to compare it with text outside ASCII (error 1267, an
+ * illegal mix of collations), and we issue only printable ASCII ids
+ * ("ds-" and base64url), so any other id is simply unknown.
+ */
+static bool
+client_id_possible(const char *id)
+{
+	for (; *id != '\0'; id++)
+		if ((unsigned char)*id < 0x21 || (unsigned char)*id > 0x7e)
+			return false;
+	return true;
+}
+
 void
 token_issue(struct http_req *r)
 {
@@ -118,7 +133,7 @@ token_issue(struct http_req *r)
 	    "SELECT id, agency_id, roles, status, secret_hash, "
 	    "  UNIX_TIMESTAMP() AS now FROM accounts WHERE client_id = ?";
 	struct creds c;
-	struct db_rows *rows;
+	struct db_rows *rows = NULL;
 	struct db_param p[1];
 	const char *hash = NULL, *token;
 	long long ttl;
@@ -129,16 +144,18 @@ token_issue(struct http_req *r)
 	if (read_creds_or_reply(r, &c) != 0)
 		return;
 	p[0] = P_STR(c.client_id);
-	if ((st = db_query(r->arena, sql, p, 1, &rows)) != DS_OK) {
+	if (client_id_possible(c.client_id) &&
+	    (st = db_query(r->arena, sql, p, 1, &rows)) != DS_OK) {
 		http_error_status(r, st);
 		return;
 	}
-	if (rows->nrows == 1)
+	if (rows != NULL && rows->nrows == 1)
 		hash = db_get(rows, 0, "secret_hash");
 	/* The same check, the same message and about the same time for an
-	 * unknown client, a wrong secret and a disabled account. */
+	 * unknown client (one that cannot exist too), a wrong secret and a
+	 * disabled account. */
 	ok = secret_verify(hash, c.secret);
-	if (!ok || rows->nrows != 1 ||
+	if (!ok || rows == NULL || rows->nrows != 1 ||
 	    strcmp(db_get(rows, 0, "status"), "active") != 0) {
 		http_header(r, "WWW-Authenticate", "Basic realm=\"datashare\"");
 		http_error(r, 401, "invalid_client",

@@ -40,10 +40,13 @@ agencies_list(struct http_req *r)
 	    "SELECT " AGENCY_COLS " FROM agencies "
 	    "WHERE (? IS NULL OR level = ?) AND (? = 0 OR id > ?) "
 	    "ORDER BY id LIMIT ?";
-	const char *level = http_param(r, "level");
+	const char *level;
 	struct page pg;
 
-	if (http_page_or_reply(r, &pg) != DS_OK)
+	/* A level that no agency can have is a 422, as for every other
+	 * list's enum filter, not an empty page. */
+	if (http_page_or_reply(r, &pg) != DS_OK ||
+	    enum_param_or_reply(r, "level", levels, &level) != 0)
 		return;
 	{
 		struct db_param p[] = { P_STR(level), P_STR(level),
@@ -136,11 +139,13 @@ agency_update(struct http_req *r)
 {
 	static const struct field spec[] = {
 		{ "name", F_STRING, false, 1, 255, NULL },
-		{ "name_en", F_STRING, false, 1, 255, NULL },
+		{ "name_en", F_STRING, F_NULLABLE, 1, 255, NULL },
 		{ "level", F_ENUM, false, 0, 0, levels },
-		{ "parent_id", F_ID, false, 0, 0, NULL },
+		{ "parent_id", F_ID, F_NULLABLE, 0, 0, NULL },
 	};
-	/* Each field changes only when given: "?, 1" pairs say whether. */
+	/* Each field changes only when given: "?, 1" pairs say whether.
+	 * name and level cannot be cleared: json_read_or_reply refuses a
+	 * null for them. */
 	static const char *update =
 	    "UPDATE agencies SET name = IF(?, ?, name), "
 	    "  name_en = IF(?, ?, name_en), level = IF(?, ?, level), "

@@ -90,13 +90,10 @@ int	 row_or_reply(struct http_req *, const char *sql, long long id,
  * absent); replies 422 otherwise. Returns 0 or -1. */
 int	 enum_param_or_reply(struct http_req *, const char *key,
 	    const char *const *choices, const char **out);
-/* Replies 422 naming each field of spec given as null whose name is in
- * names (NULL-terminated): those a PATCH cannot clear. Returns 0 or
- * DS_EINVAL. */
-int	 not_null_or_reply(struct http_req *, const struct field *spec,
-	    const struct fval *v, size_t n, const char *const *names);
 /* For "col = IF(?, ?, col)" updates: p[2i] tells whether field i was
- * given (a null clears), p[2i+1] is its value. p holds 2n parameters. */
+ * given (a null clears: json_read_or_reply lets a PATCH's null through
+ * only for F_NULLABLE fields), p[2i+1] is its value. p holds 2n
+ * parameters. */
 void	 patch_params(const struct field *spec, const struct fval *v,
 	    size_t n, struct db_param *p);
 
@@ -136,15 +133,16 @@ void	focal_point_set(struct http_req *);
 
 /* databases.c */
 /* The Art. 7.2 fields b) to g) that a database and an add proposal carry
- * (a, the name, each declares itself), in this order. */
-#define ART72_SPEC \
-	{ "managing_unit", F_STRING, false, 1, 255, NULL }, \
-	{ "objective", F_TEXT, false, 0, 0, NULL }, \
-	{ "scope", F_TEXT, false, 0, 0, NULL }, \
-	{ "master_data", F_TEXT, false, 0, 0, NULL }, \
-	{ "users_purposes", F_TEXT, false, 0, 0, NULL }, \
-	{ "sources", F_TEXT, false, 0, 0, NULL }, \
-	{ "sharing_methods", F_TEXT, false, 0, 0, NULL }
+ * (a, the name, each declares itself), in this order; need is F_OPTIONAL,
+ * or F_NULLABLE where a PATCH may clear them. */
+#define ART72_SPEC(need) \
+	{ "managing_unit", F_STRING, need, 1, 255, NULL }, \
+	{ "objective", F_TEXT, need, 0, 0, NULL }, \
+	{ "scope", F_TEXT, need, 0, 0, NULL }, \
+	{ "master_data", F_TEXT, need, 0, 0, NULL }, \
+	{ "users_purposes", F_TEXT, need, 0, 0, NULL }, \
+	{ "sources", F_TEXT, need, 0, 0, NULL }, \
+	{ "sharing_methods", F_TEXT, need, 0, 0, NULL }
 extern const char *const db_kinds[];
 extern const char *const db_locations[];
 /* Art. 8.3: a shared database is hosted at the provincial data centre.

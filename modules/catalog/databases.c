@@ -131,7 +131,7 @@ database_create(struct http_req *r)
 	static const struct field spec[] = {
 		{ "kind", F_ENUM, true, 0, 0, db_kinds },
 		{ "name", F_STRING, true, 1, 255, NULL },
-		ART72_SPEC,
+		ART72_SPEC(F_OPTIONAL),
 		{ "location", F_ENUM, true, 0, 0, db_locations },
 		{ "location_detail", F_STRING, false, 1, 255, NULL },
 	};
@@ -179,12 +179,10 @@ database_update(struct http_req *r)
 	static const struct field spec[] = {
 		{ "kind", F_ENUM, false, 0, 0, db_kinds },
 		{ "name", F_STRING, false, 1, 255, NULL },
-		ART72_SPEC,
+		ART72_SPEC(F_NULLABLE),
 		{ "location", F_ENUM, false, 0, 0, db_locations },
-		{ "location_detail", F_STRING, false, 1, 255, NULL },
+		{ "location_detail", F_STRING, F_NULLABLE, 1, 255, NULL },
 	};
-	static const char *const required[] = { "kind", "name", "location",
-	    NULL };
 	static const char *update =
 	    "UPDATE `databases` SET kind = IF(?, ?, kind), "
 	    "  name = IF(?, ?, name), managing_unit = IF(?, ?, managing_unit), "
@@ -205,8 +203,7 @@ database_update(struct http_req *r)
 
 	if (database_load_or_reply(r, id, false, &rows) ||
 	    owner_or_reply(r, db_get_int(rows, 0, "agency_id"), true) ||
-	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v) ||
-	    not_null_or_reply(r, spec, v, NPARAMS(spec), required))
+	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v))
 		return;
 	if ((st = db_begin()) != DS_OK) {
 		http_error_status(r, st);

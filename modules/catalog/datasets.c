@@ -312,18 +312,16 @@ dataset_update(struct http_req *r)
 {
 	static const struct field spec[] = {
 		{ "title", F_STRING, false, 1, 500, NULL },
-		{ "description", F_TEXT, false, 0, 0, NULL },
+		{ "description", F_TEXT, F_NULLABLE, 0, 0, NULL },
 		{ "keywords", F_STRINGS, false, 0, 50, NULL },
 		{ "update_frequency", F_ENUM, false, 0, 0, frequencies },
 		{ "classification", F_ENUM, false, 0, 0, classifications },
 		{ "excluded", F_BOOL, false, 0, 0, NULL },
-		{ "exclusion_reason", F_ENUM, false, 0, 0, exclusions },
+		{ "exclusion_reason", F_ENUM, F_NULLABLE, 0, 0, exclusions },
 		{ "fields", F_ARRAY, false, 0, MAX_FIELDS, NULL },
-		{ "technical_guide", F_TEXT, false, 0, 0, NULL },
-		{ "sharing_methods", F_TEXT, false, 0, 0, NULL },
+		{ "technical_guide", F_TEXT, F_NULLABLE, 0, 0, NULL },
+		{ "sharing_methods", F_TEXT, F_NULLABLE, 0, 0, NULL },
 	};
-	static const char *const not_null[] = { "title", "keywords",
-	    "update_frequency", "classification", "excluded", "fields", NULL };
 	static const char *update =
 	    "UPDATE datasets SET title = IF(?, ?, title), "
 	    "  description = IF(?, ?, description), "
@@ -347,7 +345,6 @@ dataset_update(struct http_req *r)
 	if (dataset_load_or_reply(r, id, false, &rows) ||
 	    owner_or_reply(r, db_get_int(rows, 0, "agency_id"), true) ||
 	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v) ||
-	    not_null_or_reply(r, spec, v, NPARAMS(spec), not_null) ||
 	    structure_or_reply(r, &v[7]))
 		return;
 	scope_change = v[4].present || v[5].present || v[6].present ||

@@ -32,7 +32,7 @@ static const struct field spec[] = {
 	{ "kind", F_ENUM, true, 0, 0, kinds },
 	{ "database_id", F_ID, false, 0, 0, NULL },
 	{ "name", F_STRING, false, 1, 255, NULL },
-	ART72_SPEC,
+	ART72_SPEC(F_OPTIONAL),
 	{ "location", F_ENUM, false, 0, 0, db_locations },
 	{ "location_detail", F_STRING, false, 1, 255, NULL },
 	{ "legal_value", F_TEXT, false, 0, 0, NULL },
@@ -361,16 +361,13 @@ proposal_update(struct http_req *r)
 	const size_t nedit = NPARAMS(spec) - F_FIRST_CHANGE;
 	struct fval v[NPARAMS(spec)];
 	struct db_param p[2 * (NPARAMS(spec) - F_FIRST_CHANGE) + 1];
-	const char *not_null[NPARAMS(spec) + 1];
 	struct db_rows *rows;
 
-	for (size_t i = 0; i < nedit; i++)
-		not_null[i] = edit[i].name;
-	not_null[nedit] = NULL;
+	/* No field of spec is F_NULLABLE: a PATCH's null is a 422 for
+	 * each (a returned proposal is edited, not emptied). */
 	memset(v, 0, sizeof(v));
 	if (own_or_reply(r, &rows) ||
 	    json_read_or_reply(r, r->json, edit, nedit, v + F_FIRST_CHANGE) ||
-	    not_null_or_reply(r, edit, v + F_FIRST_CHANGE, nedit, not_null) ||
 	    rules_or_reply(r, db_get(rows, 0, "kind"), v, false))
 		return;
 	patch_params(edit, v + F_FIRST_CHANGE, nedit, p);

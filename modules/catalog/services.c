@@ -238,10 +238,8 @@ service_update(struct http_req *r)
 		{ "protocol", F_ENUM, false, 0, 0, protocols },
 		{ "endpoint", F_STRING, false, 1, 1000, NULL },
 		{ "version", F_STRING, false, 1, 32, NULL },
-		{ "guide", F_TEXT, false, 0, 0, NULL },
+		{ "guide", F_TEXT, F_NULLABLE, 0, 0, NULL },
 	};
-	static const char *const not_null[] = { "name", "protocol",
-	    "endpoint", "version", NULL };
 	static const char *sql =
 	    "UPDATE services SET name = IF(?, ?, name), "
 	    "  protocol = IF(?, ?, protocol), endpoint = IF(?, ?, endpoint), "
@@ -252,8 +250,7 @@ service_update(struct http_req *r)
 	struct db_rows *rows;
 
 	if (own_or_reply(r, &rows) ||
-	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v) ||
-	    not_null_or_reply(r, spec, v, NPARAMS(spec), not_null))
+	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v))
 		return;
 	patch_params(spec, v, NPARAMS(spec), p);
 	p[2 * NPARAMS(spec)] = P_INT(r->captures[0]);

@@ -109,19 +109,6 @@ enum_param_or_reply(struct http_req *r, const char *key,
 	return -1;
 }
 
-int
-not_null_or_reply(struct http_req *r, const struct field *spec,
-    const struct fval *v, size_t n, const char *const *names)
-{
-	for (size_t i = 0; i < n; i++)
-		for (const char *const *k = names; v[i].is_null && *k; k++)
-			if (strcmp(*k, spec[i].name) == 0)
-				json_detail(r, spec[i].name, "must not be null");
-	if (json_has_details(r))
-		return json_details_reply(r, "the request has invalid fields");
-	return 0;
-}
-
 void
 patch_params(const struct field *spec, const struct fval *v, size_t n,
     struct db_param *p)

@@ -167,7 +167,10 @@ parse_ll(const char *s, long long min, long long max, long long *out)
 	char *end;
 	long long n;
 
-	if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
+	/* Digits with an optional '-': strtoll would also skip white space
+	 * and take a '+', and then "+5" and "5" would be one value spelled
+	 * two ways (a query's "%2B5", a path id, a claim). */
+	if (s == NULL || !isdigit((unsigned char)(*s == '-' ? s[1] : s[0])))
 		return -1;
 	errno = 0;
 	n = strtoll(s, &end, 10);

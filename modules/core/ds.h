@@ -123,6 +123,8 @@ struct kv {
 struct http_req {
 	struct arena	*arena;
 	const char	*method;
+	bool		 head;		/* a HEAD, run as its GET (method
+					 * then says "GET"): no body out */
 	const char	*path;		/* without the query string */
 	const char	*query;		/* raw */
 	const char	*request_id;
@@ -258,10 +260,21 @@ enum field_type {
 	F_OBJECT,
 };
 
+/* Whether a field must be given and whether it may be null. Specs say
+ * false or true for the first two. In a PATCH, null means "clear it", so
+ * there only an F_NULLABLE field takes null (any other is a 422 "must not
+ * be null"); elsewhere null for an optional field is as if it were left
+ * out. */
+enum field_need {
+	F_OPTIONAL = 0,		/* may be left out */
+	F_REQUIRED = 1,		/* must be given, and not as null */
+	F_NULLABLE = 2,		/* may be left out, or null to clear it */
+};
+
 struct field {
 	const char		*name;
 	enum field_type		 type;
-	bool			 required;
+	enum field_need		 need;
 	long long		 min, max;	/* 0,0 = type default */
 	const char *const	*choices;	/* F_ENUM, NULL-terminated */
 };
@@ -275,8 +288,9 @@ struct fval {
 };
 
 /* Reads obj against spec (n fields) into out[n]. Unknown fields, missing
- * required ones and every bad value are collected; if any, replies 422
- * with details naming each and returns DS_EINVAL. */
+ * required ones, nulls a field does not take (enum field_need) and every
+ * bad value are collected; if any, replies 422 with details naming each
+ * and returns DS_EINVAL. */
 int	 json_read_or_reply(struct http_req *, json_object *obj,
 	    const struct field *spec, size_t n, struct fval *out);
 /* Adds one 422 detail {field, problem}; json_details_reply sends them. */

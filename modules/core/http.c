@@ -43,6 +43,23 @@ http_header(struct http_req *r, const char *key, const char *value)
 	r->nheaders++;
 }
 
+/* s for one log line: at most size - 1 bytes, control characters (a
+ * decoded "%0a" in a path) as '?', so that a client cannot write lines
+ * of its own into the log. */
+static const char *
+log_safe(char *buf, size_t size, const char *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return "-";
+	for (i = 0; s[i] != '\0' && i + 1 < size; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' :
+		    s[i];
+	buf[i] = '\0';
+	return buf;
+}
+
 int
 http_error(struct http_req *r, int status, const char *code,
     const char *fmt, ...)
@@ -55,6 +72,18 @@ http_error(struct http_req *r, int status, const char *code,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* The body of a 5xx tells the client only its request id: the
+	 * module's log must carry that id too, or the two cannot be matched
+	 * (nginx's log has it, but not why). The cause, when known, was
+	 * logged just before by whoever saw it (db.c, a handler). */
+	if (status >= 500) {
+		char path[256];
+
+		log_warnx(__func__, "request %s: %s %s answered %d %s: %s",
+		    r->request_id ? r->request_id : "-",
+		    r->method ? r->method : "-",
+		    log_safe(path, sizeof(path), r->path), status, code, msg);
+	}
 	json_object_object_add(err, "code", json_object_new_string(code));
 	json_object_object_add(err, "message", json_object_new_string(msg));
 	json_object_object_add(err, "details", r->details != NULL ?

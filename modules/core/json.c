@@ -200,11 +200,13 @@ hex4(const char *t, size_t n, unsigned *u)
 }
 
 /*
- * An escape json-c takes that makes no Unicode string: a lone UTF-16
- * surrogate ("\ud800"), which json-c turns into U+FFFD, so the value
- * stored would not be the value sent. (An escaped NUL, which json-c would
- * cut a key at, is refused by count_members.) Called on text json-c
- * parsed. Returns what is wrong, or NULL.
+ * What json-c takes inside a string that makes no JSON or no Unicode
+ * string: a raw control character (U+0000..U+001F, which RFC 8259 section
+ * 7 says must be escaped; json-c stores a literal newline as it came),
+ * and a lone UTF-16 surrogate escape ("\ud800"), which json-c turns into
+ * U+FFFD, so the value stored would not be the value sent. (An escaped
+ * NUL, which json-c would cut a key at, is refused by count_members.)
+ * Called on text json-c parsed. Returns what is wrong, or NULL.
  */
 static const char *
 escape_problem(const char *t, size_t len)
@@ -216,6 +218,9 @@ escape_problem(const char *t, size_t len)
 		if (t[i] != '"')
 			continue;
 		for (i++; i < len && t[i] != '"'; i++) {
+			if ((unsigned char)t[i] < 0x20)
+				return "a raw control character in a string "
+				    "(escape it, e.g. \\n)";
 			if (t[i] != '\\' || ++i >= len || t[i] != 'u')
 				continue;
 			if (hex4(t + i + 1, len - i - 1, &u) != 0)
@@ -588,6 +593,9 @@ int
 json_read_or_reply(struct http_req *r, json_object *obj,
     const struct field *spec, size_t n, struct fval *out)
 {
+	/* A PATCH's null clears a value: silently keeping it instead would
+	 * tell the client it was cleared. */
+	bool patch = r->method != NULL && strcmp(r->method, "PATCH") == 0;
 	size_t i;
 
 	memset(out, 0, n * sizeof(*out));
@@ -606,14 +614,16 @@ json_read_or_reply(struct http_req *r, json_object *obj,
 		i = (size_t)(f - spec);
 		if (val == NULL) {
 			out[i].is_null = true;
-			if (f->required)
+			if (f->need == F_REQUIRED ||
+			    (f->need != F_NULLABLE && patch))
 				json_detail(r, f->name, "must not be null");
 			continue;
 		}
 		read_one(r, f, val, &out[i]);
 	}
 	for (i = 0; i < n; i++)
-		if (spec[i].required && !out[i].present && !out[i].is_null &&
+		if (spec[i].need == F_REQUIRED && !out[i].present &&
+		    !out[i].is_null &&
 		    json_object_object_get_ex(obj, spec[i].name, NULL) == 0)
 			json_detail(r, spec[i].name, "is required");
 	if (json_has_details(r))

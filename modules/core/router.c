@@ -2,7 +2,8 @@
  * Routes are a table of { method, pattern, handler, flags }. A pattern is
  * a path whose "{name}" segments capture a positive integer id: a path
  * whose id segment is not a number matches no route (404), as there is no
- * such record.
+ * such record. HEAD matches wherever GET does (RFC 9110 9.3.2: the same
+ * answer without its body, which server.c leaves out).
  */
 #include <string.h>
 
@@ -43,6 +44,17 @@ pattern_match(const char *pat, const char *path, long long *cap, size_t *ncap)
 	return 1;
 }
 
+/* Adds method to the comma-separated list allow, once. */
+static void
+allow_add(char *allow, size_t allowlen, const char *method)
+{
+	if (allowlen == 0 || strstr(allow, method) != NULL)
+		return;
+	if (allow[0] != '\0')
+		strncat(allow, ", ", allowlen - strlen(allow) - 1);
+	strncat(allow, method, allowlen - strlen(allow) - 1);
+}
+
 enum route_match
 router_match(const struct route *rt, size_t n, const char *method,
     const char *path, const struct route **hit, long long *captures,
@@ -57,18 +69,18 @@ router_match(const struct route *rt, size_t n, const char *method,
 	for (i = 0; i < n; i++) {
 		if (!pattern_match(rt[i].pattern, path, cap, &ncap))
 			continue;
-		if (strcmp(rt[i].method, method) == 0) {
+		if (strcmp(rt[i].method, method) == 0 ||
+		    (strcmp(method, "HEAD") == 0 &&
+		    strcmp(rt[i].method, "GET") == 0)) {
 			*hit = &rt[i];
 			memcpy(captures, cap, ncap * sizeof(*cap));
 			*ncaptures = ncap;
 			return ROUTE_FOUND;
 		}
 		path_seen = 1;
-		if (allowlen > 0 && strstr(allow, rt[i].method) == NULL) {
-			if (allow[0] != '\0')
-				strncat(allow, ", ", allowlen - strlen(allow) - 1);
-			strncat(allow, rt[i].method, allowlen - strlen(allow) - 1);
-		}
+		allow_add(allow, allowlen, rt[i].method);
+		if (strcmp(rt[i].method, "GET") == 0)
+			allow_add(allow, allowlen, "HEAD");
 	}
 	return path_seen ? ROUTE_NO_METHOD : ROUTE_NO_PATH;
 }

@@ -125,16 +125,24 @@ route_find(const struct module *m, struct http_req *r)
 {
 	const struct route *hit = NULL;
 	char allow[64], allow2[64];
-	enum route_match rm, rm2;
+	enum route_match rm, rm2 = ROUTE_NO_PATH;
 
+	/* Whatever the answer to a HEAD, write_response leaves its body
+	 * out (RFC 9110 9.3.2). */
+	r->head = strcmp(r->method, "HEAD") == 0;
 	rm = router_match(m->routes, m->nroutes, r->method, r->path, &hit,
 	    r->captures, &r->ncaptures, allow, sizeof(allow));
-	if (rm == ROUTE_FOUND)
+	if (rm != ROUTE_FOUND)
+		rm2 = router_match(builtin, NPARAMS(builtin), r->method,
+		    r->path, &hit, r->captures, &r->ncaptures, allow2,
+		    sizeof(allow2));
+	if (rm == ROUTE_FOUND || rm2 == ROUTE_FOUND) {
+		/* A HEAD matched its GET route (router.c): the handler runs
+		 * it as that GET. */
+		if (r->head)
+			r->method = "GET";
 		return hit;
-	rm2 = router_match(builtin, NPARAMS(builtin), r->method, r->path,
-	    &hit, r->captures, &r->ncaptures, allow2, sizeof(allow2));
-	if (rm2 == ROUTE_FOUND)
-		return hit;
+	}
 	if (rm == ROUTE_NO_METHOD || rm2 == ROUTE_NO_METHOD) {
 		http_header(r, "Allow", arena_strdup(r->arena,
 		    rm == ROUTE_NO_METHOD ? allow : allow2));
@@ -333,7 +341,8 @@ write_response(struct http_req *r, FCGX_Stream *out)
 		FCGX_FPrintF(out, "%s: %s\r\n", r->headers[i].key,
 		    r->headers[i].value);
 	FCGX_FPrintF(out, "\r\n");
-	if (body != NULL && len > 0)
+	/* HEAD: the GET's status and headers, no body (RFC 9110 9.3.2). */
+	if (body != NULL && len > 0 && !r->head)
 		FCGX_PutStr(body, (int)len, out);
 }
 

@@ -24,7 +24,9 @@ def test_every_response_has_a_request_id(api, admin_token):
 def test_405_lists_allowed_methods(api, admin_token):
     r = api.delete("agencies", token=admin_token)
     envelope(r, 405, "method_not_allowed")
-    assert set(m.strip() for m in r.headers["Allow"].split(",")) == {"GET", "POST"}
+    # HEAD is served wherever GET is (RFC 9110 9.3.2), so it is allowed too.
+    assert set(m.strip() for m in r.headers["Allow"].split(",")) == \
+        {"GET", "HEAD", "POST"}
 
 
 def test_415_for_a_body_that_is_not_json(api, admin_token, db):

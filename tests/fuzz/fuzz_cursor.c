@@ -57,7 +57,7 @@ ref_limit(const char *s, long long *out)
 		*out = 50;
 		return true;
 	}
-	if (s[0] == '+' || s[0] == '-')
+	if (s[0] == '-')
 		i = 1;
 	if (s[i] == '\0')
 		return false;

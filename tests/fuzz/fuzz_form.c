@@ -130,15 +130,16 @@ ref_form(const char *t, size_t len, struct pair *out)
 	return (int)np;
 }
 
-/* The reference's reading of an integer parameter: optional '-' or '+'
- * (strtoll's grammar, no leading space), decimal digits, in range. */
+/* The reference's reading of an integer parameter: optional '-' (no '+',
+ * no leading space), decimal digits, in range. */
 static bool
 ref_int(const char *s, long long min, long long max, long long *out)
 {
 	char *end;
 	long long v;
+	char d = *s == '-' ? s[1] : s[0];
 
-	if (*s == '\0' || (*s != '-' && *s != '+' && (*s < '0' || *s > '9')))
+	if (d < '0' || d > '9')
 		return false;
 	errno = 0;
 	v = strtoll(s, &end, 10);

@@ -10,11 +10,14 @@
  *   unescaping, no NUL raw or escaped, valid UTF-8, at most JSON_MAX_DEPTH
  *   levels, finite numbers, nothing after the value but white space);
  *   json-c's own leniencies that the contract does not forbid ("1.",
- *   "-01", "-.5", raw control characters in strings) are allowed;
+ *   "-01", "-.5") are allowed; raw control characters in strings are
+ *   not (RFC 8259 section 7);
  * - what the reference finds RFC-valid with an object or array on top,
  *   json_parse_strict accepts (no valid request is refused);
  * - json_read_or_reply accepts an object exactly when every member is
- *   declared and valid for its type and every required field is there;
+ *   declared and valid for its type (null: not for a required field, nor
+ *   in a PATCH for one that is not F_NULLABLE) and every required field
+ *   is there;
  *   what it hands back is what was sent (no truncation at a NUL, dates
  *   as given, RFC 3339 times converted to the UTC the reference
  *   computes); a refusal is a 422 naming fields; no leak;
@@ -113,10 +116,8 @@ ref_string(struct ref *x, unsigned char **out, size_t *outlen)
 	while (x->p < x->end && *x->p != '"') {
 		unsigned char c = *x->p;
 
-		if (c == 0)
-			goto bad;
 		if (c < 0x20)
-			x->lenient = true;
+			goto bad;
 		if (c != '\\') {
 			o[n++] = c;
 			x->p++;
@@ -359,10 +360,10 @@ static const char *const colours[] = { "red", "green", "blue", NULL };
 static const struct field spec_all[] = {
 	{ "name", F_STRING, true, 0, 0, NULL },
 	{ "code", F_STRING, false, 2, 10, NULL },
-	{ "note", F_TEXT, false, 0, 0, NULL },
+	{ "note", F_TEXT, F_NULLABLE, 0, 0, NULL },
 	{ "count", F_INT, false, 0, 0, NULL },
 	{ "level", F_INT, false, -5, 5, NULL },
-	{ "parent_id", F_ID, false, 0, 0, NULL },
+	{ "parent_id", F_ID, F_NULLABLE, 0, 0, NULL },
 	{ "open", F_BOOL, false, 0, 0, NULL },
 	{ "colour", F_ENUM, false, 0, 0, colours },
 	{ "day", F_DATE, false, 0, 0, NULL },
@@ -619,10 +620,11 @@ ref_field_ok(const struct field *f, json_object *v, const struct fval *out)
 	return false;
 }
 
-/* Whether obj is acceptable for spec, per the reference. */
+/* Whether obj is acceptable for spec, per the reference; patch: read
+ * for a PATCH, where null is taken only by F_NULLABLE fields. */
 static bool
 ref_object_ok(json_object *obj, const struct field *spec, size_t n,
-    const struct fval *out)
+    bool patch, const struct fval *out)
 {
 	bool ok = json_object_is_type(obj, json_type_object);
 
@@ -637,12 +639,13 @@ ref_object_ok(json_object *obj, const struct field *spec, size_t n,
 		if (f == NULL)
 			ok = false;		/* unknown: no mass assignment */
 		else if (val == NULL)
-			ok = ok && !f->required;
+			ok = ok && f->need != F_REQUIRED &&
+			    (!patch || f->need == F_NULLABLE);
 		else
 			ok = ref_field_ok(f, val, NULL) && ok;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (spec[i].required &&
+		if (spec[i].need == F_REQUIRED &&
 		    !json_object_object_get_ex(obj, spec[i].name, NULL))
 			ok = false;
 	if (ok && out != NULL)
@@ -688,21 +691,23 @@ check_roles(json_object *a)
 }
 
 static void
-read_with(json_object *obj, const struct field *spec, size_t n)
+read_with(json_object *obj, const struct field *spec, size_t n,
+    const char *method)
 {
 	struct http_req r;
 	struct fval out[16];
-	bool want;
+	bool want, patch = strcmp(method, "PATCH") == 0;
 	int st;
 
 	fuzz_req_init(&r, arena);
-	want = ref_object_ok(obj, spec, n, NULL);
+	r.method = method;
+	want = ref_object_ok(obj, spec, n, patch, NULL);
 	st = json_read_or_reply(&r, obj, spec, n, out);
 	FUZZ_CHECK((st == DS_OK) == want, "json_read_or_reply says %d, the "
 	    "reference %s: %s", st, want ? "valid" : "invalid",
 	    json_object_to_json_string(obj));
 	if (st == DS_OK) {
-		ref_object_ok(obj, spec, n, out);
+		ref_object_ok(obj, spec, n, patch, out);
 		/* What a handler then binds (db.c), without a database. */
 		for (size_t i = 0; i < n; i++) {
 			struct db_param p = db_param_fval(&out[i],
@@ -758,12 +763,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_roles(o);
 		if (json_object_object_get_ex(o, "roles", &meta))
 			check_roles(meta);
-		read_with(o, spec_all, NPARAMS(spec_all));
+		read_with(o, spec_all, NPARAMS(spec_all), "POST");
+		read_with(o, spec_all, NPARAMS(spec_all), "PATCH");
 		if (json_object_object_get_ex(o, "meta", &meta) &&
 		    json_object_is_type(meta, json_type_object))
-			read_with(meta, spec_req, NPARAMS(spec_req));
+			read_with(meta, spec_req, NPARAMS(spec_req), "POST");
 		else
-			read_with(o, spec_req, NPARAMS(spec_req));
+			read_with(o, spec_req, NPARAMS(spec_req), "POST");
 	}
 	json_object_put(o);
 	free(text);

@@ -11,7 +11,8 @@
  * Properties: the same verdict (found, no such path, method not allowed)
  * as the reference, the same route (the first that matches), the same
  * captures, and for 405 an Allow list naming exactly the methods of the
- * routes whose pattern matches, once each; nothing read out of bounds.
+ * routes whose pattern matches, once each (and HEAD after GET: a HEAD
+ * matches where GET does); nothing read out of bounds.
  */
 #include "fuzz.h"
 
@@ -147,6 +148,27 @@ ref_match(const char *pat, const char *path, long long *cap, size_t *ncap)
 	}
 }
 
+/* Adds method to the reference Allow list unless it is there. */
+static void
+ref_allow(char *want_allow, const char *method)
+{
+	bool seen = false;
+	const char *p = want_allow;
+
+	while (*p != '\0' && !seen) {
+		size_t l = strcspn(p, ",");
+
+		seen = l == strlen(method) && memcmp(p, method, l) == 0;
+		p += l;
+		p += strspn(p, ", ");
+	}
+	if (!seen) {
+		if (want_allow[0] != '\0')
+			strcat(want_allow, ", ");
+		strcat(want_allow, method);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -166,7 +188,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < NPARAMS(routes); i++) {
 		if (!ref_match(routes[i].pattern, path, rcap, &rn))
 			continue;
-		if (strcmp(routes[i].method, method) == 0) {
+		/* HEAD is served by the GET route (RFC 9110 9.3.2). */
+		if (strcmp(routes[i].method, method) == 0 ||
+		    (strcmp(method, "HEAD") == 0 &&
+		    strcmp(routes[i].method, "GET") == 0)) {
 			want = &routes[i];
 			memcpy(first, rcap, sizeof(rcap));
 			nfirst = rn;
@@ -174,25 +199,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		expect = ROUTE_NO_METHOD;
-		/* Each method once, in table order. */
-		{
-			bool seen = false;
-			const char *p = want_allow;
-
-			while (*p != '\0' && !seen) {
-				size_t l = strcspn(p, ",");
-
-				seen = l == strlen(routes[i].method) &&
-				    memcmp(p, routes[i].method, l) == 0;
-				p += l;
-				p += strspn(p, ", ");
-			}
-			if (!seen) {
-				if (want_allow[0] != '\0')
-					strcat(want_allow, ", ");
-				strcat(want_allow, routes[i].method);
-			}
-		}
+		/* Each method once, in table order, HEAD right after GET. */
+		ref_allow(want_allow, routes[i].method);
+		if (strcmp(routes[i].method, "GET") == 0)
+			ref_allow(want_allow, "HEAD");
 	}
 	FUZZ_CHECK(rm == expect, "%s %s: router %d, reference %d", method,
 	    path, rm, expect);

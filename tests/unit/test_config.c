@@ -233,6 +233,14 @@ test_parse_ll_is_strict(void **state)
 	assert_int_equal(parse_ll("1 ", 0, 100, &v), -1);
 	assert_int_equal(parse_ll("1a", 0, 100, &v), -1);
 	assert_int_equal(parse_ll("0x1", 0, 100, &v), -1);
+	/* One spelling per value: no sign but '-', no white space. */
+	assert_int_equal(parse_ll("+5", 0, 100, &v), -1);
+	assert_int_equal(parse_ll("+0", 0, 100, &v), -1);
+	assert_int_equal(parse_ll("-+5", -10, 100, &v), -1);
+	assert_int_equal(parse_ll("- 5", -10, 100, &v), -1);
+	assert_int_equal(parse_ll("-", -10, 100, &v), -1);
+	assert_int_equal(parse_ll("\t1", 0, 100, &v), -1);
+	assert_int_equal(parse_ll("\n1", 0, 100, &v), -1);
 	/* Failures leave the output alone. */
 	assert_int_equal(v, 77);
 }

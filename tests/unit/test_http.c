@@ -3,6 +3,7 @@
  * and the error envelope of DESIGN.md.
  */
 #include <stdio.h>
+#include <unistd.h>
 
 #include "unit.h"
 
@@ -246,6 +247,8 @@ test_page_limit_out_of_range_is_422(void **state)
 {
 	static const char *const bad[] = {
 		"limit=0", "limit=201", "limit=-1", "limit=x", "limit=",
+		/* "+5" and " 5": one spelling per value (parse_ll). */
+		"limit=%2B5", "limit=+5", "limit=%205", "limit=%095",
 	};
 
 	(void)state;
@@ -449,6 +452,65 @@ test_error_message_is_bounded(void **state)
 	req_free(r);
 }
 
+/* Runs http_error(r, status, ...) with stderr (the module's log) in a
+ * temporary file; returns what was logged (the caller frees). */
+static char *
+logged_by_error(struct http_req *r, int status)
+{
+	FILE *f = tmpfile();
+	int saved = dup(STDERR_FILENO);
+	char *text = calloc(1, 4096);
+
+	assert_non_null(f);
+	assert_non_null(text);
+	assert_true(saved >= 0);
+	fflush(stderr);
+	assert_true(dup2(fileno(f), STDERR_FILENO) >= 0);
+	http_error(r, status, status >= 500 ? "internal_error" : "not_found",
+	    "message %d", status);
+	fflush(stderr);
+	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	close(saved);
+	rewind(f);
+	assert_true(fread(text, 1, 4095, f) < 4095);
+	fclose(f);
+	return text;
+}
+
+/* A 5xx body names only the request id: the module's log line names it
+ * too, with the method and path, so the two can be matched. */
+static void
+test_error_5xx_is_logged_with_the_request_id(void **state)
+{
+	struct http_req *r = req_new();
+	char *text;
+
+	(void)state;
+	r->request_id = "9c0ffee1-5xx";
+	r->method = "POST";
+	r->path = "/api/v1/auth/token";
+	text = logged_by_error(r, 500);
+	assert_non_null(strstr(text, "request 9c0ffee1-5xx"));
+	assert_non_null(strstr(text, "POST /api/v1/auth/token"));
+	assert_non_null(strstr(text, "500 internal_error"));
+	assert_non_null(strstr(text, "message 500"));
+	free(text);
+	text = logged_by_error(r, 503);
+	assert_non_null(strstr(text, "request 9c0ffee1-5xx"));
+	free(text);
+	/* A decoded %0a in the path cannot start a line of its own. */
+	r->path = "/api/v1/x\nFORGED\r";
+	text = logged_by_error(r, 500);
+	assert_non_null(strstr(text, "/api/v1/x?FORGED?"));
+	assert_ptr_equal(strchr(text, '\n'), text + strlen(text) - 1);
+	free(text);
+	/* 4xx are the client's: not logged. */
+	text = logged_by_error(r, 404);
+	assert_string_equal(text, "");
+	free(text);
+	req_free(r);
+}
+
 static void
 test_error_status_maps_core_statuses(void **state)
 {
@@ -531,6 +593,7 @@ main(void)
 		cmocka_unit_test(
 		    test_error_takes_collected_details_and_replaces_a_reply),
 		cmocka_unit_test(test_error_message_is_bounded),
+		cmocka_unit_test(test_error_5xx_is_logged_with_the_request_id),
 		cmocka_unit_test(test_error_status_maps_core_statuses),
 		cmocka_unit_test(test_headers_are_bounded),
 		cmocka_unit_test(test_raw_reply_replaces_json),

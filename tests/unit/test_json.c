@@ -173,6 +173,33 @@ test_parse_refuses_a_raw_nul(void **state)
 	refused_n(before, sizeof(before) - 1);
 }
 
+/* RFC 8259 section 7: U+0000..U+001F must be escaped in a string; json-c
+ * took them raw (an agency code "a<newline>b" was stored). */
+static void
+test_parse_refuses_raw_control_characters_in_strings(void **state)
+{
+	char err[160];
+	json_object *o;
+
+	(void)state;
+	refused("{\"code\":\"a\nb\"}");
+	refused("{\"code\":\"a\tb\"}");
+	refused("{\"code\":\"\x1f\"}");
+	refused("{\"a\rb\":1}");
+	refused("[\"\x01\"]");
+	o = parse_n("{\"code\":\"a\x0b\"}", 13, err, sizeof(err));
+	assert_null(o);
+	assert_non_null(strstr(err, "control character"));
+	/* Escaped, they are fine; white space between tokens too. */
+	o = accepted("{\n\t\"code\" :\r\n \"a\\nb\\t\\u001f\"\n}\n");
+	assert_string_equal(json_object_get_string(json_object_object_get(o,
+	    "code")), "a\nb\t\x1f");
+	json_object_put(o);
+	/* DEL (U+007F) is not a control character in RFC 8259's sense. */
+	o = accepted("{\"code\":\"a\x7f\"}");
+	json_object_put(o);
+}
+
 /* n nested arrays (or objects) around a 1. */
 static char *
 nested(int n, bool objects)
@@ -444,6 +471,74 @@ test_read_null_is_recorded_for_optional_fields(void **state)
 	assert_true(out[COUNT].is_null);
 	req_free(r);
 	bad_field("{\"name\":null}", "name", "must not be null");
+}
+
+/* A PATCH's null clears a value: only an F_NULLABLE field takes it; for
+ * any other the 422 names the field (it used to be silently kept). */
+static void
+test_read_patch_null_only_for_nullable_fields(void **state)
+{
+	static const struct field pspec[] = {
+		{ "name", F_STRING, false, 1, 255, NULL },
+		{ "name_en", F_STRING, F_NULLABLE, 1, 255, NULL },
+		{ "level", F_ENUM, F_OPTIONAL, 0, 0, colours },
+		{ "parent_id", F_ID, F_NULLABLE, 0, 0, NULL },
+		{ "code", F_STRING, F_REQUIRED, 1, 9, NULL },
+	};
+	static const struct {
+		const char	*body;
+		const char	*bad[4];	/* fields named, NULL-ended */
+	} cases[] = {
+		{ "{\"code\":\"a\",\"name_en\":null,\"parent_id\":null}",
+		    { NULL } },
+		{ "{\"code\":\"a\",\"name\":null}", { "name", NULL } },
+		{ "{\"code\":\"a\",\"level\":null,\"name_en\":null}",
+		    { "level", NULL } },
+		{ "{\"code\":null,\"name\":null,\"level\":null}",
+		    { "code", "name", "level" } },
+	};
+	struct fval out[5];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct http_req *r = req_new();
+		char err[160];
+		size_t nbad = 0;
+		int st;
+
+		r->method = "PATCH";
+		r->json = json_parse_strict(cases[i].body,
+		    strlen(cases[i].body), err, sizeof(err));
+		assert_non_null(r->json);
+		st = json_read_or_reply(r, r->json, pspec, 5, out);
+		for (; cases[i].bad[nbad] != NULL; nbad++)
+			assert_string_equal(detail_for(r, cases[i].bad[nbad]),
+			    "must not be null");
+		if (nbad == 0) {
+			assert_int_equal(st, DS_OK);
+			assert_true(out[1].is_null && out[3].is_null);
+			assert_false(out[1].present || out[3].present);
+		} else {
+			assert_int_equal(st, DS_EINVAL);
+			assert_error(r, 422, "validation_failed");
+			assert_int_equal(detail_count(r), nbad);
+		}
+		req_free(r);
+	}
+	/* Outside a PATCH, null for an optional field is as if left out. */
+	{
+		struct http_req *r = req_new();
+		char err[160];
+
+		r->method = "POST";
+		r->json = json_parse_strict("{\"code\":\"a\",\"name\":null,"
+		    "\"level\":null}", 37, err, sizeof(err));
+		assert_non_null(r->json);
+		assert_int_equal(json_read_or_reply(r, r->json, pspec, 5, out),
+		    DS_OK);
+		assert_true(out[0].is_null && out[2].is_null);
+		req_free(r);
+	}
 }
 
 static void
@@ -807,6 +902,8 @@ main(void)
 		cmocka_unit_test(test_parse_refuses_invalid_utf8),
 		cmocka_unit_test(test_parse_refuses_a_raw_nul),
 		cmocka_unit_test(
+		    test_parse_refuses_raw_control_characters_in_strings),
+		cmocka_unit_test(
 		    test_parse_refuses_lone_surrogate_escapes_and_nul_in_keys),
 		cmocka_unit_test(test_parse_limits_depth),
 		cmocka_unit_test(test_parse_refuses_duplicate_keys_at_top_level),
@@ -820,6 +917,7 @@ main(void)
 		cmocka_unit_test(test_read_fills_declared_fields),
 		cmocka_unit_test(test_read_absent_optional_fields_are_not_present),
 		cmocka_unit_test(test_read_null_is_recorded_for_optional_fields),
+		cmocka_unit_test(test_read_patch_null_only_for_nullable_fields),
 		cmocka_unit_test(test_read_unknown_field_is_named),
 		cmocka_unit_test(test_read_missing_required_field_is_named),
 		cmocka_unit_test(test_read_int_refuses_other_types),

@@ -120,6 +120,39 @@ test_non_numeric_or_zero_id_matches_nothing(void **state)
 	no_path("GET", "/api/v1/agencies/1000000000000000");
 	/* Other methods do not turn a bad id into a 405 either. */
 	no_path("DELETE", "/api/v1/agencies/abc");
+	/* One spelling per id: no sign, no white space. */
+	no_path("GET", "/api/v1/agencies/+5");
+	no_path("GET", "/api/v1/agencies/-5");
+	no_path("GET", "/api/v1/agencies/%2B5");
+	no_path("GET", "/api/v1/agencies/ 5");
+	no_path("HEAD", "/api/v1/agencies/+5");
+}
+
+/* RFC 9110 9.3.2: HEAD is served wherever GET is, by the GET route; it
+ * is never a route of its own and never listed without GET. */
+static void
+test_head_matches_the_get_route(void **state)
+{
+	struct match m;
+
+	(void)state;
+	m = match("HEAD", "/api/v1/agencies");
+	assert_int_equal(m.rm, ROUTE_FOUND);
+	assert_ptr_equal(m.hit, &routes[0]);
+	m = match("HEAD", "/api/v1/agencies/42");
+	assert_int_equal(m.rm, ROUTE_FOUND);
+	assert_ptr_equal(m.hit->fn, h_get);
+	assert_int_equal(m.ncap, 1);
+	assert_int_equal(m.cap[0], 42);
+	/* A path with no GET has no HEAD either. */
+	m = match("HEAD", "/api/v1/sharing-requests/5/approve");
+	assert_int_equal(m.rm, ROUTE_NO_METHOD);
+	assert_string_equal(m.allow, "POST");
+	no_path("HEAD", "/api/v1/nothing");
+	/* Methods stay case-sensitive. */
+	m = match("head", "/api/v1/agencies");
+	assert_int_equal(m.rm, ROUTE_NO_METHOD);
+	assert_string_equal(m.allow, "GET, HEAD, POST");
 }
 
 static void
@@ -130,10 +163,10 @@ test_wrong_method_lists_allowed_methods(void **state)
 	(void)state;
 	m = match("DELETE", "/api/v1/agencies/3");
 	assert_int_equal(m.rm, ROUTE_NO_METHOD);
-	assert_string_equal(m.allow, "GET, PATCH");
+	assert_string_equal(m.allow, "GET, HEAD, PATCH");
 	m = match("PUT", "/api/v1/agencies");
 	assert_int_equal(m.rm, ROUTE_NO_METHOD);
-	assert_string_equal(m.allow, "GET, POST");
+	assert_string_equal(m.allow, "GET, HEAD, POST");
 	m = match("GET", "/api/v1/sharing-requests/5/approve");
 	assert_int_equal(m.rm, ROUTE_NO_METHOD);
 	assert_string_equal(m.allow, "POST");
@@ -197,6 +230,7 @@ main(void)
 		cmocka_unit_test(test_two_captures_in_order),
 		cmocka_unit_test(test_non_numeric_or_zero_id_matches_nothing),
 		cmocka_unit_test(test_wrong_method_lists_allowed_methods),
+		cmocka_unit_test(test_head_matches_the_get_route),
 		cmocka_unit_test(test_allow_list_fits_a_small_buffer),
 		cmocka_unit_test(test_trailing_slash_is_another_path),
 		cmocka_unit_test(test_longer_or_shorter_paths_match_nothing),

@@ -199,7 +199,7 @@ test_wrong_method_is_405_with_allow(void **state)
 	r = dispatch(req_plain("DELETE", "/api/v1/things/42"));
 	assert_int_equal(reached, 0);
 	assert_error(r, 405, "method_not_allowed");
-	assert_string_equal(header_value(r, "Allow"), "GET");
+	assert_string_equal(header_value(r, "Allow"), "GET, HEAD");
 	req_free(r);
 	r = dispatch(req_plain("GET", "/api/v1/things"));
 	assert_error(r, 405, "method_not_allowed");
@@ -208,7 +208,48 @@ test_wrong_method_is_405_with_allow(void **state)
 	/* The built-in health route too. */
 	r = dispatch(req_plain("POST", "/api/v1/health"));
 	assert_error(r, 405, "method_not_allowed");
-	assert_string_equal(header_value(r, "Allow"), "GET");
+	assert_string_equal(header_value(r, "Allow"), "GET, HEAD");
+	req_free(r);
+}
+
+/* RFC 9110 9.3.2: HEAD wherever GET is served, by the GET route, with
+ * its status and headers (write_response then leaves the body out). */
+static void
+test_head_runs_the_get_route(void **state)
+{
+	struct http_req *r;
+
+	(void)state;
+	r = dispatch(req_plain("HEAD", "/api/v1/things/42"));
+	assert_int_equal(reached, 1);
+	assert_int_equal(r->status, 200);
+	assert_true(r->head);
+	assert_string_equal(r->method, "GET");
+	assert_int_equal(json_object_get_int64(resp_at(r, "id")), 42);
+	req_free(r);
+	/* The built-in route and the token check as for GET. */
+	r = dispatch(req_plain("HEAD", "/api/v1/health"));
+	assert_int_equal(r->status, 200);
+	assert_true(r->head);
+	req_free(r);
+	r = dispatch(req_plain("HEAD", "/api/v1/private"));
+	assert_int_equal(reached, 0);
+	assert_error(r, 401, "unauthorized");
+	req_free(r);
+	/* Where GET is not served, neither is HEAD; Allow names HEAD only
+	 * beside GET. */
+	r = dispatch(req_plain("HEAD", "/api/v1/things"));
+	assert_int_equal(reached, 0);
+	assert_error(r, 405, "method_not_allowed");
+	assert_string_equal(header_value(r, "Allow"), "POST");
+	assert_true(r->head);
+	req_free(r);
+	r = dispatch(req_plain("DELETE", "/api/v1/things/42"));
+	assert_string_equal(header_value(r, "Allow"), "GET, HEAD");
+	assert_false(r->head);
+	req_free(r);
+	r = dispatch(req_plain("HEAD", "/api/v1/nothing"));
+	assert_error(r, 404, "not_found");
 	req_free(r);
 }
 
@@ -350,6 +391,10 @@ test_malformed_json_is_400(void **state)
 	malformed("{'name':\"x\"}", 12);
 	malformed("{\"name\":\"\xc0\xaf\"}", 13);
 	malformed(nul, sizeof(nul) - 1);
+	/* A raw control character in a string (RFC 8259 section 7). */
+	malformed("{\"name\":\"a\nb\"}", 14);
+	malformed("{\"name\":\"\x1f\"}", 12);
+	malformed("{\"name\":1,\"a\tb\":2}", 18);
 }
 
 static void
@@ -470,6 +515,7 @@ main(void)
 		T(test_handler_reply_comes_out),
 		T(test_unknown_path_is_404),
 		T(test_wrong_method_is_405_with_allow),
+		T(test_head_runs_the_get_route),
 		T(test_health_is_built_in),
 		T(test_json_body_reaches_the_handler),
 		T(test_body_over_the_limit_is_413_unread),
