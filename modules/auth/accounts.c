@@ -68,7 +68,7 @@ load_readable_or_reply(struct http_req *r, struct db_rows **rows)
 	if (r->captures[0] != r->who.account_id &&
 	    auth_require_role_or_reply(r, ROLE_DIC_ADMIN | ROLE_FOCAL_POINT |
 	    ROLE_AUDITOR))
-		return -1;
+		return DS_REPLIED;
 	if ((st = db_query(r->arena, sql_show, p, 1, rows)) != DS_OK)
 		return http_error_status(r, st);
 	if ((*rows)->nrows != 1)
@@ -89,7 +89,7 @@ load_managed_or_reply(struct http_req *r, struct db_rows **rows)
 
 	if (auth_require_role_or_reply(r, ROLE_DIC_ADMIN | ROLE_FOCAL_POINT) ||
 	    load_readable_or_reply(r, rows))
-		return -1;
+		return DS_REPLIED;
 	if (db_get(*rows, 0, "grant_id") != NULL)
 		return http_error(r, 403, "grant_account", "a grant's system "
 		    "account is managed through /api/v1/grants/%s/accounts",

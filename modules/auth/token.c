@@ -78,7 +78,7 @@ json_creds_or_reply(struct http_req *r, struct creds *c)
 	struct fval v[NPARAMS(spec)];
 
 	if (json_read_or_reply(r, r->json, spec, NPARAMS(spec), v) != DS_OK)
-		return -1;
+		return DS_REPLIED;
 	c->client_id = v[0].s;
 	c->secret = v[1].s;
 	return 0;
@@ -92,9 +92,9 @@ read_creds_or_reply(struct http_req *r, struct creds *c)
 	memset(c, 0, sizeof(*c));
 	if (r->json != NULL) {
 		if (json_creds_or_reply(r, c) != 0)
-			return -1;
+			return DS_REPLIED;
 	} else if (form_creds_or_reply(r, c) != 0)
-		return -1;
+		return DS_REPLIED;
 	if (r->authorization != NULL &&
 	    strncasecmp(r->authorization, "Basic ", 6) == 0) {
 		if (basic_creds(r, &basic) != 0)

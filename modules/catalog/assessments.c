@@ -111,7 +111,7 @@ assessor_or_reply(struct http_req *r, long long dataset, long long *owner)
 	struct db_rows *rows;
 
 	if (dataset_load_or_reply(r, dataset, false, &rows))
-		return -1;
+		return DS_REPLIED;
 	*owner = db_get_int(rows, 0, "agency_id");
 	if (auth_has_role(&r->who, ROLE_DIC_ADMIN))
 		return 0;
@@ -125,7 +125,7 @@ load_or_reply(struct http_req *r, long long id, struct db_rows **rows)
 	    "SELECT " ASSESSMENT_COLS ASSESSMENT_FROM "WHERE x.id = ?";
 
 	if (row_or_reply(r, sql, id, "assessment", rows))
-		return -1;
+		return DS_REPLIED;
 	if (db_get_int(*rows, 0, "agency_id") != r->who.agency_id &&
 	    !auth_has_role(&r->who, ROLE_OVERSIGHT))
 		return http_error(r, 404, "not_found", "no such assessment");

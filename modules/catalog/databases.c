@@ -45,7 +45,7 @@ database_load_or_reply(struct http_req *r, long long id, bool lock,
 	    "SELECT " DATABASE_COLS DATABASE_FROM "WHERE b.id = ? FOR UPDATE";
 
 	if (row_or_reply(r, lock ? locked : show, id, "database", rows))
-		return -1;
+		return DS_REPLIED;
 	if (!auth_sees(&r->who, db_get(*rows, 0, "visibility"),
 	    db_get_int(*rows, 0, "agency_id"))) {
 		if (db_in_tx())

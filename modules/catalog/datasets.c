@@ -33,7 +33,7 @@ dataset_load_or_reply(struct http_req *r, long long id, bool lock,
 	    "SELECT " DATASET_COLS DATASET_FROM "WHERE d.id = ? FOR UPDATE";
 
 	if (row_or_reply(r, lock ? locked : show, id, "dataset", rows))
-		return -1;
+		return DS_REPLIED;
 	if (!auth_sees(&r->who, db_get(*rows, 0, "visibility"),
 	    db_get_int(*rows, 0, "agency_id"))) {
 		if (db_in_tx())
@@ -220,7 +220,7 @@ parent_or_reply(struct http_req *r, long long database)
 
 	if (database_load_or_reply(r, database, false, &rows) ||
 	    owner_or_reply(r, db_get_int(rows, 0, "agency_id"), true))
-		return -1;
+		return DS_REPLIED;
 	if (strcmp(db_get(rows, 0, "status"), "withdrawn") == 0)
 		return http_error(r, 409, "conflict",
 		    "the database is withdrawn");

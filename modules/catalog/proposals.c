@@ -154,7 +154,7 @@ load_or_reply(struct http_req *r, long long id, struct db_rows **rows)
 	    "SELECT " PROPOSAL_COLS PROPOSAL_FROM "WHERE p.id = ?";
 
 	if (row_or_reply(r, sql, id, "proposal", rows))
-		return -1;
+		return DS_REPLIED;
 	if (db_get_int(*rows, 0, "agency_id") != r->who.agency_id &&
 	    !auth_has_role(&r->who, ROLE_OVERSIGHT))
 		return http_error(r, 404, "not_found", "no such proposal");
@@ -330,7 +330,7 @@ own_or_reply(struct http_req *r, struct db_rows **rows)
 {
 	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY) ||
 	    load_or_reply(r, r->captures[0], rows))
-		return -1;
+		return DS_REPLIED;
 	if (db_get_int(*rows, 0, "agency_id") != r->who.agency_id)
 		return http_error(r, 404, "not_found", "no such proposal");
 	return 0;

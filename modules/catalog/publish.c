@@ -27,7 +27,7 @@ static int
 own_or_reply(struct http_req *r, struct db_rows **rows)
 {
 	return dataset_load_or_reply(r, r->captures[0], false, rows) ||
-	    owner_or_reply(r, db_get_int(*rows, 0, "agency_id"), true) ? -1 : 0;
+	    owner_or_reply(r, db_get_int(*rows, 0, "agency_id"), true) ? DS_REPLIED : 0;
 }
 
 /*

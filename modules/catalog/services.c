@@ -32,7 +32,7 @@ load_or_reply(struct http_req *r, long long id, struct db_rows **rows)
 	    "SELECT " SERVICE_COLS SERVICE_FROM "WHERE s.id = ?";
 
 	if (row_or_reply(r, sql, id, "service", rows))
-		return -1;
+		return DS_REPLIED;
 	if (!auth_sees(&r->who, db_get(*rows, 0, "visibility"),
 	    db_get_int(*rows, 0, "agency_id")))
 		return http_error(r, 404, "not_found", "no such service");
@@ -129,7 +129,7 @@ dataset_or_reply(struct http_req *r, long long id)
 
 	if (dataset_load_or_reply(r, id, false, &rows) ||
 	    owner_or_reply(r, db_get_int(rows, 0, "agency_id"), true))
-		return -1;
+		return DS_REPLIED;
 	if (db_get_int(rows, 0, "excluded"))
 		return invalid_field(r, "dataset_id", "excluded data "
 		    "(internal, temporary or state secret, Art. 1.2) is "
@@ -227,7 +227,7 @@ static int
 own_or_reply(struct http_req *r, struct db_rows **rows)
 {
 	return load_or_reply(r, r->captures[0], rows) ||
-	    owner_or_reply(r, db_get_int(*rows, 0, "agency_id"), true) ? -1 : 0;
+	    owner_or_reply(r, db_get_int(*rows, 0, "agency_id"), true) ? DS_REPLIED : 0;
 }
 
 void

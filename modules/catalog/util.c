@@ -18,7 +18,7 @@ commit_or_reply(struct http_req *r, const char *action, const char *entity,
 	    json_object_get(after))) != DS_OK || (st = db_commit()) != DS_OK) {
 		json_object_put(after);
 		rollback_reply(r, st);
-		return -1;
+		return DS_REPLIED;
 	}
 	http_reply(r, status, after);
 	return 0;
@@ -106,7 +106,7 @@ enum_param_or_reply(struct http_req *r, const char *key,
 		}
 	json_detail(r, key, "is not one of the allowed values");
 	json_details_reply(r, "invalid query parameter");
-	return -1;
+	return DS_REPLIED;
 }
 
 void
@@ -131,7 +131,7 @@ opage_or_reply(struct http_req *r, struct opage *pg)
 
 	pg->offset = 0;
 	if (http_param_int_or_reply(r, "limit", 50, 1, 200, &pg->limit) != 0)
-		return DS_EINVAL;
+		return DS_REPLIED;
 	if (c == NULL)
 		return DS_OK;
 	n = b64url_decode(r->arena, c, strlen(c), &dec);

@@ -642,8 +642,7 @@ auth_require_role_or_reply(struct http_req *r, unsigned roles)
 {
 	if (auth_has_role(&r->who, roles))
 		return DS_OK;
-	http_error(r, 403, "forbidden", "your role does not allow this");
-	return DS_EINVAL;
+	return http_error(r, 403, "forbidden", "your role does not allow this");
 }
 
 int
@@ -653,8 +652,7 @@ auth_require_agency_or_reply(struct http_req *r, long long agency_id,
 	if (r->who.authenticated && (r->who.agency_id == agency_id ||
 	    (r->who.roles & allow_roles) != 0))
 		return DS_OK;
-	http_error(r, 404, "not_found", "no such record");
-	return DS_EINVAL;
+	return http_error(r, 404, "not_found", "no such record");
 }
 
 json_object *

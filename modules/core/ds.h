@@ -15,7 +15,9 @@
  *
  * Status convention: functions return DS_OK (0) or a negative ds_status.
  * Helpers whose name ends in _or_reply have already written the HTTP error
- * into the response when they fail, so the handler only has to return.
+ * into the response when they fail, and say so by returning DS_REPLIED,
+ * so the handler only has to return; a caller that maps a status to an
+ * answer (http_error_status) leaves a DS_REPLIED answer as it is.
  */
 #ifndef DS_H
 #define DS_H
@@ -36,6 +38,7 @@ enum ds_status {
 	DS_ENOTFOUND = -4,	/* no such row: 404 */
 	DS_EINVAL = -5,		/* bad input: 400/422 */
 	DS_EFKEY = -6,		/* foreign key violation: 422 */
+	DS_REPLIED = -7,	/* the HTTP answer is written: just return */
 };
 
 void	 log_warnx(const char *fn, const char *fmt, ...)
@@ -165,10 +168,15 @@ struct http_req {
 /* Sets the status and the JSON body (ownership of body passes to req). */
 void	 http_reply(struct http_req *, int status, json_object *body);
 /* Writes the error envelope {"error":{code,message,details,request_id}}.
- * Returns -1 so handlers can "return http_error(...)" from int functions. */
+ * Returns DS_REPLIED so handlers can "return http_error(...)" from int
+ * functions. A request is answered once: over an answer already written it
+ * writes nothing and logs the attempt (a bug: whatever failed second would
+ * hide what failed first), and aborts in builds with DS_STRICT_REPLY (the
+ * sanitizer build), so the tests find such paths. */
 int	 http_error(struct http_req *, int status, const char *code,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* Maps a ds_status from db_ and friends to its HTTP error. Returns -1. */
+/* Maps a ds_status from db_ and friends to its HTTP error; DS_REPLIED
+ * (the answer is written) is left as it is. Returns DS_REPLIED. */
 int	 http_error_status(struct http_req *, int ds_status);
 void	 http_header(struct http_req *, const char *key, const char *value);
 /* Raw body (CSV exports); text belongs to the arena. */

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ds.h"
@@ -72,6 +73,18 @@ http_error(struct http_req *r, int status, const char *code,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (r->status != 0) {
+		log_warnx(__func__, "request %s: %s %s already answered %d; "
+		    "%d %s (%s) not written", r->request_id ? r->request_id :
+		    "-", r->method ? r->method : "-", r->path ? r->path : "-",
+		    r->status, status, code, msg);
+#ifdef DS_STRICT_REPLY
+		abort();
+#endif
+		json_object_put(env);
+		json_object_put(err);
+		return DS_REPLIED;
+	}
 	/* The body of a 5xx tells the client only its request id: the
 	 * module's log must carry that id too, or the two cannot be matched
 	 * (nginx's log has it, but not why). The cause, when known, was
@@ -93,13 +106,15 @@ http_error(struct http_req *r, int status, const char *code,
 	    json_object_new_string(r->request_id ? r->request_id : ""));
 	json_object_object_add(env, "error", err);
 	http_reply(r, status, env);
-	return -1;
+	return DS_REPLIED;
 }
 
 int
 http_error_status(struct http_req *r, int st)
 {
 	switch (st) {
+	case DS_REPLIED:
+		return DS_REPLIED;
 	case DS_EUNAVAIL:
 		http_header(r, "Retry-After", "1");
 		return http_error(r, 503, "database_unavailable",
@@ -266,7 +281,7 @@ http_page_or_reply(struct http_req *r, struct page *pg)
 
 	pg->after = 0;
 	if (http_param_int_or_reply(r, "limit", 50, 1, 200, &pg->limit) != 0)
-		return DS_EINVAL;
+		return DS_REPLIED;
 	if (c == NULL)
 		return DS_OK;
 	n = b64url_decode(r->arena, c, strlen(c), &dec);

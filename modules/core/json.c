@@ -325,8 +325,7 @@ json_has_details(const struct http_req *r)
 int
 json_details_reply(struct http_req *r, const char *message)
 {
-	http_error(r, 422, "validation_failed", "%s", message);
-	return DS_EINVAL;
+	return http_error(r, 422, "validation_failed", "%s", message);
 }
 
 static const struct field *
@@ -602,7 +601,7 @@ json_read_or_reply(struct http_req *r, json_object *obj,
 	if (obj == NULL || !json_object_is_type(obj, json_type_object)) {
 		http_error(r, 422, "validation_failed",
 		    "the body must be a JSON object");
-		return DS_EINVAL;
+		return DS_REPLIED;
 	}
 	json_object_object_foreach(obj, key, val) {
 		const struct field *f = spec_find(spec, n, key);

@@ -103,7 +103,7 @@ dispute_load_or_reply(struct http_req *r, long long id, struct dispute *d)
 	int st;
 
 	if (auth_require_role_or_reply(r, READERS))
-		return -1;
+		return DS_REPLIED;
 	if ((st = dispute_load(r->arena, id, d)) != DS_OK)
 		return http_error_status(r, st);
 	/* Tickets of other agencies are invisible, not forbidden. */

@@ -167,12 +167,12 @@ concerned_or_reply(struct http_req *r, const struct fval *agency,
 			return invalid(r, "agency_id",
 			    "is required when no object is given");
 		if (agency_exists_or_reply(r, agency->i))
-			return -1;
+			return DS_REPLIED;
 		*concerned = *provider = agency->i;
 		return 0;
 	}
 	if (object_lookup_or_reply(r, otype->s, oid->i, &o))
-		return -1;
+		return DS_REPLIED;
 	/* The other party of the object; its provider when there is none. */
 	*provider = o.provider;
 	*concerned = o.provider != r->who.agency_id || o.consumer == 0 ?
@@ -198,7 +198,7 @@ routing_decide_or_reply(struct http_req *r, const char *category,
 	memset(out, 0, sizeof(*out));
 	if (concerned_or_reply(r, agency, otype, oid, &out->agency_id,
 	    &provider))
-		return -1;
+		return DS_REPLIED;
 	if (to_dic) {
 		if ((st = routing_dic_agency(r->arena,
 		    &out->assignee_agency_id)) != DS_OK) {

@@ -183,7 +183,7 @@ report_filter_or_reply(struct http_req *r, struct report_filter *f)
 
 	memset(f, 0, sizeof(*f));
 	if (auth_require_role_or_reply(r, ROLE_REPORT_READER))
-		return -1;
+		return DS_REPLIED;
 	(void)db_connect();	/* ds_now() reads the database's clock */
 	now = ds_now();
 	f->offset_minutes = workdays_utc_offset() / 60;
@@ -198,7 +198,7 @@ report_filter_or_reply(struct http_req *r, struct report_filter *f)
 	if (json_has_details(r))
 		return json_details_reply(r, "invalid query parameter");
 	if (check_agency_or_reply(r, f->agency_id))
-		return -1;
+		return DS_REPLIED;
 	f->from = day_text(r->arena, from);
 	f->to = day_text(r->arena, to);
 	f->year = strtoll(f->to, NULL, 10);

@@ -81,7 +81,7 @@ filter_or_reply(struct http_req *r, struct log_filter *f)
 	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53,
 	    &f->agency)) {
 		json_object_put(times);
-		return -1;
+		return DS_REPLIED;
 	}
 	f->outcome = param_choice(r, "outcome", outcomes);
 	/* Times are read like body fields, so they are checked alike. */
@@ -97,7 +97,7 @@ filter_or_reply(struct http_req *r, struct log_filter *f)
 	st = json_read_or_reply(r, times, spec, NPARAMS(spec), v);
 	json_object_put(times);
 	if (st != DS_OK)
-		return -1;
+		return DS_REPLIED;
 	f->from = v[0].s;
 	f->to = v[1].s;
 	return 0;

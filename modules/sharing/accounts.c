@@ -23,7 +23,7 @@ static int
 grant_or_reply(struct http_req *r, struct db_rows **g)
 {
 	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER))
-		return -1;
+		return DS_REPLIED;
 	return grant_load_or_reply(r, r->captures[0], g);
 }
 

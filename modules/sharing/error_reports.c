@@ -193,7 +193,7 @@ static int
 provider_or_reply(struct http_req *r, struct db_rows **rows)
 {
 	if (party_load_or_reply(r, &report_record, rows))
-		return -1;
+		return DS_REPLIED;
 	if (!auth_has_role(&r->who, ROLE_ANY_AGENCY) || r->who.agency_id !=
 	    db_get_int(*rows, 0, "provider_agency_id"))
 		return http_error(r, 403, "forbidden", "only the dataset's "

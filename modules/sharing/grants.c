@@ -23,16 +23,19 @@ row_json(const struct db_rows *rows, size_t i)
 	return o;
 }
 
-json_object *
-grant_json(struct http_req *r, long long id)
+int
+grant_json(struct arena *a, long long id, json_object **out)
 {
 	struct db_param p[] = { P_INT(id) };
 	struct db_rows *rows;
+	int st;
 
-	if (db_query(r->arena, sql_show, p, 1, &rows) != DS_OK ||
-	    rows->nrows != 1)
-		return NULL;
-	return row_json(rows, 0);
+	if ((st = db_query(a, sql_show, p, 1, &rows)) != DS_OK)
+		return st;
+	if (rows->nrows != 1)
+		return DS_ENOTFOUND;
+	*out = row_json(rows, 0);
+	return DS_OK;
 }
 
 int

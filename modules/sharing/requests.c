@@ -56,7 +56,7 @@ require_side_or_reply(struct http_req *r, const struct db_rows *rows,
     const char *side_col)
 {
 	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY) != DS_OK)
-		return -1;
+		return DS_REPLIED;
 	if (r->who.agency_id != db_get_int(rows, 0, side_col))
 		return http_error(r, 403, "forbidden", "only the %s agency "
 		    "may do this", strcmp(side_col, "provider_agency_id") == 0 ?
@@ -435,8 +435,8 @@ grant_insert(struct http_req *r, const struct granted *g)
 		tx_fail(r, st);
 		return NULL;
 	}
-	if ((o = grant_json(r, (long long)id)) == NULL) {
-		tx_fail(r, DS_ERR);
+	if ((st = grant_json(r->arena, (long long)id, &o)) != DS_OK) {
+		tx_fail(r, st);
 		return NULL;
 	}
 	if ((st = audit_append(&r->who, "grant.create", "grant", (long long)id,

@@ -39,7 +39,10 @@ void	grant_show(struct http_req *);
 /* Loads a grant (GRANT_COLS, effective status) that the caller may see:
  * its provider, its consumer, or an overseer; 404 otherwise. */
 int	grant_load_or_reply(struct http_req *, long long id, struct db_rows **);
-json_object *grant_json(struct http_req *, long long id);
+/* A grant as the API shows it, whoever asks; replies nothing. DS_OK (*out
+ * is new), DS_ENOTFOUND or the database's status (a lost database must
+ * reach the client as its 503, not as a 500). */
+int	grant_json(struct arena *, long long id, json_object **out);
 
 /* accounts.c: consumer-system accounts of a grant (Art. 16.2.e) */
 void	grant_accounts_list(struct http_req *);

@@ -29,7 +29,7 @@ party_load_or_reply(struct http_req *r, const struct party_record *rec,
 	int st;
 
 	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER))
-		return -1;
+		return DS_REPLIED;
 	if ((st = db_query(r->arena, *rec->sql, p, 1, rows)) != DS_OK)
 		return http_error_status(r, st);
 	if ((*rows)->nrows != 1 || (!is_overseer(&r->who) &&

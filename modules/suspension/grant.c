@@ -115,7 +115,7 @@ int
 grant_require_live_or_reply(struct http_req *r, const struct grant *g)
 {
 	if (grant_require_not_terminated_or_reply(r, g))
-		return DS_EINVAL;
+		return DS_REPLIED;
 	if (strcmp(g->status, "expired") == 0 || g->past_end)
 		return http_error(r, 409, "grant_expired",
 		    "grant %lld has expired", g->id);

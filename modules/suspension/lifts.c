@@ -26,7 +26,7 @@ require_lifter_or_reply(struct http_req *r, const struct grant *g,
     json_object *s)
 {
 	if (grant_require_provider_or_reply(r, g))
-		return DS_EINVAL;
+		return DS_REPLIED;
 	if (strcmp(json_str(s, "imposed_by"), "dic") == 0 && !caller_is_dic(r))
 		return http_error(r, 403, "forbidden",
 		    "this suspension was imposed by DIC; only DIC may lift it");

@@ -192,7 +192,7 @@ read_planned_or_reply(struct http_req *r, struct fval *v, char earliest[11])
 	bool emergency;
 
 	if (fields_read_or_reply(r, spec, NPFIELDS, v))
-		return DS_EINVAL;
+		return DS_REPLIED;
 	emergency = v[P_EMERG].present && v[P_EMERG].i;
 	/* Art. 43.1.b: a short notice is for force majeure, stated. */
 	if (emergency && !v[P_EMERG_REASON].present)
@@ -202,7 +202,7 @@ read_planned_or_reply(struct http_req *r, struct fval *v, char earliest[11])
 		json_detail(r, "emergency_reason",
 		    "is only taken with emergency: true");
 	if (check_window_or_reply(r, v, earliest))
-		return DS_EINVAL;
+		return DS_REPLIED;
 	if (json_has_details(r))
 		return json_details_reply(r, "the request has invalid fields");
 	return DS_OK;
@@ -349,7 +349,7 @@ tristate_or_reply(struct http_req *r, const char *key, long long *out)
 		return DS_OK;
 	}
 	if (http_param_bool_or_reply(r, key, &b))
-		return DS_EINVAL;
+		return DS_REPLIED;
 	*out = b;
 	return DS_OK;
 }

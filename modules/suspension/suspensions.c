@@ -83,7 +83,7 @@ read_fields_or_reply(struct http_req *r, size_t n, struct fval *v)
 	spec[F_GROUND].choices = grounds_list(r->arena,
 	    SUSPENSION_GROUNDS_KEY, SUSPENSION_GROUNDS_DEF);
 	if (fields_read_or_reply(r, spec, n, v))
-		return DS_EINVAL;
+		return DS_REPLIED;
 	{
 		struct db_param p[] = { P_STR(v[F_DETERMINED].s) };
 
@@ -180,9 +180,12 @@ suspend_one(struct http_req *r, const struct grant *g, const struct fval *v,
 	if (strcmp(g->status, "active") == 0 && (st = grant_set_status(
 	    &r->who, g, "active", "suspended", "grant.suspend")))
 		return st;
-	if ((st = send_notice(r, (long long)id, g, v)) ||
-	    (*out = suspension_load_json(r, (long long)id)) == NULL)
-		return st ? st : DS_ERR;
+	/* suspension_load_json has replied when it gives NULL (a lost
+	 * database is its 503, not a 500 here). */
+	if ((st = send_notice(r, (long long)id, g, v)))
+		return st;
+	if ((*out = suspension_load_json(r, (long long)id)) == NULL)
+		return DS_REPLIED;
 	if ((st = audit_append(&r->who, "suspension.create", "suspension",
 	    (long long)id, NULL, json_object_get(*out))) ||
 	    (st = notify_provider_if_dic(r, g, "suspension.recorded",

@@ -310,6 +310,54 @@ def test_connection_killed_inside_a_transaction_commits_nothing(api, db, new_age
     assert r.json()["status"] == "approved" and r.json()["grant"]["id"]
 
 
+def _killed_while_waiting(root, info_like, start):
+    """Starts start() in a thread, waits until the modules' connection runs
+    a statement like info_like (it waits on a row root holds), KILLs that
+    connection and returns the thread's answer."""
+    box = {}
+    t = threading.Thread(target=lambda: box.setdefault("r", start()))
+    t.start()
+    victim = None
+    deadline = time.monotonic() + 10
+    while victim is None and time.monotonic() < deadline:
+        rows = root.run("SELECT ID FROM information_schema.PROCESSLIST WHERE "
+                        f"USER = 'ds_app' AND INFO LIKE '{info_like}'")
+        victim = int(rows[0][0]) if rows else None
+        time.sleep(0.02)
+    assert victim is not None, f"no statement like {info_like} ever ran"
+    root.run(f"KILL {victim}")
+    root.run("ROLLBACK")
+    t.join(30)
+    return box["r"]
+
+
+def test_database_lost_during_a_suspensions_grant_load_is_503(api, db, new_agency):
+    """Issue 17, item 1: suspending a grant first loads it under its row
+    lock. Root holds that row, KILLs the module's connection while it
+    waits, and lets go. Pass: 503 database_unavailable (the error the
+    grant's loader wrote, not a 500 written over it), no suspension row,
+    the grant still active; the next suspension succeeds."""
+    provider, consumer = new_agency("XS"), new_agency("XT")
+    grant = make_grant(api, provider, consumer)
+    root = RootSession()
+    try:
+        root.run("START TRANSACTION")
+        root.run(f"SELECT id FROM grants WHERE id = {int(grant)} FOR UPDATE")
+        r = _killed_while_waiting(
+            root, "SELECT id, provider_agency_id%FOR UPDATE",
+            lambda: api.post(f"grants/{grant}/suspensions", tok(api, provider),
+                             json=suspension_body(db)))
+    finally:
+        root.close()
+    assert r.status_code == 503, r.text
+    assert r.json()["error"]["code"] == "database_unavailable"
+    assert db("SELECT COUNT(*) FROM suspensions WHERE grant_id = %s", (grant,)) == [("0",)]
+    assert db("SELECT status FROM grants WHERE id = %s", (grant,)) == [("active",)]
+    r = api.post(f"grants/{grant}/suspensions", tok(api, provider),
+                 json=suspension_body(db))
+    assert r.status_code == 201, r.text
+
+
 # ----------------------------------------------- the warehouse's disk is full
 
 def big_csv(size) -> bytes:

@@ -2,7 +2,9 @@
  * http.c: form and query decoding, typed query parameters, cursor paging
  * and the error envelope of DESIGN.md.
  */
+#include <signal.h>
 #include <stdio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "unit.h"
@@ -149,7 +151,7 @@ param_refused(const char *query, const char *key, long long min,
 	char want[128];
 
 	req_query(r, query);
-	if (http_param_int_or_reply(r, key, 7, min, max, &v) != DS_EINVAL)
+	if (http_param_int_or_reply(r, key, 7, min, max, &v) != DS_REPLIED)
 		fail_msg("%s accepted as %lld", query, v);
 	assert_error(r, 422, "validation_failed");
 	snprintf(want, sizeof(want), "must be an integer between %lld and %lld",
@@ -211,13 +213,13 @@ test_param_bool(void **state)
 	b = true;
 	assert_int_equal(http_param_bool_or_reply(r, "absent", &b), DS_OK);
 	assert_false(b);
-	assert_int_equal(http_param_bool_or_reply(r, "bad", &b), DS_EINVAL);
+	assert_int_equal(http_param_bool_or_reply(r, "bad", &b), DS_REPLIED);
 	assert_error(r, 422, "validation_failed");
 	assert_string_equal(detail_for(r, "bad"), "must be true or false");
 	req_free(r);
 	r = req_new();
 	req_query(r, "one=1");
-	assert_int_equal(http_param_bool_or_reply(r, "one", &b), DS_EINVAL);
+	assert_int_equal(http_param_bool_or_reply(r, "one", &b), DS_REPLIED);
 	req_free(r);
 }
 
@@ -257,7 +259,7 @@ test_page_limit_out_of_range_is_422(void **state)
 		struct page pg;
 
 		req_query(r, bad[i]);
-		assert_int_equal(http_page_or_reply(r, &pg), DS_EINVAL);
+		assert_int_equal(http_page_or_reply(r, &pg), DS_REPLIED);
 		assert_error(r, 422, "validation_failed");
 		assert_non_null(detail_for(r, "limit"));
 		req_free(r);
@@ -349,7 +351,7 @@ cursor_refused(const char *raw, bool encode)
 	kv->value = c;
 	r->params = kv;
 	r->nparams = 1;
-	if (http_page_or_reply(r, &pg) != DS_EINVAL)
+	if (http_page_or_reply(r, &pg) != DS_REPLIED)
 		fail_msg("cursor %s (%s) accepted as %lld", c, raw, pg.after);
 	assert_error(r, 422, "validation_failed");
 	assert_string_equal(detail_for(r, "cursor"),
@@ -395,7 +397,7 @@ test_error_envelope_shape(void **state)
 	(void)state;
 	r->request_id = "4f1c2a";
 	assert_int_equal(http_error(r, 404, "not_found", "no %s %d", "agency",
-	    7), -1);
+	    7), DS_REPLIED);
 	assert_error(r, 404, "not_found");
 	/* Exactly {"error":{code,message,details,request_id}}. */
 	assert_int_equal(json_object_object_length(r->resp), 1);
@@ -421,12 +423,11 @@ test_error_envelope_without_request_id(void **state)
 }
 
 static void
-test_error_takes_collected_details_and_replaces_a_reply(void **state)
+test_error_takes_collected_details(void **state)
 {
 	struct http_req *r = req_new();
 
 	(void)state;
-	http_reply(r, 200, json_object_new_object());
 	json_detail(r, "name", "is required");
 	http_error(r, 422, "validation_failed", "bad");
 	assert_error(r, 422, "validation_failed");
@@ -466,6 +467,7 @@ logged_by_error(struct http_req *r, int status)
 	assert_true(saved >= 0);
 	fflush(stderr);
 	assert_true(dup2(fileno(f), STDERR_FILENO) >= 0);
+	req_unanswer(r);
 	http_error(r, status, status >= 500 ? "internal_error" : "not_found",
 	    "message %d", status);
 	fflush(stderr);
@@ -530,7 +532,7 @@ test_error_status_maps_core_statuses(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct http_req *r = req_new();
 
-		assert_int_equal(http_error_status(r, cases[i].st), -1);
+		assert_int_equal(http_error_status(r, cases[i].st), DS_REPLIED);
 		assert_error(r, cases[i].status, cases[i].code);
 		if (cases[i].st == DS_EUNAVAIL)
 			assert_string_equal(header_value(r, "Retry-After"), "1");
@@ -538,6 +540,50 @@ test_error_status_maps_core_statuses(void **state)
 			assert_null(header_value(r, "Retry-After"));
 		req_free(r);
 	}
+}
+
+/* Issue 17: a request is answered once. A second error over a written
+ * answer writes nothing (the first failure is the one the client must
+ * see) and, in builds with DS_STRICT_REPLY (the sanitizer build), aborts
+ * so that the tests find the path: run in a child, which either aborts or
+ * exits 0 having kept the first answer. */
+static void
+test_an_answer_is_never_overwritten(void **state)
+{
+	pid_t pid;
+	int status;
+
+	(void)state;
+	if ((pid = fork()) == 0) {
+		struct http_req *r = req_new();
+
+		http_error_status(r, DS_EUNAVAIL);
+		if (http_error(r, 500, "internal_error", "second") !=
+		    DS_REPLIED || r->status != 503)
+			_exit(1);
+		req_free(r);
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+#ifdef DS_STRICT_REPLY
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+#else
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+#endif
+}
+
+/* DS_REPLIED says the answer is written: mapping it leaves it alone. */
+static void
+test_error_status_leaves_a_written_answer(void **state)
+{
+	struct http_req *r = req_new();
+
+	(void)state;
+	assert_int_equal(http_error(r, 404, "not_found", "gone"), DS_REPLIED);
+	assert_int_equal(http_error_status(r, DS_REPLIED), DS_REPLIED);
+	assert_error(r, 404, "not_found");
+	req_free(r);
 }
 
 static void
@@ -591,10 +637,12 @@ main(void)
 		cmocka_unit_test(test_error_envelope_shape),
 		cmocka_unit_test(test_error_envelope_without_request_id),
 		cmocka_unit_test(
-		    test_error_takes_collected_details_and_replaces_a_reply),
+		    test_error_takes_collected_details),
 		cmocka_unit_test(test_error_message_is_bounded),
 		cmocka_unit_test(test_error_5xx_is_logged_with_the_request_id),
 		cmocka_unit_test(test_error_status_maps_core_statuses),
+		cmocka_unit_test(test_an_answer_is_never_overwritten),
+		cmocka_unit_test(test_error_status_leaves_a_written_answer),
 		cmocka_unit_test(test_headers_are_bounded),
 		cmocka_unit_test(test_raw_reply_replaces_json),
 	};

@@ -390,7 +390,7 @@ bad_field(const char *body, const char *field, const char *problem)
 	struct http_req *r = read_body(body, out, &st);
 	const char *p;
 
-	assert_int_equal(st, DS_EINVAL);
+	assert_int_equal(st, DS_REPLIED);
 	assert_error(r, 422, "validation_failed");
 	p = detail_for(r, field);
 	if (p == NULL)
@@ -519,7 +519,7 @@ test_read_patch_null_only_for_nullable_fields(void **state)
 			assert_true(out[1].is_null && out[3].is_null);
 			assert_false(out[1].present || out[3].present);
 		} else {
-			assert_int_equal(st, DS_EINVAL);
+			assert_int_equal(st, DS_REPLIED);
 			assert_error(r, 422, "validation_failed");
 			assert_int_equal(detail_count(r), nbad);
 		}
@@ -834,7 +834,7 @@ test_read_422_names_each_bad_field(void **state)
 	(void)state;
 	r = read_body("{\"count\":\"5\",\"colour\":\"blue\",\"day\":\"2026-02-31\","
 	    "\"extra\":1,\"title\":\"Cơ sở y tế\"}", out, &st);
-	assert_int_equal(st, DS_EINVAL);
+	assert_int_equal(st, DS_REPLIED);
 	assert_error(r, 422, "validation_failed");
 	assert_string_equal(resp_str(r, "error.request_id"), "req-0001");
 	assert_int_equal(detail_count(r), 6);
@@ -861,13 +861,13 @@ test_read_refuses_a_body_that_is_not_an_object(void **state)
 	json_object *a = json_object_new_array();
 
 	(void)state;
-	assert_int_equal(json_read_or_reply(r, a, spec, NSPEC, out), DS_EINVAL);
+	assert_int_equal(json_read_or_reply(r, a, spec, NSPEC, out), DS_REPLIED);
 	assert_error(r, 422, "validation_failed");
 	json_object_put(a);
 	req_free(r);
 	r = req_new();
 	assert_int_equal(json_read_or_reply(r, NULL, spec, NSPEC, out),
-	    DS_EINVAL);
+	    DS_REPLIED);
 	assert_error(r, 422, "validation_failed");
 	req_free(r);
 }
@@ -882,7 +882,7 @@ test_detail_helpers_collect_then_reply(void **state)
 	json_detail(r, "a", "is wrong");
 	json_detail(r, "b", "is also wrong");
 	assert_true(json_has_details(r));
-	assert_int_equal(json_details_reply(r, "nope"), DS_EINVAL);
+	assert_int_equal(json_details_reply(r, "nope"), DS_REPLIED);
 	assert_error(r, 422, "validation_failed");
 	assert_string_equal(resp_str(r, "error.message"), "nope");
 	assert_int_equal(detail_count(r), 2);

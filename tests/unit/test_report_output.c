@@ -163,7 +163,7 @@ test_reports_are_forbidden_to_agency_roles(void **state)
 	(void)state;
 	r->who.authenticated = true;
 	r->who.roles = ROLE_AGENCY_OFFICER | ROLE_FOCAL_POINT | ROLE_CHAIRMAN;
-	assert_int_equal(report_filter_or_reply(r, &f), -1);
+	assert_int_equal(report_filter_or_reply(r, &f), DS_REPLIED);
 	assert_error(r, 403, "forbidden");
 	req_free(r);
 }

@@ -32,6 +32,17 @@ req_new(void)
 	return r;
 }
 
+/* Forgets r's answer, so the next call may answer it again (a request is
+ * answered once: http_error will not write over an answer). */
+static inline void
+req_unanswer(struct http_req *r)
+{
+	json_object_put(r->resp);
+	r->resp = NULL;
+	r->status = 0;
+	r->nheaders = 0;
+}
+
 static inline void
 req_free(struct http_req *r)
 {
