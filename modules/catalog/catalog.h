@@ -77,10 +77,6 @@ int	 invalid_field(struct http_req *, const char *field,
 	    const char *problem);
 /* The current year by the database's clock (UTC). */
 int	 catalog_year(void);
-/* Notifies the DIC's agency (the provincial focal point), if one is set.
- * payload is taken. */
-int	 notify_dic(const char *kind, const char *entity, long long id,
-	    json_object *payload);
 /* Loads one row of sql (taking one id parameter) as JSON. Replies 404
  * (what names the record) when absent. Returns 0 or -1 (replied). */
 int	 row_or_reply(struct http_req *, const char *sql, long long id,

@@ -53,24 +53,6 @@ catalog_year(void)
 }
 
 int
-notify_dic(const char *kind, const char *entity, long long id,
-    json_object *payload)
-{
-	static const char *sql = "SELECT id FROM agencies WHERE is_dic = 1";
-	struct arena *a = arena_new();
-	struct db_rows *rows;
-	int st;
-
-	if ((st = db_query(a, sql, NULL, 0, &rows)) == DS_OK &&
-	    rows->nrows == 1)
-		st = notify(db_get_int(rows, 0, "id"), kind, entity, id,
-		    json_object_get(payload));
-	json_object_put(payload);
-	arena_free(a);
-	return st;
-}
-
-int
 row_or_reply(struct http_req *r, const char *sql, long long id,
     const char *what, struct db_rows **rows)
 {

@@ -503,6 +503,12 @@ int	 audit_append(const struct identity *, const char *action,
  * is taken, like audit_append's. */
 int	 notify(long long agency_id, const char *kind, const char *entity,
 	    long long entity_id, json_object *payload);
+/* The DIC's agency (dic.c): its id, 0 when no agency is the DIC yet
+ * (DS_OK either way; the caller decides whether that is an error). */
+int	 agency_dic_id(struct arena *, long long *id);
+/* notify() to the DIC's agency, when there is one; payload is taken. */
+int	 notify_dic(const char *kind, const char *entity, long long id,
+	    json_object *payload);
 /* Links unsealed rows of a chain ("audit" or "access") into the hash
  * chain, in batches, holding the chain head's lock only while sealing.
  * Skips when another process is sealing. Returns rows sealed or <0. */

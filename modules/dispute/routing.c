@@ -236,17 +236,11 @@ routing_decide_or_reply(struct http_req *r, const char *category,
 int
 routing_dic_agency(struct arena *a, long long *id)
 {
-	static const char *sql = "SELECT id FROM agencies WHERE is_dic = 1";
-	struct db_rows *rows;
 	int st;
 
-	*id = 0;
-	if ((st = db_query(a, sql, NULL, 0, &rows)) != DS_OK)
+	if ((st = agency_dic_id(a, id)) != DS_OK)
 		return st;
-	if (rows->nrows != 1)
-		return DS_ENOTFOUND;
-	*id = db_get_int(rows, 0, "id");
-	return DS_OK;
+	return *id != 0 ? DS_OK : DS_ENOTFOUND;
 }
 
 /*

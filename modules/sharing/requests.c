@@ -565,7 +565,7 @@ request_refuse(struct http_req *r)
 	}
 	to[0] = db_get_int(q, 0, "consumer_agency_id");
 	/* ND47 Art. 48: DIC is the competent authority for a dispute. */
-	if ((st = dic_agency_id(r->arena, &to[1])) != DS_OK) {
+	if ((st = agency_dic_id(r->arena, &to[1])) != DS_OK) {
 		http_error_status(r, st);
 		return;
 	}

@@ -176,8 +176,6 @@ json_object *dataset_field_names(const struct db_rows *);
 int	names_subset(struct http_req *, const char *field, json_object *names,
 	    json_object *allowed, const char *what);
 bool	names_contain(json_object *names, const char *name);
-/* The id of the DIC agency, or 0 when none is set up. */
-int	dic_agency_id(struct arena *, long long *id);
 /* The database's UTC clock as "YYYY-MM-DD HH:MM:SS". */
 int	db_now_text(struct arena *, const char **now);
 bool	is_overseer(const struct identity *);

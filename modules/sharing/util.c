@@ -160,21 +160,6 @@ names_subset(struct http_req *r, const char *field, json_object *names,
 }
 
 int
-dic_agency_id(struct arena *a, long long *id)
-{
-	static const char *sql = "SELECT id FROM agencies WHERE is_dic = 1";
-	struct db_rows *rows;
-	int st;
-
-	*id = 0;
-	if ((st = db_query(a, sql, NULL, 0, &rows)) != DS_OK)
-		return st;
-	if (rows->nrows == 1)
-		*id = db_get_int(rows, 0, "id");
-	return DS_OK;
-}
-
-int
 db_now_text(struct arena *a, const char **now)
 {
 	static const char *sql =

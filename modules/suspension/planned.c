@@ -251,20 +251,21 @@ out:
 	return st;
 }
 
-/* An emergency announcement goes to DIC's feed too (Art. 43.1.b). */
+/* An emergency announcement goes to DIC's feed too (Art. 43.1.b), unless
+ * the DIC announced it. */
 static int
-notify_dic(struct http_req *r, long long id, json_object *payload)
+notify_emergency_to_dic(struct http_req *r, long long id,
+    json_object *payload)
 {
-	static const char *sql = "SELECT id FROM agencies WHERE is_dic = 1";
-	struct db_rows *rows;
+	long long dic;
 	int st;
 
-	if ((st = db_query(r->arena, sql, NULL, 0, &rows)) != DS_OK ||
-	    rows->nrows == 0 || db_get_int(rows, 0, "id") == r->who.agency_id) {
+	if ((st = agency_dic_id(r->arena, &dic)) != DS_OK || dic == 0 ||
+	    dic == r->who.agency_id) {
 		json_object_put(payload);
 		return st;
 	}
-	return notify(db_get_int(rows, 0, "id"), "planned_suspension.emergency",
+	return notify(dic, "planned_suspension.emergency",
 	    "planned_suspension", id, payload);
 }
 
@@ -300,7 +301,7 @@ announce(struct http_req *r, long long service, long long provider,
 	json_object_object_del(o, "consumers_notified");
 	st = notify_consumers((long long)id, service, o, &n);
 	if (st == DS_OK && emergency)
-		st = notify_dic(r, (long long)id, json_object_get(o));
+		st = notify_emergency_to_dic(r, (long long)id, json_object_get(o));
 	json_object_put(o);
 	if (st != DS_OK ||
 	    (*out = planned_load_json(r, (long long)id)) == NULL)
