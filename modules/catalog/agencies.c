@@ -46,7 +46,7 @@ agencies_list(struct http_req *r)
 	/* A level that no agency can have is a 422, as for every other
 	 * list's enum filter, not an empty page. */
 	if (http_page_or_reply(r, &pg) != DS_OK ||
-	    enum_param_or_reply(r, "level", levels, &level) != 0)
+	    http_param_enum_or_reply(r, "level", levels, &level) != 0)
 		return;
 	{
 		struct db_param p[] = { P_STR(level), P_STR(level),

@@ -208,7 +208,7 @@ assessments_list(struct http_req *r)
 	    &dataset) ||
 	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency) ||
 	    http_param_int_or_reply(r, "year", 0, 2000, 9999, &year) ||
-	    enum_param_or_reply(r, "verdict", verdicts, &verdict))
+	    http_param_enum_or_reply(r, "verdict", verdicts, &verdict))
 		return;
 	{
 		struct db_param p[] = { P_INT(r->who.agency_id),

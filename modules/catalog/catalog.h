@@ -82,10 +82,6 @@ int	 catalog_year(void);
 int	 row_or_reply(struct http_req *, const char *sql, long long id,
 	    const char *what, struct db_rows **rows);
 
-/* Reads an optional ?key= that must be one of choices (NULL when
- * absent); replies 422 otherwise. Returns 0 or -1. */
-int	 enum_param_or_reply(struct http_req *, const char *key,
-	    const char *const *choices, const char **out);
 /* For "col = IF(?, ?, col)" updates: p[2i] tells whether field i was
  * given (a null clears: json_read_or_reply lets a PATCH's null through
  * only for F_NULLABLE fields), p[2i+1] is its value. p holds 2n

@@ -87,8 +87,8 @@ databases_list(struct http_req *r)
 
 	if (http_page_or_reply(r, &pg) ||
 	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency) ||
-	    enum_param_or_reply(r, "kind", db_kinds, &kind) ||
-	    enum_param_or_reply(r, "status", db_statuses, &status))
+	    http_param_enum_or_reply(r, "kind", db_kinds, &kind) ||
+	    http_param_enum_or_reply(r, "status", db_statuses, &status))
 		return;
 	{
 		struct db_param p[] = { SEES_PARAMS(&r->who), P_INT(agency),

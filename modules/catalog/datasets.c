@@ -61,8 +61,8 @@ datasets_list(struct http_req *r)
 	    http_param_int_or_reply(r, "database_id", 0, 1, 1LL << 53,
 	    &database) ||
 	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency) ||
-	    enum_param_or_reply(r, "classification", classifications, &cls) ||
-	    enum_param_or_reply(r, "status", statuses, &status))
+	    http_param_enum_or_reply(r, "classification", classifications, &cls) ||
+	    http_param_enum_or_reply(r, "status", statuses, &status))
 		return;
 	{
 		struct db_param p[] = { SEES_PARAMS(&r->who), P_INT(database),

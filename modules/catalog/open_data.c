@@ -36,7 +36,7 @@ open_data_list(struct http_req *r)
 	const char *sort;
 	long long agency;
 
-	if (enum_param_or_reply(r, "sort", sorts, &sort) ||
+	if (http_param_enum_or_reply(r, "sort", sorts, &sort) ||
 	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency))
 		return;
 	if (sort != NULL && strcmp(sort, "demand") == 0) {

@@ -192,8 +192,8 @@ proposals_list(struct http_req *r)
 
 	if (http_page_or_reply(r, &pg) ||
 	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency) ||
-	    enum_param_or_reply(r, "status", statuses, &status) ||
-	    enum_param_or_reply(r, "kind", kinds, &kind))
+	    http_param_enum_or_reply(r, "status", statuses, &status) ||
+	    http_param_enum_or_reply(r, "kind", kinds, &kind))
 		return;
 	{
 		struct db_param p[] = { P_INT(r->who.agency_id),

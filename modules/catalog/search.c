@@ -434,9 +434,9 @@ search(struct http_req *r)
 	int st = DS_OK;
 
 	if (words_or_reply(r, w, &n) ||
-	    enum_param_or_reply(r, "type", doc_types, &type) ||
-	    enum_param_or_reply(r, "kind", db_kinds, &kind) ||
-	    enum_param_or_reply(r, "classification", classes, &cls) ||
+	    http_param_enum_or_reply(r, "type", doc_types, &type) ||
+	    http_param_enum_or_reply(r, "kind", db_kinds, &kind) ||
+	    http_param_enum_or_reply(r, "classification", classes, &cls) ||
 	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency) ||
 	    http_param_int_or_reply(r, "database_id", 0, 1, 1LL << 53,
 	    &database) || opage_or_reply(r, &pg))

@@ -57,8 +57,8 @@ services_list(struct http_req *r)
 	    http_param_int_or_reply(r, "dataset_id", 0, 1, 1LL << 53,
 	    &dataset) ||
 	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency) ||
-	    enum_param_or_reply(r, "status", statuses, &status) ||
-	    enum_param_or_reply(r, "protocol", protocols, &protocol))
+	    http_param_enum_or_reply(r, "status", statuses, &status) ||
+	    http_param_enum_or_reply(r, "protocol", protocols, &protocol))
 		return;
 	{
 		struct db_param p[] = { SEES_PARAMS(&r->who), P_INT(dataset),

@@ -72,25 +72,6 @@ row_or_reply(struct http_req *r, const char *sql, long long id,
 	return 0;
 }
 
-int
-enum_param_or_reply(struct http_req *r, const char *key,
-    const char *const *choices, const char **out)
-{
-	const char *v = http_param(r, key);
-
-	*out = NULL;
-	if (v == NULL)
-		return 0;
-	for (; *choices != NULL; choices++)
-		if (strcmp(*choices, v) == 0) {
-			*out = *choices;
-			return 0;
-		}
-	json_detail(r, key, "is not one of the allowed values");
-	json_details_reply(r, "invalid query parameter");
-	return DS_REPLIED;
-}
-
 void
 patch_params(const struct field *spec, const struct fval *v, size_t n,
     struct db_param *p)

@@ -190,6 +190,11 @@ int		 http_param_int_or_reply(struct http_req *, const char *key,
 		    long long def, long long min, long long max, long long *out);
 int		 http_param_bool_or_reply(struct http_req *, const char *key,
 		    bool *out);
+/* Reads ?key= that must be one of choices (NULL-terminated): *out is the
+ * matching choice (the table's own string), or NULL when absent. Any
+ * other value replies 422 naming key and listing the choices. */
+int		 http_param_enum_or_reply(struct http_req *, const char *key,
+		    const char *const *choices, const char **out);
 /* Paging (DESIGN.md, Lists): ?limit= (default 50, max 200) and an opaque
  * ?cursor= naming the last id seen. A forged cursor is a 422; it can only
  * move within what the query's own WHERE clause already allows. */

@@ -169,6 +169,30 @@ http_param_int_or_reply(struct http_req *r, const char *key, long long def,
 }
 
 int
+http_param_enum_or_reply(struct http_req *r, const char *key,
+    const char *const *choices, const char **out)
+{
+	const char *v = http_param(r, key);
+	char list[256] = "";
+
+	*out = NULL;
+	if (v == NULL)
+		return DS_OK;
+	for (size_t i = 0; choices[i] != NULL; i++) {
+		if (strcmp(choices[i], v) == 0) {
+			*out = choices[i];
+			return DS_OK;
+		}
+		if (i > 0)
+			strncat(list, ", ", sizeof(list) - strlen(list) - 1);
+		strncat(list, choices[i], sizeof(list) - strlen(list) - 1);
+	}
+	json_detail(r, key, arena_printf(r->arena, "must be one of: %s",
+	    list));
+	return json_details_reply(r, "invalid query parameter");
+}
+
+int
 http_param_bool_or_reply(struct http_req *r, const char *key, bool *out)
 {
 	const char *v = http_param(r, key);

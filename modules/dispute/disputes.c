@@ -209,21 +209,6 @@ fail:
 	http_error_status(r, st);
 }
 
-/* ?state= and ?category= are checked against their lists: 422. */
-static int
-param_choice_or_reply(struct http_req *r, const char *key,
-    const char *const *choices, const char **out)
-{
-	*out = http_param(r, key);
-	if (*out == NULL)
-		return 0;
-	for (const char *const *c = choices; *c != NULL; c++)
-		if (strcmp(*c, *out) == 0)
-			return 0;
-	json_detail(r, key, "is not one of the listed values");
-	return json_details_reply(r, "invalid query parameter");
-}
-
 void
 disputes_list(struct http_req *r)
 {
@@ -248,8 +233,8 @@ disputes_list(struct http_req *r)
 
 	if (auth_require_role_or_reply(r, READERS) ||
 	    http_page_or_reply(r, &pg) ||
-	    param_choice_or_reply(r, "state", states, &state) ||
-	    param_choice_or_reply(r, "category", categories, &category) ||
+	    http_param_enum_or_reply(r, "state", states, &state) ||
+	    http_param_enum_or_reply(r, "category", categories, &category) ||
 	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53,
 	    &agency) || http_param_bool_or_reply(r, "overdue", &overdue))
 		return;

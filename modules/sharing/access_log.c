@@ -79,21 +79,17 @@ filter_or_reply(struct http_req *r, struct log_filter *f)
 	    http_param_int_or_reply(r, "grant_id", 0, 1, 1LL << 53,
 	    &f->grant) ||
 	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53,
-	    &f->agency)) {
+	    &f->agency) ||
+	    http_param_enum_or_reply(r, "outcome", outcomes, &f->outcome)) {
 		json_object_put(times);
 		return DS_REPLIED;
 	}
-	f->outcome = param_choice(r, "outcome", outcomes);
 	/* Times are read like body fields, so they are checked alike. */
 	for (size_t i = 0; i < NPARAMS(spec); i++)
 		if (http_param(r, spec[i].name) != NULL)
 			json_object_object_add(times, spec[i].name,
 			    json_object_new_string(http_param(r,
 			    spec[i].name)));
-	if (json_has_details(r)) {
-		json_object_put(times);
-		return json_details_reply(r, "invalid query parameter");
-	}
 	st = json_read_or_reply(r, times, spec, NPARAMS(spec), v);
 	json_object_put(times);
 	if (st != DS_OK)
@@ -291,13 +287,9 @@ access_log_export(struct http_req *r)
 	char *text;
 	int st;
 
-	if (filter_or_reply(r, &f))
+	if (filter_or_reply(r, &f) ||
+	    http_param_enum_or_reply(r, "format", formats, &format))
 		return;
-	format = param_choice(r, "format", formats);
-	if (json_has_details(r)) {
-		json_details_reply(r, "invalid query parameter");
-		return;
-	}
 	if ((st = query(r, &f, 0, max + 1, &rows)) != DS_OK) {
 		http_error_status(r, st);
 		return;

@@ -155,15 +155,12 @@ error_reports_list(struct http_req *r)
 	static const char *const statuses[] = {
 		"open", "acknowledged", "corrected", "rejected", NULL
 	};
-	const char *status = param_choice(r, "status", statuses);
+	const char *status;
 	long long dataset, me = r->who.agency_id;
 	struct page pg;
 
-	if (json_has_details(r)) {
-		json_details_reply(r, "invalid query parameter");
-		return;
-	}
 	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER) ||
+	    http_param_enum_or_reply(r, "status", statuses, &status) ||
 	    http_page_or_reply(r, &pg) ||
 	    http_param_int_or_reply(r, "dataset_id", 0, 1, 1LL << 53,
 	    &dataset))

@@ -82,8 +82,7 @@ requests_list(struct http_req *r)
 	    "  AND (? = 0 OR r.id > ?) "
 	    "ORDER BY r.id LIMIT ?";
 	static const char *const sides[] = { "provider", "consumer", NULL };
-	const char *status = param_choice(r, "status", statuses);
-	const char *side = param_choice(r, "side", sides);
+	const char *status, *side;
 	long long dataset, agency, me = r->who.agency_id;
 	struct page pg;
 	struct db_rows *rows;
@@ -91,13 +90,10 @@ requests_list(struct http_req *r)
 	bool overdue;
 	int st;
 
-	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER))
-		return;
-	if (json_has_details(r)) {
-		json_details_reply(r, "invalid query parameter");
-		return;
-	}
-	if (http_page_or_reply(r, &pg) ||
+	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER) ||
+	    http_param_enum_or_reply(r, "status", statuses, &status) ||
+	    http_param_enum_or_reply(r, "side", sides, &side) ||
+	    http_page_or_reply(r, &pg) ||
 	    http_param_int_or_reply(r, "dataset_id", 0, 1, 1LL << 53,
 	    &dataset) ||
 	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency) ||

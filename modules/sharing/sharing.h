@@ -183,10 +183,6 @@ bool	is_overseer(const struct identity *);
 bool	text_blank(const char *);
 /* Compares two UTC times "YYYY-MM-DD HH:MM:SS[.ffffff]" to the second. */
 int	time_cmp(const char *, const char *);
-/* The query parameter key when it is one of choices (NULL-terminated);
- * NULL when absent, or with a 422 detail added when it is not. */
-const char *param_choice(struct http_req *, const char *key,
-	    const char *const *choices);
 /* The JSON body, or an empty object for actions whose body is optional. */
 json_object *body_or_empty(struct http_req *);
 

@@ -145,18 +145,15 @@ usage_reports_list(struct http_req *r)
 	    "  AND (? = 0 OR u.id > ?) "
 	    "ORDER BY u.id LIMIT ?";
 	static const char *const statuses[] = { "requested", "answered", NULL };
-	const char *status = param_choice(r, "status", statuses);
+	const char *status;
 	long long grant, me = r->who.agency_id;
 	struct db_rows *rows;
 	struct page pg;
 	bool overdue;
 	int st;
 
-	if (json_has_details(r)) {
-		json_details_reply(r, "invalid query parameter");
-		return;
-	}
 	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER) ||
+	    http_param_enum_or_reply(r, "status", statuses, &status) ||
 	    http_page_or_reply(r, &pg) ||
 	    http_param_int_or_reply(r, "grant_id", 0, 1, 1LL << 53, &grant) ||
 	    http_param_bool_or_reply(r, "overdue", &overdue))

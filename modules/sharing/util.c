@@ -173,25 +173,6 @@ db_now_text(struct arena *a, const char **now)
 	return DS_OK;
 }
 
-const char *
-param_choice(struct http_req *r, const char *key, const char *const *choices)
-{
-	const char *v = http_param(r, key);
-	char list[256] = "";
-
-	if (v == NULL)
-		return NULL;
-	for (size_t i = 0; choices[i] != NULL; i++) {
-		if (strcmp(choices[i], v) == 0)
-			return choices[i];
-		if (i > 0)
-			strncat(list, ", ", sizeof(list) - strlen(list) - 1);
-		strncat(list, choices[i], sizeof(list) - strlen(list) - 1);
-	}
-	json_detail(r, key, arena_printf(r->arena, "must be one of: %s", list));
-	return NULL;
-}
-
 json_object *
 body_or_empty(struct http_req *r)
 {

@@ -365,7 +365,8 @@ list_reply(struct http_req *r, long long service)
 	    "  AND (? < 0 OR p.emergency = ?) "
 	    "  AND (? IS NULL OR p.state = ?) "
 	    "  AND p.id > ? ORDER BY p.id LIMIT ?";
-	const char *state = http_param(r, "state");
+	static const char *const states[] = { "scheduled", "cancelled", NULL };
+	const char *state;
 	long long me = r->who.agency_id, emergency;
 	struct page pg;
 
@@ -373,14 +374,9 @@ list_reply(struct http_req *r, long long service)
 	    http_page_or_reply(r, &pg) ||
 	    (service == 0 && http_param_int_or_reply(r, "service_id", 0, 1,
 	    1LL << 53, &service)) ||
-	    tristate_or_reply(r, "emergency", &emergency))
+	    tristate_or_reply(r, "emergency", &emergency) ||
+	    http_param_enum_or_reply(r, "state", states, &state))
 		return;
-	if (state != NULL && strcmp(state, "scheduled") != 0 &&
-	    strcmp(state, "cancelled") != 0) {
-		json_detail(r, "state", "must be one of: scheduled, cancelled");
-		json_details_reply(r, "invalid query parameter");
-		return;
-	}
 	{
 		struct db_param p[] = { P_INT(caller_sees_all(r)), P_INT(me),
 		    P_INT(me), P_INT(me), P_INT(service), P_INT(service),

@@ -304,7 +304,7 @@ list_reply(struct http_req *r, long long grant)
 	    "  AND (? IS NULL OR s.state = ?) "
 	    "  AND (? = 0 OR s.notice_late = 1) "
 	    "  AND s.id > ? ORDER BY s.id LIMIT ?";
-	const char *state = http_param(r, "state");
+	const char *state;
 	long long agency, me = r->who.agency_id;
 	struct db_rows *rows;
 	struct page pg;
@@ -318,14 +318,9 @@ list_reply(struct http_req *r, long long grant)
 	    1LL << 53, &grant)) ||
 	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53,
 	    &agency) ||
-	    http_param_bool_or_reply(r, "late_notice", &late))
+	    http_param_bool_or_reply(r, "late_notice", &late) ||
+	    http_param_enum_or_reply(r, "state", states, &state))
 		return;
-	if (state != NULL && strcmp(state, states[0]) != 0 &&
-	    strcmp(state, states[1]) != 0) {
-		json_detail(r, "state", "must be one of: in_force, lifted");
-		json_details_reply(r, "invalid query parameter");
-		return;
-	}
 	{
 		struct db_param p[] = { P_INT(caller_sees_all(r)), P_INT(me),
 		    P_INT(me), P_INT(grant), P_INT(grant), P_INT(agency),
