@@ -118,12 +118,8 @@ agency_create(struct http_req *r)
 		db_rollback();
 		return;
 	}
-	if ((st = audit_append(&r->who, "agency.create", "agency",
-	    (long long)id, NULL, json_object_get(o))) || (st = db_commit())) {
-		json_object_put(o);
-		goto fail;
-	}
-	http_reply(r, 201, o);
+	tx_commit_reply(r, "agency.create", "agency", (long long)id, NULL, o,
+	    201);
 	return;
 fail:
 	db_rollback();
@@ -190,12 +186,7 @@ agency_update(struct http_req *r)
 		db_rollback();
 		return;
 	}
-	if ((st = audit_append(&r->who, "agency.update", "agency", id, before,
-	    json_object_get(after))) || (st = db_commit())) {
-		json_object_put(after);
-		goto fail;
-	}
-	http_reply(r, 200, after);
+	tx_commit_reply(r, "agency.update", "agency", id, before, after, 200);
 	return;
 fail:
 	db_rollback();

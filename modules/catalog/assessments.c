@@ -181,11 +181,11 @@ assessment_create(struct http_req *r)
 	if (owner != r->who.agency_id && (st = notify(owner,
 	    "assessment.recorded", "assessment", (long long)id, NULL)))
 		goto fail;
-	commit_or_reply(r, "assessment.record", "assessment", (long long)id,
+	tx_commit_reply(r, "assessment.record", "assessment", (long long)id,
 	    NULL, db_row_json(rows, 0), 201);
 	return;
 fail:
-	rollback_reply(r, st);
+	tx_fail_reply(r, st);
 }
 
 void

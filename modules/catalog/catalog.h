@@ -63,16 +63,7 @@ int	 owner_or_reply(struct http_req *, long long owner_agency, bool visible);
 /* ------------------------------------------------------------------ */
 /* transactions, time and notices (util.c)                             */
 
-/* Finishes a handler's transaction: appends the audit row (before is
- * taken, may be NULL; after is kept as the reply body), commits and
- * replies status with after. On failure rolls back and replies the error
- * (after is freed). Returns 0 or -1. */
-int	 commit_or_reply(struct http_req *, const char *action,
-	    const char *entity, long long id, json_object *before,
-	    json_object *after, int status);
-/* Rolls the open transaction back and replies the status's error. */
-void	 rollback_reply(struct http_req *, int st);
-/* Replies 422 with a single detail. Returns -1. */
+/* Replies 422 with a single detail. Returns DS_REPLIED. */
 int	 invalid_field(struct http_req *, const char *field,
 	    const char *problem);
 /* The current year by the database's clock (UTC). */

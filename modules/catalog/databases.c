@@ -158,7 +158,7 @@ database_create(struct http_req *r)
 	    (st = db_exec(insert, p, NPARAMS(p), NULL, &id)) ||
 	    (st = reload(r, (long long)id, &o)))
 		goto fail;
-	commit_or_reply(r, "database.create", "database", (long long)id, NULL,
+	tx_commit_reply(r, "database.create", "database", (long long)id, NULL,
 	    o, 201);
 	return;
 fail:
@@ -231,10 +231,10 @@ database_update(struct http_req *r)
 		json_object_put(before);
 		if (r->status != 0)
 			return;
-		rollback_reply(r, st);
+		tx_fail_reply(r, st);
 		return;
 	}
-	commit_or_reply(r, "database.update", "database", id, before, after,
+	tx_commit_reply(r, "database.update", "database", id, before, after,
 	    200);
 }
 
@@ -262,7 +262,7 @@ specialized_transition(struct http_req *r, const char *sql,
 		return;
 	}
 	if ((st = db_begin()) || (st = db_exec(sql, p, 1, &n, NULL))) {
-		rollback_reply(r, st);
+		tx_fail_reply(r, st);
 		return;
 	}
 	if (n == 0) {
@@ -274,10 +274,10 @@ specialized_transition(struct http_req *r, const char *sql,
 	if ((st = reload(r, r->captures[0], &after))) {
 		json_object_put(before);
 		if (r->status == 0)
-			rollback_reply(r, st);
+			tx_fail_reply(r, st);
 		return;
 	}
-	commit_or_reply(r, action, "database", r->captures[0], before, after,
+	tx_commit_reply(r, action, "database", r->captures[0], before, after,
 	    200);
 }
 

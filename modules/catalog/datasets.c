@@ -285,7 +285,7 @@ dataset_create(struct http_req *r)
 		reply_conflict_or_error(r, st, v[1].s);
 		return;
 	}
-	commit_or_reply(r, "dataset.create", "dataset", (long long)id, NULL, o,
+	tx_commit_reply(r, "dataset.create", "dataset", (long long)id, NULL, o,
 	    201);
 }
 
@@ -376,6 +376,6 @@ dataset_update(struct http_req *r)
 		    db_get(rows, 0, "title"));
 		return;
 	}
-	commit_or_reply(r, "dataset.update", "dataset", id, before, after,
+	tx_commit_reply(r, "dataset.update", "dataset", id, before, after,
 	    200);
 }

@@ -153,10 +153,10 @@ focal_point_set(struct http_req *r)
 		json_object_put(after);
 		goto fail;
 	}
-	commit_or_reply(r, "focal_point.set", "agency", agency, before, after,
+	tx_commit_reply(r, "focal_point.set", "agency", agency, before, after,
 	    200);
 	return;
 fail:
 	if (r->status == 0)
-		rollback_reply(r, st);
+		tx_fail_reply(r, st);
 }

@@ -238,10 +238,10 @@ finish(struct http_req *r, long long id, const char *action,
 	    (kind_dic != NULL && (st = notify_dic(kind_dic, "proposal", id,
 	    notice(rows))))) {
 		json_object_put(before);
-		rollback_reply(r, st);
+		tx_fail_reply(r, st);
 		return;
 	}
-	commit_or_reply(r, action, "proposal", id, before,
+	tx_commit_reply(r, action, "proposal", id, before,
 	    db_row_json(rows, 0), status);
 }
 
@@ -311,7 +311,7 @@ step(struct http_req *r, const struct db_rows *before, const char *sql,
 	int st;
 
 	if ((st = db_begin()) || (st = db_exec(sql, p, n, &changed, NULL))) {
-		rollback_reply(r, st);
+		tx_fail_reply(r, st);
 		return;
 	}
 	if (changed == 0) {

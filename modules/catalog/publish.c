@@ -44,7 +44,7 @@ cond_update(struct http_req *r, const char *sql, const struct db_param *p,
 	int st;
 
 	if ((st = db_begin()) || (st = db_exec(sql, p, n, &changed, NULL))) {
-		rollback_reply(r, st);
+		tx_fail_reply(r, st);
 		return -1;
 	}
 	if (changed == 0) {
@@ -64,14 +64,14 @@ finish(struct http_req *r, const char *action, json_object *before)
 
 	if ((st = search_sync_dataset(r->captures[0])) != DS_OK) {
 		json_object_put(before);
-		rollback_reply(r, st);
+		tx_fail_reply(r, st);
 		return;
 	}
 	if (dataset_load_or_reply(r, r->captures[0], false, &rows)) {
 		json_object_put(before);
 		return;
 	}
-	commit_or_reply(r, action, "dataset", r->captures[0], before,
+	tx_commit_reply(r, action, "dataset", r->captures[0], before,
 	    db_row_json(rows, 0), 200);
 }
 
@@ -196,7 +196,7 @@ dataset_data_update(struct http_req *r)
 
 		if ((st = db_exec(record, q, NPARAMS(q), NULL, NULL))) {
 			json_object_put(before);
-			rollback_reply(r, st);
+			tx_fail_reply(r, st);
 			return;
 		}
 	}

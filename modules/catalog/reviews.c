@@ -81,7 +81,7 @@ review_create(struct http_req *r)
 	}
 	if (row_or_reply(r, show, (long long)id, "review", &rows))
 		return;
-	commit_or_reply(r, "database.review", "database_review",
+	tx_commit_reply(r, "database.review", "database_review",
 	    (long long)id, NULL, db_row_json(rows, 0), 201);
 }
 

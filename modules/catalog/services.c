@@ -176,12 +176,12 @@ service_create(struct http_req *r)
 	}
 	if (st != DS_OK || (st = reload(r, (long long)id, &o))) {
 		if (r->status == 0)
-			rollback_reply(r, st);
+			tx_fail_reply(r, st);
 		else
 			db_rollback();
 		return;
 	}
-	commit_or_reply(r, "service.create", "service", (long long)id, NULL, o,
+	tx_commit_reply(r, "service.create", "service", (long long)id, NULL, o,
 	    201);
 }
 
@@ -201,7 +201,7 @@ change_active(struct http_req *r, const struct db_rows *rows,
 	if ((st = begin_services_of(r->arena,
 	    db_get_int(rows, 0, "dataset_id"), NULL)) ||
 	    (st = db_exec(sql, p, n, &changed, NULL))) {
-		rollback_reply(r, st);
+		tx_fail_reply(r, st);
 		return;
 	}
 	if (changed == 0) {
@@ -213,12 +213,12 @@ change_active(struct http_req *r, const struct db_rows *rows,
 	if ((st = reload(r, r->captures[0], &after))) {
 		json_object_put(before);
 		if (r->status == 0)
-			rollback_reply(r, st);
+			tx_fail_reply(r, st);
 		else
 			db_rollback();
 		return;
 	}
-	commit_or_reply(r, action, "service", r->captures[0], before, after,
+	tx_commit_reply(r, action, "service", r->captures[0], before, after,
 	    200);
 }
 

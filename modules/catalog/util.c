@@ -8,35 +8,13 @@
 #include "ds.h"
 #include "catalog.h"
 
-int
-commit_or_reply(struct http_req *r, const char *action, const char *entity,
-    long long id, json_object *before, json_object *after, int status)
-{
-	int st;
 
-	if ((st = audit_append(&r->who, action, entity, id, before,
-	    json_object_get(after))) != DS_OK || (st = db_commit()) != DS_OK) {
-		json_object_put(after);
-		rollback_reply(r, st);
-		return DS_REPLIED;
-	}
-	http_reply(r, status, after);
-	return 0;
-}
-
-void
-rollback_reply(struct http_req *r, int st)
-{
-	db_rollback();
-	http_error_status(r, st);
-}
 
 int
 invalid_field(struct http_req *r, const char *field, const char *problem)
 {
 	json_detail(r, field, problem);
-	json_details_reply(r, "the request has invalid fields");
-	return -1;
+	return json_details_reply(r, "the request has invalid fields");
 }
 
 int

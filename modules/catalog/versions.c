@@ -421,12 +421,12 @@ version_issue(struct http_req *r)
 	if (st != DS_OK ||
 	    row_or_reply(r, sql_show, (long long)id, "version", &out))
 		goto fail;
-	commit_or_reply(r, "catalog_version.issue", "catalog_version",
+	tx_commit_reply(r, "catalog_version.issue", "catalog_version",
 	    (long long)id, NULL, db_row_json(out, 0), 201);
 	return;
 fail:
 	if (r->status == 0)
-		rollback_reply(r, st);
+		tx_fail_reply(r, st);
 	else
 		db_rollback();
 }

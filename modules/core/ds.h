@@ -381,6 +381,17 @@ int		 db_begin(void);
 void		 db_on_begin(int (*fn)(void));
 int		 db_commit(void);
 void		 db_rollback(void);
+/* The end of a handler's transaction (tx.c). tx_commit_reply appends the
+ * audit row (action on entity id; before is taken and may be NULL, after
+ * is its "after" and the reply body; no row when action is NULL), commits
+ * and replies status with after. On a failure it rolls back and replies
+ * the error, putting after. DS_OK or DS_REPLIED. */
+int		 tx_commit_reply(struct http_req *, const char *action,
+		    const char *entity, long long id, json_object *before,
+		    json_object *after, int status);
+/* Rolls the open transaction back and replies st's error (an answer
+ * already written, DS_REPLIED, stays). Returns DS_REPLIED. */
+int		 tx_fail_reply(struct http_req *, int st);
 /* Tells whether a transaction is open (core rolls back leftovers). */
 bool		 db_in_tx(void);
 /* The last server error number (for tests and logs). */

@@ -135,7 +135,7 @@ grant_account_create(struct http_req *r)
 	http_reply(r, 201, o);
 	return;
 fail:
-	tx_fail(r, st);
+	tx_fail_reply(r, st);
 }
 
 void
@@ -188,7 +188,7 @@ grant_account_revoke(struct http_req *r)
 	http_reply(r, 200, db_row_json(after, 0));
 	return;
 fail:
-	tx_fail(r, st);
+	tx_fail_reply(r, st);
 }
 
 /*
@@ -262,5 +262,5 @@ grant_account_rotate(struct http_req *r)
 	http_reply(r, 200, o);
 	return;
 fail:
-	tx_fail(r, st);
+	tx_fail_reply(r, st);
 }

@@ -105,7 +105,6 @@ error_report_create(struct http_req *r)
 	struct db_rows *d, *rows;
 	unsigned long long id;
 	long long grant = 0, provider;
-	json_object *o;
 	int st;
 
 	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY) ||
@@ -127,18 +126,14 @@ error_report_create(struct http_req *r)
 		if ((st = db_query(r->arena, sql_show, q, 1, &rows)))
 			goto fail;
 	}
-	o = db_row_json(rows, 0);
-	if ((st = audit_append(&r->who, "error_report.create", "error_report",
-	    (long long)id, NULL, json_object_get(o))) ||
-	    (st = notify(provider, "error_report.filed", "error_report",
-	    (long long)id, NULL)) || (st = db_commit())) {
-		json_object_put(o);
+	if ((st = notify(provider, "error_report.filed", "error_report",
+	    (long long)id, NULL)))
 		goto fail;
-	}
-	http_reply(r, 201, o);
+	tx_commit_reply(r, "error_report.create", "error_report", (long long)id,
+	    NULL, db_row_json(rows, 0), 201);
 	return;
 fail:
-	tx_fail(r, st);
+	tx_fail_reply(r, st);
 }
 
 void
@@ -220,15 +215,14 @@ transition(struct http_req *r, const struct db_rows *before,
 		return;
 	}
 	if ((st = db_query(r->arena, sql_show, q, 1, &after)) ||
-	    (st = audit_append(&r->who, action, "error_report",
-	    r->captures[0], db_row_json(before, 0), db_row_json(after, 0))) ||
 	    (st = notify(db_get_int(before, 0, "reporter_agency_id"), kind,
-	    "error_report", r->captures[0], NULL)) || (st = db_commit()))
+	    "error_report", r->captures[0], NULL)))
 		goto fail;
-	http_reply(r, 200, db_row_json(after, 0));
+	tx_commit_reply(r, action, "error_report", r->captures[0],
+	    db_row_json(before, 0), db_row_json(after, 0), 200);
 	return;
 fail:
-	tx_fail(r, st);
+	tx_fail_reply(r, st);
 }
 
 void

@@ -502,7 +502,7 @@ record_version(struct http_req *r, const char *name, const char *fmt,
 	http_reply(r, 201, file_json(rows, 0));
 	return;
 fail:
-	tx_fail(r, st);
+	tx_fail_reply(r, st);
 }
 
 /* The same content as the current version makes no new version: replies

@@ -75,12 +75,7 @@ holiday_create(struct http_req *r)
 	/* The audit trail's entity id is the day as YYYYMMDD. */
 	key = (long long)strtoll(v[0].s, NULL, 10) * 10000 +
 	    strtoll(v[0].s + 5, NULL, 10) * 100 + strtoll(v[0].s + 8, NULL, 10);
-	if ((st = audit_append(&r->who, "holiday.create", "holiday", key, NULL,
-	    json_object_get(o))) || (st = db_commit())) {
-		json_object_put(o);
-		goto fail;
-	}
-	http_reply(r, 201, o);
+	tx_commit_reply(r, "holiday.create", "holiday", key, NULL, o, 201);
 	return;
 fail:
 	db_rollback();
@@ -117,7 +112,7 @@ holiday_delete(struct http_req *r)
 		if ((st = db_begin()) || (st = db_exec(del, p, 1, &n, NULL)) ||
 		    (st = audit_append(&r->who, "holiday.delete", "holiday", d,
 		    db_row_json(rows, 0), NULL)) || (st = db_commit())) {
-			tx_fail(r, st);
+			tx_fail_reply(r, st);
 			return;
 		}
 	}

@@ -282,7 +282,7 @@ request_create(struct http_req *r)
 	http_reply(r, 201, o);
 	return;
 fail:
-	tx_fail(r, st);
+	tx_fail_reply(r, st);
 }
 
 /* Inside the open transaction: moves the request out of 'submitted' with
@@ -295,7 +295,7 @@ decide_or_409(struct http_req *r, const char *sql, const struct db_param *p,
 	int st;
 
 	if ((st = db_exec(sql, p, n, &changed, NULL)) != DS_OK)
-		return tx_fail(r, st);
+		return tx_fail_reply(r, st);
 	if (changed == 0) {
 		db_rollback();
 		return http_error(r, 409, "already_decided",
@@ -319,7 +319,7 @@ record_decision(struct http_req *r, const char *action,
 	int st;
 
 	if ((st = db_query(r->arena, sql_show, p, 1, &after)) != DS_OK) {
-		tx_fail(r, st);
+		tx_fail_reply(r, st);
 		return NULL;
 	}
 	o = request_json(after, 0);
@@ -340,7 +340,7 @@ record_decision(struct http_req *r, const char *action,
 	return o;
 fail:
 	json_object_put(o);
-	tx_fail(r, st);
+	tx_fail_reply(r, st);
 	return NULL;
 }
 
@@ -428,17 +428,17 @@ grant_insert(struct http_req *r, const struct granted *g)
 	int st;
 
 	if ((st = db_exec(insert, p, NPARAMS(p), NULL, &id)) != DS_OK) {
-		tx_fail(r, st);
+		tx_fail_reply(r, st);
 		return NULL;
 	}
 	if ((st = grant_json(r->arena, (long long)id, &o)) != DS_OK) {
-		tx_fail(r, st);
+		tx_fail_reply(r, st);
 		return NULL;
 	}
 	if ((st = audit_append(&r->who, "grant.create", "grant", (long long)id,
 	    NULL, json_object_get(o))) != DS_OK) {
 		json_object_put(o);
-		tx_fail(r, st);
+		tx_fail_reply(r, st);
 		return NULL;
 	}
 	return o;

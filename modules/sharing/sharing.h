@@ -136,8 +136,6 @@ long	sharing_sweep(void);
 void	sharing_after_request(struct http_req *);
 
 /* util.c */
-/* Rolls back the open transaction and replies the status; returns -1. */
-int	tx_fail(struct http_req *, int st);
 /* A record two agencies share (a request, a report): the address of its
  * statement (one row by id, cached by that text's address), the columns
  * naming its two agencies and the noun its 404 names. */

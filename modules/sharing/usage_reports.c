@@ -53,7 +53,6 @@ usage_report_request(struct http_req *r)
 	unsigned long long id;
 	long long consumer;
 	const char *now;
-	json_object *o;
 	int st;
 
 	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY) ||
@@ -89,18 +88,14 @@ usage_report_request(struct http_req *r)
 		if ((st = db_query(r->arena, sql_show, q, 1, &rows)))
 			goto fail;
 	}
-	o = report_json(rows, 0);
-	if ((st = audit_append(&r->who, "usage_report.request",
-	    "usage_report", (long long)id, NULL, json_object_get(o))) ||
-	    (st = notify(consumer, "usage_report.requested", "usage_report",
-	    (long long)id, NULL)) || (st = db_commit())) {
-		json_object_put(o);
+	if ((st = notify(consumer, "usage_report.requested", "usage_report",
+	    (long long)id, NULL)))
 		goto fail;
-	}
-	http_reply(r, 201, o);
+	tx_commit_reply(r, "usage_report.request", "usage_report",
+	    (long long)id, NULL, report_json(rows, 0), 201);
 	return;
 fail:
-	tx_fail(r, st);
+	tx_fail_reply(r, st);
 }
 
 void
@@ -228,16 +223,14 @@ usage_report_answer(struct http_req *r)
 		struct db_param p[] = { P_INT(r->captures[0]) };
 
 		if ((st = db_query(r->arena, sql_show, p, 1, &after)) ||
-		    (st = audit_append(&r->who, "usage_report.answer",
-		    "usage_report", r->captures[0], report_json(before, 0),
-		    report_json(after, 0))) ||
 		    (st = notify(db_get_int(before, 0, "provider_agency_id"),
 		    "usage_report.answered", "usage_report", r->captures[0],
-		    NULL)) || (st = db_commit()))
+		    NULL)))
 			goto fail;
 	}
-	http_reply(r, 200, report_json(after, 0));
+	tx_commit_reply(r, "usage_report.answer", "usage_report",
+	    r->captures[0], report_json(before, 0), report_json(after, 0), 200);
 	return;
 fail:
-	tx_fail(r, st);
+	tx_fail_reply(r, st);
 }

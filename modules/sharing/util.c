@@ -8,12 +8,6 @@
 #include "ds.h"
 #include "sharing.h"
 
-int
-tx_fail(struct http_req *r, int st)
-{
-	db_rollback();
-	return http_error_status(r, st);
-}
 
 bool
 is_overseer(const struct identity *who)

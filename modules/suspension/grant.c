@@ -235,22 +235,4 @@ fields_read_or_reply(struct http_req *r, const struct field *spec, size_t n,
 	return json_read_or_reply(r, r->json, spec, n, v);
 }
 
-void
-fail_reply(struct http_req *r, int st)
-{
-	db_rollback();
-	http_error_status(r, st);
-}
 
-void
-commit_reply(struct http_req *r, int status, json_object *body)
-{
-	int st;
-
-	if ((st = db_commit())) {
-		json_object_put(body);
-		fail_reply(r, st);
-		return;
-	}
-	http_reply(r, status, body);
-}

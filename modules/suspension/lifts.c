@@ -125,7 +125,7 @@ suspension_lift(struct http_req *r)
 	http_reply(r, 200, after);
 	return;
 fail:
-	fail_reply(r, st);
+	tx_fail_reply(r, st);
 	json_object_put(before);
 	json_object_put(after);
 	return;

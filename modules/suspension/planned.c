@@ -330,10 +330,10 @@ planned_create(struct http_req *r)
 	if ((st = db_begin()) ||
 	    (st = announce(r, r->captures[0], provider, v, earliest, &o)))
 		goto fail;
-	commit_reply(r, 201, o);
+	tx_commit_reply(r, NULL, NULL, 0, NULL, o, 201);
 	return;
 fail:
-	fail_reply(r, st);
+	tx_fail_reply(r, st);
 }
 
 /* ------------------------------------------------------------------ */
@@ -494,7 +494,7 @@ planned_cancel(struct http_req *r)
 	http_reply(r, 200, after);
 	return;
 fail:
-	fail_reply(r, st);
+	tx_fail_reply(r, st);
 	json_object_put(before);
 	json_object_put(after);
 }

@@ -64,11 +64,6 @@ int	 notify_provider_if_dic(const struct http_req *, const struct grant *,
  * white space refused too (named in the same 422). */
 int	 fields_read_or_reply(struct http_req *, const struct field *,
 	    size_t n, struct fval *);
-/* Rolls back and writes the error for st (handlers' common exit). */
-void	 fail_reply(struct http_req *, int st);
-/* Commits the handler's transaction and replies body with status; when
- * the commit fails, drops body and replies the failure. */
-void	 commit_reply(struct http_req *, int status, json_object *body);
 
 #define SUSPENSION_GROUNDS_KEY	"suspension_grounds"
 #define SUSPENSION_GROUNDS_DEF	"regulation_breach,security_risk," \

@@ -217,10 +217,10 @@ suspension_create(struct http_req *r)
 	}
 	if ((st = suspend_one(r, &g, v, "grant", &o)))
 		goto fail;
-	commit_reply(r, 201, o);
+	tx_commit_reply(r, NULL, NULL, 0, NULL, o, 201);
 	return;
 fail:
-	fail_reply(r, st);
+	tx_fail_reply(r, st);
 }
 
 /* The provider whose grants an agency-wide suspension covers: the
@@ -284,10 +284,10 @@ agency_suspend_all(struct http_req *r)
 	json_object_object_add(o, "provider_agency_id",
 	    json_object_new_int64(provider));
 	json_object_object_add(o, "items", items);
-	commit_reply(r, 201, o);
+	tx_commit_reply(r, NULL, NULL, 0, NULL, o, 201);
 	return;
 fail:
-	fail_reply(r, st);
+	tx_fail_reply(r, st);
 }
 
 /* Lists suspensions the caller may see, filtered; grant 0 = any. */

@@ -159,10 +159,10 @@ termination_create(struct http_req *r)
 	}
 	if ((st = terminate(r, &g, v, &o)))
 		goto fail;
-	commit_reply(r, 201, o);
+	tx_commit_reply(r, NULL, NULL, 0, NULL, o, 201);
 	return;
 fail:
-	fail_reply(r, st);
+	tx_fail_reply(r, st);
 }
 
 void
