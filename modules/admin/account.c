@@ -134,9 +134,7 @@ cmd_account_create(int argc, char **argv)
 		warnx("--grant is for accounts with the role system");
 		goto done;
 	}
-	client_id = arena_printf(a, "ds-%s", secret_generate(a, 12));
-	secret = secret_generate(a, 32);
-	if (secret_hash(secret, hash) != DS_OK) {
+	if (secret_issue(a, &client_id, &secret, hash) != DS_OK) {
 		warnx("cannot hash the secret");
 		goto done;
 	}

@@ -145,15 +145,6 @@ account_show(struct http_req *r)
 		http_reply(r, 200, account_json(rows, 0));
 }
 
-/* Issues the secret: stores its hash and returns it once. */
-static const char *
-new_secret(struct http_req *r, char hash[SECRET_HASH_MAX])
-{
-	const char *secret = secret_generate(r->arena, 32);
-
-	return secret_hash(secret, hash) == DS_OK ? secret : NULL;
-}
-
 void
 account_create(struct http_req *r)
 {
@@ -205,9 +196,7 @@ account_create(struct http_req *r)
 		    "you may not give one of these roles to this account");
 		return;
 	}
-	client_id = arena_printf(r->arena, "ds-%s",
-	    secret_generate(r->arena, 12));
-	if ((secret = new_secret(r, hash)) == NULL) {
+	if (secret_issue(r->arena, &client_id, &secret, hash) != DS_OK) {
 		http_error_status(r, DS_ERR);
 		return;
 	}
@@ -329,7 +318,7 @@ account_rotate(struct http_req *r)
 
 	if (load_managed_or_reply(r, &before))
 		return;
-	if ((secret = new_secret(r, hash)) == NULL) {
+	if (secret_issue(r->arena, NULL, &secret, hash) != DS_OK) {
 		http_error_status(r, DS_ERR);
 		return;
 	}

@@ -471,6 +471,13 @@ json_object *auth_jwks(struct arena *);
 char	*secret_generate(struct arena *, size_t bytes);
 /* argon2id hash of secret. */
 int	 secret_hash(const char *secret, char out[SECRET_HASH_MAX]);
+/* An account's credentials, the one way they are made (R10.3): a new
+ * secret of 256 random bits (arena), its argon2id hash in hash, and, when
+ * client_id is not NULL, a new client id "ds-..." (arena). The secret is
+ * shown once, to whoever issued it; only the hash is stored. DS_OK or
+ * DS_ERR (hashing failed). */
+int	 secret_issue(struct arena *, const char **client_id,
+	    const char **secret, char hash[SECRET_HASH_MAX]);
 /* Constant-work check; hash NULL (unknown account) still costs a check. */
 bool	 secret_verify(const char *hash, const char *secret);
 

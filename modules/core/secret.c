@@ -41,6 +41,16 @@ secret_hash(const char *secret, char out[SECRET_HASH_MAX])
  * tell which client ids exist. */
 static char dummy[SECRET_HASH_MAX];
 
+int
+secret_issue(struct arena *a, const char **client_id, const char **secret,
+    char hash[SECRET_HASH_MAX])
+{
+	if (client_id != NULL)
+		*client_id = arena_printf(a, "ds-%s", secret_generate(a, 12));
+	*secret = secret_generate(a, 32);
+	return secret_hash(*secret, hash);
+}
+
 bool
 secret_verify(const char *hash, const char *secret)
 {

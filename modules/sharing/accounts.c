@@ -85,10 +85,7 @@ grant_account_create(struct http_req *r)
 		return;
 	}
 	consumer = db_get_int(g, 0, "consumer_agency_id");
-	client_id = arena_printf(r->arena, "ds-%s",
-	    secret_generate(r->arena, 12));
-	secret = secret_generate(r->arena, 32);
-	if (secret_hash(secret, hash) != DS_OK) {
+	if (secret_issue(r->arena, &client_id, &secret, hash) != DS_OK) {
 		http_error_status(r, DS_ERR);
 		return;
 	}
@@ -228,8 +225,7 @@ grant_account_rotate(struct http_req *r)
 		    "point rotates its system's secret");
 		return;
 	}
-	secret = secret_generate(r->arena, 32);
-	if (secret_hash(secret, hash) != DS_OK) {
+	if (secret_issue(r->arena, NULL, &secret, hash) != DS_OK) {
 		http_error_status(r, DS_ERR);
 		return;
 	}
