@@ -526,6 +526,14 @@ int	 audit_append(const struct identity *, const char *action,
  * is taken, like audit_append's. */
 int	 notify(long long agency_id, const char *kind, const char *entity,
 	    long long entity_id, json_object *payload);
+/* The call that opens a dispute about object (calls.c): {"method":
+ * "POST", "path": "/api/v1/disputes", "body": {...}} with category,
+ * subject, the object, and description and agency_id when given (not
+ * NULL, not 0); without a description the call lists it in "to_fill".
+ * A new object. */
+json_object *dispute_call(const char *category, const char *object_type,
+	    long long object_id, const char *subject, const char *description,
+	    long long agency_id);
 /* The DIC's agency (dic.c): its id, 0 when no agency is the DIC yet
  * (DS_OK either way; the caller decides whether that is an error). */
 int	 agency_dic_id(struct arena *, long long *id);

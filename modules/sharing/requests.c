@@ -504,34 +504,6 @@ request_approve(struct http_req *r)
 	http_reply(r, 200, o);
 }
 
-/* The one call that opens a dispute on a refusal (R4.2): the dispute
- * module's POST /disputes, prefilled. */
-static json_object *
-dispute_call(struct arena *a, const struct db_rows *q, const char *reason)
-{
-	json_object *call = json_object_new_object(), *body;
-
-	body = json_object_new_object();
-	json_object_object_add(body, "category",
-	    json_object_new_string("refusal"));
-	json_object_object_add(body, "subject", json_object_new_string(
-	    arena_printf(a, "Refusal of sharing request %lld",
-	    db_get_int(q, 0, "id"))));
-	json_object_object_add(body, "description",
-	    json_object_new_string(reason));
-	json_object_object_add(body, "agency_id", json_object_new_int64(
-	    db_get_int(q, 0, "provider_agency_id")));
-	json_object_object_add(body, "object_type",
-	    json_object_new_string("sharing_request"));
-	json_object_object_add(body, "object_id",
-	    json_object_new_int64(db_get_int(q, 0, "id")));
-	json_object_object_add(call, "method", json_object_new_string("POST"));
-	json_object_object_add(call, "path",
-	    json_object_new_string("/api/v1/disputes"));
-	json_object_object_add(call, "body", body);
-	return call;
-}
-
 void
 request_refuse(struct http_req *r)
 {
@@ -579,7 +551,10 @@ request_refuse(struct http_req *r)
 	if ((o = record_decision(r, "sharing_request.refuse", q,
 	    "sharing_request.refused", to, 2)) == NULL)
 		return;
-	json_object_object_add(o, "dispute", dispute_call(r->arena, q, v[0].s));
+	json_object_object_add(o, "dispute", dispute_call("refusal",
+	    "sharing_request", db_get_int(q, 0, "id"), arena_printf(r->arena,
+	    "Refusal of sharing request %lld", db_get_int(q, 0, "id")), v[0].s,
+	    db_get_int(q, 0, "provider_agency_id")));
 	http_reply(r, 200, o);
 }
 

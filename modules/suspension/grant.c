@@ -179,31 +179,6 @@ grounds_list(struct arena *a, const char *key, const char *def)
 	return out;
 }
 
-json_object *
-dispute_call(const char *type, long long id, const char *subject)
-{
-	json_object *call = json_object_new_object();
-	json_object *body = json_object_new_object();
-	json_object *fill = json_object_new_array();
-
-	/* The dispute module's fields (POST /api/v1/disputes): it routes a
-	 * suspension ticket to the provider of the object (Art. 18.1). */
-	json_object_object_add(body, "subject",
-	    json_object_new_string(subject));
-	json_object_object_add(body, "category",
-	    json_object_new_string("suspension"));
-	json_object_object_add(body, "object_type",
-	    json_object_new_string(type));
-	json_object_object_add(body, "object_id", json_object_new_int64(id));
-	json_object_array_add(fill, json_object_new_string("description"));
-	json_object_object_add(call, "method", json_object_new_string("POST"));
-	json_object_object_add(call, "path",
-	    json_object_new_string("/api/v1/disputes"));
-	json_object_object_add(call, "body", body);
-	json_object_object_add(call, "to_fill", fill);
-	return call;
-}
-
 int
 notify_provider_if_dic(const struct http_req *r, const struct grant *g,
     const char *kind, const char *entity, long long id, json_object *payload)

@@ -51,11 +51,6 @@ const char *imposed_by(const struct http_req *, const struct grant *);
  * NULL-terminated array for an F_ENUM field (arena). */
 const char *const *grounds_list(struct arena *, const char *key,
 	    const char *def);
-/* The call that opens a dispute on a record (R8.1): method, path, a
- * prefilled body and the fields the caller still has to fill. type is
- * the dispute module's object_type ("suspension", "grant"). */
-json_object *dispute_call(const char *type, long long id,
-	    const char *subject);
 /* Notifies the provider too when DIC acted on its grant (R9.2). */
 int	 notify_provider_if_dic(const struct http_req *, const struct grant *,
 	    const char *kind, const char *entity, long long id,

@@ -33,9 +33,9 @@ suspension_json(struct http_req *r, const struct db_rows *rows, size_t i)
 	json_object *o = db_row_json(rows, i);
 	long long id = db_get_int(rows, i, "id");
 
-	json_object_object_add(o, "dispute", dispute_call("suspension", id,
-	    arena_printf(r->arena, "Suspension %lld of grant %lld", id,
-	    db_get_int(rows, i, "grant_id"))));
+	json_object_object_add(o, "dispute", dispute_call("suspension",
+	    "suspension", id, arena_printf(r->arena, "Suspension %lld of "
+	    "grant %lld", id, db_get_int(rows, i, "grant_id")), NULL, 0));
 	return o;
 }
 
@@ -119,8 +119,8 @@ notice_payload(struct http_req *r, long long id, const struct grant *g,
 	json_object_object_add(o, "consumer_action",
 	    json_object_new_string(v[F_ACTION].s));
 	json_object_object_add(o, "dispute", dispute_call("suspension",
-	    id, arena_printf(r->arena,
-	    "Suspension %lld of grant %lld", id, g->id)));
+	    "suspension", id, arena_printf(r->arena, "Suspension %lld of "
+	    "grant %lld", id, g->id), NULL, 0));
 	return o;
 }
 

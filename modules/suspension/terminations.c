@@ -22,8 +22,9 @@ termination_json(struct http_req *r, const struct db_rows *rows, size_t i)
 	json_object *o = db_row_json(rows, i);
 	long long grant = db_get_int(rows, i, "grant_id");
 
-	json_object_object_add(o, "dispute", dispute_call("grant", grant,
-	    arena_printf(r->arena, "Termination of grant %lld", grant)));
+	json_object_object_add(o, "dispute", dispute_call("suspension",
+	    "grant", grant, arena_printf(r->arena, "Termination of grant %lld",
+	    grant), NULL, 0));
 	return o;
 }
 
