@@ -80,15 +80,6 @@ int	 row_or_reply(struct http_req *, const char *sql, long long id,
 void	 patch_params(const struct field *spec, const struct fval *v,
 	    size_t n, struct db_param *p);
 
-/* Offset paging, for lists ordered by something other than id (search
- * relevance, demand): ?limit= as usual and an opaque cursor holding the
- * offset of the next page. Rows that move between two pages may be seen
- * twice or missed; these lists say so in docs/catalog.md. */
-struct opage {
-	long long	 limit;
-	long long	 offset;
-};
-int	 opage_or_reply(struct http_req *, struct opage *);
 /* Runs the page's query and replies {"items": rows, "next_cursor": ...},
  * or the error its status maps to: db_reply_page for offset pages. */
 void	 opage_query_reply(struct http_req *, const struct opage *,

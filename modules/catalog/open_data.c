@@ -42,7 +42,7 @@ open_data_list(struct http_req *r)
 	if (sort != NULL && strcmp(sort, "demand") == 0) {
 		struct opage pg;
 
-		if (opage_or_reply(r, &pg))
+		if (http_opage_or_reply(r, &pg))
 			return;
 		struct db_param p[] = { P_INT(agency), P_INT(agency),
 		    P_INT(pg.limit), P_INT(pg.offset) };

@@ -439,7 +439,7 @@ search(struct http_req *r)
 	    http_param_enum_or_reply(r, "classification", classes, &cls) ||
 	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency) ||
 	    http_param_int_or_reply(r, "database_id", 0, 1, 1LL << 53,
-	    &database) || opage_or_reply(r, &pg))
+	    &database) || http_opage_or_reply(r, &pg))
 		return;
 	if ((st = rarest_first(r->arena, w, n)) != DS_OK) {
 		http_error_status(r, st);

@@ -203,6 +203,19 @@ struct page {
 	long long	 after;		/* 0: from the start */
 };
 int		 http_page_or_reply(struct http_req *, struct page *);
+/* Offset paging, for lists ordered by something other than id (search
+ * relevance, demand): ?limit= as usual and a cursor holding the offset of
+ * the next page. Rows that move between two pages may be seen twice or
+ * missed; those lists say so in docs/catalog.md. */
+struct opage {
+	long long	 limit;
+	long long	 offset;
+};
+int		 http_opage_or_reply(struct http_req *, struct opage *);
+/* The one spelling of a cursor: base64url of "<kind>:<n>", kind "v1"
+ * (after the id n) or "o1" (at the offset n), n > 0; arena owned. The
+ * readers above take back only what this writes. */
+char		*http_cursor(struct arena *, const char *kind, long long n);
 /* Replies 200 {"items": items, "next_cursor": ...}: next_cursor is set
  * when the page is full, from the "id" of its last item. Takes items. */
 void		 http_reply_page(struct http_req *, const struct page *,
@@ -413,6 +426,10 @@ char	*json_rows_text(struct arena *, const struct db_rows *, size_t *len);
  * rows: 200 {"items": [...], "next_cursor": ...}, as a raw JSON body. */
 void	 http_reply_page_rows(struct http_req *, const struct page *,
 	    const struct db_rows *);
+/* 200 {"items": rows, "next_cursor": cursor, or null when NULL}, written
+ * straight from the rows: the body of every page. */
+void	 http_reply_items(struct http_req *, const struct db_rows *,
+	    const char *cursor);
 /* http_reply(r, status, db_row_json(rows, row)) written straight from the
  * row, as a raw JSON body (the same bytes, as json_rows_text): for a
  * handler that replies one row as it was read. */

@@ -296,28 +296,53 @@ http_parse_form(struct arena *a, const char *text, size_t len,
 	return DS_OK;
 }
 
-int
-http_page_or_reply(struct http_req *r, struct page *pg)
+char *
+http_cursor(struct arena *a, const char *kind, long long n)
+{
+	char *raw = arena_printf(a, "%s:%lld", kind, n);
+
+	return b64url_encode(a, (const unsigned char *)raw, strlen(raw));
+}
+
+/* Reads ?cursor= of kind into *n (0 when absent). Only the spelling
+ * http_cursor writes: no sign, no leading zero, nothing hidden after a
+ * NUL ("v1:+5", "v1:05", "v1:5\0x"), n within [1, max]. */
+static int
+cursor_or_reply(struct http_req *r, const char *kind, long long max,
+    long long *n)
 {
 	const char *c = http_param(r, "cursor");
 	unsigned char *dec;
-	long n;
+	long len;
 
-	pg->after = 0;
-	if (http_param_int_or_reply(r, "limit", 50, 1, 200, &pg->limit) != 0)
-		return DS_REPLIED;
+	*n = 0;
 	if (c == NULL)
 		return DS_OK;
-	n = b64url_decode(r->arena, c, strlen(c), &dec);
-	/* Only the spelling http_reply_page issues: no sign, no leading
-	 * zero, nothing hidden after a NUL ("v1:+5", "v1:05", "v1:5\0x"). */
-	if (n < 4 || n > 24 || memcmp(dec, "v1:", 3) != 0 ||
-	    dec[3] < '1' || dec[3] > '9' || strlen((char *)dec) != (size_t)n ||
-	    parse_ll((char *)dec + 3, 1, 1LL << 62, &pg->after) != 0) {
+	len = b64url_decode(r->arena, c, strlen(c), &dec);
+	if (len < 4 || len > 24 || memcmp(dec, kind, 2) != 0 ||
+	    dec[2] != ':' || dec[3] < '1' || dec[3] > '9' ||
+	    strlen((char *)dec) != (size_t)len ||
+	    parse_ll((char *)dec + 3, 1, max, n) != 0) {
 		json_detail(r, "cursor", "is not a cursor this API issued");
 		return json_details_reply(r, "invalid query parameter");
 	}
 	return DS_OK;
+}
+
+int
+http_page_or_reply(struct http_req *r, struct page *pg)
+{
+	if (http_param_int_or_reply(r, "limit", 50, 1, 200, &pg->limit) != 0)
+		return DS_REPLIED;
+	return cursor_or_reply(r, "v1", 1LL << 62, &pg->after);
+}
+
+int
+http_opage_or_reply(struct http_req *r, struct opage *pg)
+{
+	if (http_param_int_or_reply(r, "limit", 50, 1, 200, &pg->limit) != 0)
+		return DS_REPLIED;
+	return cursor_or_reply(r, "o1", 1000000, &pg->offset);
 }
 
 void
@@ -329,13 +354,9 @@ http_reply_page(struct http_req *r, const struct page *pg, json_object *items)
 
 	if (n > 0 && (long long)n >= pg->limit) {
 		last = json_object_array_get_idx(items, n - 1);
-		if (json_object_object_get_ex(last, "id", &id)) {
-			char *raw = arena_printf(r->arena, "v1:%lld",
-			    (long long)json_object_get_int64(id));
-
-			next = json_object_new_string(b64url_encode(r->arena,
-			    (unsigned char *)raw, strlen(raw)));
-		}
+		if (json_object_object_get_ex(last, "id", &id))
+			next = json_object_new_string(http_cursor(r->arena,
+			    "v1", (long long)json_object_get_int64(id)));
 	}
 	json_object_object_add(o, "items", items);
 	json_object_object_add(o, "next_cursor", next);

@@ -570,7 +570,6 @@ page_cursor(struct arena *a, const struct page *pg,
 	const char *v;
 	json_object *row, *id;
 	long long last = 0;
-	char *raw;
 	size_t c;
 
 	if (rows->nrows == 0 || (long long)rows->nrows < pg->limit)
@@ -592,16 +591,21 @@ page_cursor(struct arena *a, const struct page *pg,
 			last = (long long)json_object_get_int64(id);
 		json_object_put(row);
 	}
-	raw = arena_printf(a, "v1:%lld", last);
-	return b64url_encode(a, (unsigned char *)raw, strlen(raw));
+	return http_cursor(a, "v1", last);
 }
 
 void
 http_reply_page_rows(struct http_req *r, const struct page *pg,
     const struct db_rows *rows)
 {
+	http_reply_items(r, rows, page_cursor(r->arena, pg, rows));
+}
+
+void
+http_reply_items(struct http_req *r, const struct db_rows *rows,
+    const char *cursor)
+{
 	struct jbuf b = { .a = r->arena };
-	const char *cursor = page_cursor(r->arena, pg, rows);
 
 	jb_lit(&b, "{\"items\":");
 	jb_items(&b, rows);
