@@ -322,6 +322,10 @@ col_kind(const MYSQL_FIELD *f)
 
 	if (nl > 5 && strcmp(f->name + nl - 5, "_json") == 0)
 		return COL_JSON;
+	/* A computed truth value ("(a < b) AS overdue_bool") is an integer
+	 * to MariaDB; the name says it is a boolean. */
+	if (nl > 5 && strcmp(f->name + nl - 5, "_bool") == 0)
+		return COL_BOOL;
 	switch (f->type) {
 	case MYSQL_TYPE_TINY:
 		if (f->length == 1)
@@ -539,7 +543,8 @@ db_row_json(const struct db_rows *rows, size_t r)
 				    (int)rows->lens[r * rows->ncols + c]);
 			}
 		}
-		if (rows->kinds[c] == COL_JSON) {
+		if (rows->kinds[c] == COL_JSON || (rows->kinds[c] == COL_BOOL &&
+		    nl > 5 && strcmp(name + nl - 5, "_bool") == 0)) {
 			char key[128];
 
 			snprintf(key, sizeof(key), "%.*s", (int)(nl - 5), name);

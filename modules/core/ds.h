@@ -375,7 +375,8 @@ bool		 db_is_connected(void);
 int		 db_exec(const char *sql, const struct db_param *, size_t n,
 		    unsigned long long *affected, unsigned long long *insert_id);
 /* Runs a query and fetches every row as text into the arena. Columns
- * named "..._json" are kept as JSON, tinyint(1) columns as booleans. */
+ * named "..._json" are kept as JSON, tinyint(1) columns and those named
+ * "..._bool" as booleans; the JSON key drops either suffix. */
 int		 db_query(struct arena *, const char *sql,
 		    const struct db_param *, size_t n, struct db_rows **out);
 const char	*db_cell(const struct db_rows *, size_t row, size_t col);

@@ -405,13 +405,15 @@ jb_cell(struct jbuf *b, enum col_kind kind, const char *v, size_t len)
 }
 
 /* The key db_row_json gives column c: its name, less "_json" for JSON
- * columns (cut to KEY_MAX bytes, as there). */
+ * columns and "_bool" for named booleans (cut to KEY_MAX bytes, as
+ * there). */
 static size_t
 col_key(const struct db_rows *rows, size_t c)
 {
 	size_t nl = strlen(rows->names[c]);
 
-	if (rows->kinds[c] != COL_JSON)
+	if (rows->kinds[c] != COL_JSON && !(rows->kinds[c] == COL_BOOL &&
+	    nl > 5 && strcmp(rows->names[c] + nl - 5, "_bool") == 0))
 		return nl;
 	if (nl >= 5)
 		nl -= 5;

@@ -39,8 +39,6 @@ int	dispute_load_or_reply(struct http_req *, long long id,
  * caller holds an agency role: officer, focal point or DIC admin). */
 unsigned dispute_parties(const struct identity *, const struct dispute *,
 	    bool acting);
-/* The ticket as JSON (a new object). */
-json_object *dispute_json(const struct db_rows *, size_t row);
 /* Appends a history row (inside the caller's transaction). */
 int	dispute_event_append(const struct identity *, long long dispute_id,
 	    const char *action, const char *from_state, const char *to_state,

@@ -45,7 +45,7 @@ static const char *const states[] = {
 	"d.ack_due_at, d.resolve_due_at, d.acknowledged_at, d.resolved_at, " \
 	"d.closed_at, d.rejected_at, d.resolution, d.rejection_reason, " \
 	"d.reopen_count, d.escalated_at, d.escalated_by_agency_id, " \
-	"d.created_at, d.updated_at, " OVERDUE " AS overdue"
+	"d.created_at, d.updated_at, " OVERDUE " AS overdue_bool"
 
 static const char *sql_load =
     "SELECT " DISPUTE_COLS " FROM disputes d WHERE d.id = ?";
@@ -110,16 +110,6 @@ dispute_load_or_reply(struct http_req *r, long long id, struct dispute *d)
 	if (dispute_parties(&r->who, d, false) == 0)
 		return http_error_status(r, DS_ENOTFOUND);
 	return 0;
-}
-
-json_object *
-dispute_json(const struct db_rows *rows, size_t i)
-{
-	json_object *o = db_row_json(rows, i);
-
-	json_object_object_add(o, "overdue", json_object_new_boolean(
-	    db_get_int(rows, i, "overdue") != 0));
-	return o;
 }
 
 int
@@ -193,9 +183,9 @@ dispute_record_and_reply(struct http_req *r, const struct dispute *before,
 	    before ? before->assignee_agency_id : 0,
 	    after.assignee_agency_id, reason)))
 		goto fail;
-	o = dispute_json(after.rows, 0);
+	o = db_row_json(after.rows, 0);
 	if ((st = audit_append(&r->who, kind, "dispute", id,
-	    before ? dispute_json(before->rows, 0) : NULL,
+	    before ? db_row_json(before->rows, 0) : NULL,
 	    json_object_get(o))) ||
 	    (st = dispute_notify_parties(&r->who, &after, kind,
 	    notice(&after, action))) || (st = db_commit())) {
@@ -227,7 +217,6 @@ disputes_list(struct http_req *r)
 	long long agency;
 	struct db_rows *rows;
 	struct page pg;
-	json_object *items;
 	bool overdue, all;
 	int st;
 
@@ -255,10 +244,7 @@ disputes_list(struct http_req *r)
 			return;
 		}
 	}
-	items = json_object_new_array();
-	for (size_t i = 0; i < rows->nrows; i++)
-		json_object_array_add(items, dispute_json(rows, i));
-	http_reply_page(r, &pg, items);
+	http_reply_page_rows(r, &pg, rows);
 }
 
 void
@@ -284,7 +270,7 @@ dispute_show(struct http_req *r)
 			return;
 		}
 	}
-	o = dispute_json(d.rows, 0);
+	o = db_row_json(d.rows, 0);
 	/* The history is short: a ticket has at most a dozen steps. */
 	json_object_object_add(o, "events", db_rows_json(events));
 	http_reply(r, 200, o);

@@ -13,16 +13,6 @@ static const char *const statuses[] = {
 	"active", "expired", "suspended", "terminated", NULL
 };
 
-static json_object *
-row_json(const struct db_rows *rows, size_t i)
-{
-	json_object *o = db_row_json(rows, i);
-
-	json_object_object_add(o, "not_started", json_object_new_boolean(
-	    db_get_int(rows, i, "not_started") != 0));
-	return o;
-}
-
 int
 grant_json(struct arena *a, long long id, json_object **out)
 {
@@ -34,7 +24,7 @@ grant_json(struct arena *a, long long id, json_object **out)
 		return st;
 	if (rows->nrows != 1)
 		return DS_ENOTFOUND;
-	*out = row_json(rows, 0);
+	*out = db_row_json(rows, 0);
 	return DS_OK;
 }
 
@@ -76,7 +66,6 @@ grants_list(struct http_req *r)
 	long long dataset, agency, me = r->who.agency_id;
 	struct page pg;
 	struct db_rows *rows;
-	json_object *items;
 	int st;
 
 	if (http_param_enum_or_reply(r, "status", statuses, &status) ||
@@ -102,10 +91,7 @@ grants_list(struct http_req *r)
 			return;
 		}
 	}
-	items = json_object_new_array();
-	for (size_t i = 0; i < rows->nrows; i++)
-		json_object_array_add(items, row_json(rows, i));
-	http_reply_page(r, &pg, items);
+	http_reply_page_rows(r, &pg, rows);
 }
 
 void
@@ -114,5 +100,5 @@ grant_show(struct http_req *r)
 	struct db_rows *rows;
 
 	if (grant_load_or_reply(r, r->captures[0], &rows) == 0)
-		http_reply(r, 200, row_json(rows, 0));
+		http_reply(r, 200, db_row_json(rows, 0));
 }

@@ -21,7 +21,7 @@
 	"r.starts_at, r.ends_at, r.consent_reference, r.status, r.due_at, " \
 	"r.due_notified_at, r.decided_at, r.decided_by, r.decision_note, " \
 	"r.refusal_reason, r.created_by, r.created_at, r.updated_at, " \
-	"(r.status = 'submitted' AND r.due_at < UTC_TIMESTAMP(6)) AS overdue, " \
+	"(r.status = 'submitted' AND r.due_at < UTC_TIMESTAMP(6)) AS overdue_bool, " \
 	"g.id AS grant_id"
 #define REQUEST_FROM \
 	" FROM sharing_requests r LEFT JOIN grants g ON g.request_id = r.id "
@@ -33,16 +33,6 @@ static const char *const terms[] = { "fixed", "indefinite", NULL };
 static const char *const statuses[] = {
 	"submitted", "approved", "refused", "withdrawn", NULL
 };
-
-static json_object *
-request_json(const struct db_rows *rows, size_t i)
-{
-	json_object *o = db_row_json(rows, i);
-
-	json_object_object_add(o, "overdue", json_object_new_boolean(
-	    db_get_int(rows, i, "overdue") != 0));
-	return o;
-}
 
 /* The request in the path, for its two sides' staff and overseers. */
 static const struct party_record request_record = {
@@ -86,7 +76,6 @@ requests_list(struct http_req *r)
 	long long dataset, agency, me = r->who.agency_id;
 	struct page pg;
 	struct db_rows *rows;
-	json_object *items;
 	bool overdue;
 	int st;
 
@@ -118,10 +107,7 @@ requests_list(struct http_req *r)
 			return;
 		}
 	}
-	items = json_object_new_array();
-	for (size_t i = 0; i < rows->nrows; i++)
-		json_object_array_add(items, request_json(rows, i));
-	http_reply_page(r, &pg, items);
+	http_reply_page_rows(r, &pg, rows);
 }
 
 void
@@ -130,7 +116,7 @@ request_show(struct http_req *r)
 	struct db_rows *rows;
 
 	if (party_load_or_reply(r, &request_record, &rows) == 0)
-		http_reply(r, 200, request_json(rows, 0));
+		http_reply(r, 200, db_row_json(rows, 0));
 }
 
 /* The requested term, checked (Art. 14.5): fixed needs an end after its
@@ -271,7 +257,7 @@ request_create(struct http_req *r)
 		if ((st = db_query(r->arena, sql_show, q, 1, &rows)))
 			goto fail;
 	}
-	o = request_json(rows, 0);
+	o = db_row_json(rows, 0);
 	if ((st = audit_append(&r->who, "sharing_request.create",
 	    "sharing_request", (long long)id, NULL, json_object_get(o))) ||
 	    (st = notify(provider, "sharing_request.filed", "sharing_request",
@@ -322,9 +308,9 @@ record_decision(struct http_req *r, const char *action,
 		tx_fail_reply(r, st);
 		return NULL;
 	}
-	o = request_json(after, 0);
+	o = db_row_json(after, 0);
 	if ((st = audit_append(&r->who, action, "sharing_request",
-	    r->captures[0], request_json(before, 0), json_object_get(o))))
+	    r->captures[0], db_row_json(before, 0), json_object_get(o))))
 		goto fail;
 	for (size_t i = 0; i < nto; i++) {
 		bool dup = to[i] == 0;

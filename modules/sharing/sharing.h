@@ -23,7 +23,7 @@
 	"g.id, g.request_id, g.provider_agency_id, g.consumer_agency_id, " \
 	"g.dataset_id, g.service_id, " GRANT_STATUS_SQL " AS status, " \
 	"g.starts_at, g.ends_at, g.fields_json, g.created_by, g.created_at, " \
-	"g.updated_at, (g.starts_at > UTC_TIMESTAMP(6)) AS not_started"
+	"g.updated_at, (g.starts_at > UTC_TIMESTAMP(6)) AS not_started_bool"
 
 /* requests.c */
 void	requests_list(struct http_req *);

@@ -12,30 +12,10 @@
 	"u.id, u.grant_id, u.provider_agency_id, u.consumer_agency_id, " \
 	"u.question, u.due_at, u.status, u.answer, u.answered_at, " \
 	"u.answered_by, u.requested_by, u.created_at, " \
-	"(u.status = 'requested' AND u.due_at < UTC_TIMESTAMP(6)) AS overdue"
+	"(u.status = 'requested' AND u.due_at < UTC_TIMESTAMP(6)) AS overdue_bool"
 
 static const char *sql_show =
     "SELECT " REPORT_COLS " FROM usage_report_requests u WHERE u.id = ?";
-
-static json_object *
-report_json(const struct db_rows *rows, size_t i)
-{
-	json_object *o = db_row_json(rows, i);
-
-	json_object_object_add(o, "overdue", json_object_new_boolean(
-	    db_get_int(rows, i, "overdue") != 0));
-	return o;
-}
-
-static json_object *
-reports_json(const struct db_rows *rows)
-{
-	json_object *a = json_object_new_array();
-
-	for (size_t i = 0; i < rows->nrows; i++)
-		json_object_array_add(a, report_json(rows, i));
-	return a;
-}
 
 void
 usage_report_request(struct http_req *r)
@@ -92,7 +72,7 @@ usage_report_request(struct http_req *r)
 	    (long long)id, NULL)))
 		goto fail;
 	tx_commit_reply(r, "usage_report.request", "usage_report",
-	    (long long)id, NULL, report_json(rows, 0), 201);
+	    (long long)id, NULL, db_row_json(rows, 0), 201);
 	return;
 fail:
 	tx_fail_reply(r, st);
@@ -123,7 +103,7 @@ grant_usage_reports_list(struct http_req *r)
 			return;
 		}
 	}
-	http_reply_page(r, &pg, reports_json(rows));
+	http_reply_page_rows(r, &pg, rows);
 }
 
 void
@@ -164,7 +144,7 @@ usage_reports_list(struct http_req *r)
 			return;
 		}
 	}
-	http_reply_page(r, &pg, reports_json(rows));
+	http_reply_page_rows(r, &pg, rows);
 }
 
 /* The usage report in the path, for its two sides' staff and overseers. */
@@ -178,7 +158,7 @@ usage_report_show(struct http_req *r)
 	struct db_rows *rows;
 
 	if (party_load_or_reply(r, &report_record, &rows) == 0)
-		http_reply(r, 200, report_json(rows, 0));
+		http_reply(r, 200, db_row_json(rows, 0));
 }
 
 void
@@ -229,7 +209,7 @@ usage_report_answer(struct http_req *r)
 			goto fail;
 	}
 	tx_commit_reply(r, "usage_report.answer", "usage_report",
-	    r->captures[0], report_json(before, 0), report_json(after, 0), 200);
+	    r->captures[0], db_row_json(before, 0), db_row_json(after, 0), 200);
 	return;
 fail:
 	tx_fail_reply(r, st);

@@ -221,6 +221,34 @@ test_keys_are_escaped_and_json_columns_lose_their_suffix(void **state)
 	arena_free(a);
 }
 
+/* A computed truth value named "..._bool" is a boolean under its name
+ * less the suffix, as json-c's path gives it; a tinyint(1) column keeps
+ * its name. */
+static void
+test_named_booleans_lose_their_suffix(void **state)
+{
+	static const char *names[] = { "id", "overdue_bool", "excluded",
+	    "_bool", "late_bool" };
+	static const enum col_kind kinds[] = { COL_INT, COL_BOOL, COL_BOOL,
+	    COL_BOOL, COL_BOOL };
+	struct arena *a = arena_new();
+	struct db_rows *r = rows_new(a, 1, 5, names, kinds);
+	char *t;
+
+	(void)state;
+	cells(a, r, 0, 0, "4");
+	cells(a, r, 0, 1, "1");
+	cells(a, r, 0, 2, "0");
+	cells(a, r, 0, 3, "1");
+	cells(a, r, 0, 4, NULL);
+	same_as_jsonc(r);
+	t = jsonc_text(r);
+	assert_string_equal(t, "[{\"id\":4,\"overdue\":true,\"excluded\":false,"
+	    "\"_bool\":true,\"late\":null}]");
+	free(t);
+	arena_free(a);
+}
+
 static void
 test_empty_and_null_rows(void **state)
 {
@@ -617,6 +645,7 @@ main(void)
 		    test_every_byte_below_0x80_is_escaped_as_jsonc_escapes_it),
 		cmocka_unit_test(
 		    test_keys_are_escaped_and_json_columns_lose_their_suffix),
+		cmocka_unit_test(test_named_booleans_lose_their_suffix),
 		cmocka_unit_test(test_empty_and_null_rows),
 		cmocka_unit_test(test_a_repeated_key_gives_what_jsonc_gives),
 		cmocka_unit_test(
