@@ -718,7 +718,7 @@ read_with(json_object *obj, const struct field *spec, size_t n,
 		}
 		FUZZ_CHECK(r.status == 0 && r.resp == NULL, "a reply on success");
 	} else {
-		FUZZ_CHECK(st == DS_EINVAL && r.status == 422, "status %d",
+		FUZZ_CHECK(st == DS_REPLIED && r.status == 422, "status %d",
 		    r.status);
 		fuzz_check_response(&r);
 		/* Each refused object names at least one field. */
