@@ -183,7 +183,7 @@ account_set_disabled(struct arena *a, long long id)
 {
 	static const char *sql =
 	    "UPDATE accounts SET status = 'disabled', "
-	    "  updated_at = CURRENT_TIMESTAMP(6) "
+	    "  updated_at = UTC_TIMESTAMP(6) "
 	    "WHERE id = ? AND status = 'active'";
 	struct db_param p[] = { P_INT(id) };
 	struct db_rows *before, *after;

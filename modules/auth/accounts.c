@@ -262,7 +262,7 @@ account_disable(struct http_req *r)
 {
 	static const char *sql =
 	    "UPDATE accounts SET status = 'disabled', "
-	    "  updated_at = CURRENT_TIMESTAMP(6) "
+	    "  updated_at = UTC_TIMESTAMP(6) "
 	    "WHERE id = ? AND status = 'active'";
 	struct db_param p[] = { P_INT(r->captures[0]) };
 	struct db_rows *before, *after;
@@ -307,7 +307,7 @@ account_rotate(struct http_req *r)
 {
 	static const char *sql =
 	    "UPDATE accounts SET secret_hash = ?, "
-	    "  updated_at = CURRENT_TIMESTAMP(6) "
+	    "  updated_at = UTC_TIMESTAMP(6) "
 	    "WHERE id = ? AND status = 'active'";
 	struct db_rows *before;
 	char hash[SECRET_HASH_MAX];

@@ -43,7 +43,7 @@ void
 notification_read(struct http_req *r)
 {
 	static const char *mark =
-	    "UPDATE notifications SET read_at = CURRENT_TIMESTAMP(6) "
+	    "UPDATE notifications SET read_at = UTC_TIMESTAMP(6) "
 	    "WHERE id = ? AND agency_id = ? AND read_at IS NULL";
 	static const char *show =
 	    "SELECT id, kind, entity, entity_id, payload_json, created_at, "

@@ -146,7 +146,7 @@ agency_update(struct http_req *r)
 	    "UPDATE agencies SET name = IF(?, ?, name), "
 	    "  name_en = IF(?, ?, name_en), level = IF(?, ?, level), "
 	    "  parent_id = IF(?, ?, parent_id), "
-	    "  updated_at = CURRENT_TIMESTAMP(6) WHERE id = ?";
+	    "  updated_at = UTC_TIMESTAMP(6) WHERE id = ?";
 	struct fval v[NPARAMS(spec)];
 	json_object *before, *after;
 	long long id = r->captures[0];

@@ -140,7 +140,7 @@ grant_account_revoke(struct http_req *r)
 {
 	static const char *revoke =
 	    "UPDATE accounts SET status = 'revoked', "
-	    "  updated_at = CURRENT_TIMESTAMP(6) "
+	    "  updated_at = UTC_TIMESTAMP(6) "
 	    "WHERE id = ? AND grant_id = ? AND status = 'active'";
 	struct db_param p[] = { P_INT(r->captures[1]), P_INT(r->captures[0]) };
 	struct db_rows *g, *before, *after;
@@ -199,7 +199,7 @@ grant_account_rotate(struct http_req *r)
 {
 	static const char *rotate =
 	    "UPDATE accounts SET secret_hash = ?, "
-	    "  updated_at = CURRENT_TIMESTAMP(6) "
+	    "  updated_at = UTC_TIMESTAMP(6) "
 	    "WHERE id = ? AND grant_id = ? AND status = 'active'";
 	struct db_param p[] = { P_INT(r->captures[1]), P_INT(r->captures[0]) };
 	struct db_rows *g, *before;

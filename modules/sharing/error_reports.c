@@ -230,8 +230,8 @@ error_report_acknowledge(struct http_req *r)
 {
 	static const char *sql =
 	    "UPDATE error_reports SET status = 'acknowledged', "
-	    "  acknowledged_at = CURRENT_TIMESTAMP(6), "
-	    "  updated_at = CURRENT_TIMESTAMP(6) "
+	    "  acknowledged_at = UTC_TIMESTAMP(6), "
+	    "  updated_at = UTC_TIMESTAMP(6) "
 	    "WHERE id = ? AND status = 'open'";
 	struct db_param p[] = { P_INT(r->captures[0]) };
 	struct db_rows *before;
@@ -251,8 +251,8 @@ error_report_correct(struct http_req *r)
 	static const char *sql =
 	    "UPDATE error_reports SET status = 'corrected', "
 	    "  corrected_file_id = ?, resolution_note = ?, "
-	    "  resolved_at = CURRENT_TIMESTAMP(6), resolved_by = ?, "
-	    "  updated_at = CURRENT_TIMESTAMP(6) "
+	    "  resolved_at = UTC_TIMESTAMP(6), resolved_by = ?, "
+	    "  updated_at = UTC_TIMESTAMP(6) "
 	    "WHERE id = ? AND status = 'acknowledged'";
 	struct fval v[NPARAMS(spec)];
 	struct db_rows *before, *f;
@@ -295,8 +295,8 @@ error_report_reject(struct http_req *r)
 	};
 	static const char *sql =
 	    "UPDATE error_reports SET status = 'rejected', "
-	    "  rejection_reason = ?, resolved_at = CURRENT_TIMESTAMP(6), "
-	    "  resolved_by = ?, updated_at = CURRENT_TIMESTAMP(6) "
+	    "  rejection_reason = ?, resolved_at = UTC_TIMESTAMP(6), "
+	    "  resolved_by = ?, updated_at = UTC_TIMESTAMP(6) "
 	    "WHERE id = ? AND status IN ('open', 'acknowledged')";
 	struct fval v[NPARAMS(spec)];
 	struct db_rows *before;

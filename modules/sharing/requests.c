@@ -442,8 +442,8 @@ request_approve(struct http_req *r)
 	};
 	static const char *approve =
 	    "UPDATE sharing_requests SET status = 'approved', "
-	    "  decided_at = CURRENT_TIMESTAMP(6), decided_by = ?, "
-	    "  decision_note = ?, updated_at = CURRENT_TIMESTAMP(6) "
+	    "  decided_at = UTC_TIMESTAMP(6), decided_by = ?, "
+	    "  decision_note = ?, updated_at = UTC_TIMESTAMP(6) "
 	    "WHERE id = ? AND status = 'submitted'";
 	struct fval v[NPARAMS(spec)];
 	struct db_rows *q;
@@ -498,8 +498,8 @@ request_refuse(struct http_req *r)
 	};
 	static const char *refuse =
 	    "UPDATE sharing_requests SET status = 'refused', "
-	    "  decided_at = CURRENT_TIMESTAMP(6), decided_by = ?, "
-	    "  refusal_reason = ?, updated_at = CURRENT_TIMESTAMP(6) "
+	    "  decided_at = UTC_TIMESTAMP(6), decided_by = ?, "
+	    "  refusal_reason = ?, updated_at = UTC_TIMESTAMP(6) "
 	    "WHERE id = ? AND status = 'submitted'";
 	struct fval v[NPARAMS(spec)];
 	struct db_rows *q;
@@ -549,7 +549,7 @@ request_withdraw(struct http_req *r)
 {
 	static const char *withdraw =
 	    "UPDATE sharing_requests SET status = 'withdrawn', "
-	    "  updated_at = CURRENT_TIMESTAMP(6) "
+	    "  updated_at = UTC_TIMESTAMP(6) "
 	    "WHERE id = ? AND status = 'submitted'";
 	struct db_param p[] = { P_INT(r->captures[0]) };
 	struct db_rows *q;

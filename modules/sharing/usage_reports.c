@@ -169,7 +169,7 @@ usage_report_answer(struct http_req *r)
 	};
 	static const char *answer =
 	    "UPDATE usage_report_requests SET status = 'answered', "
-	    "  answer = ?, answered_at = CURRENT_TIMESTAMP(6), answered_by = ? "
+	    "  answer = ?, answered_at = UTC_TIMESTAMP(6), answered_by = ? "
 	    "WHERE id = ? AND status = 'requested'";
 	struct fval v[NPARAMS(spec)];
 	struct db_rows *before, *after;

@@ -127,7 +127,7 @@ grant_set_status(const struct identity *who, const struct grant *g,
     const char *from, const char *to, const char *action)
 {
 	static const char *sql =
-	    "UPDATE grants SET status = ?, updated_at = CURRENT_TIMESTAMP(6) "
+	    "UPDATE grants SET status = ?, updated_at = UTC_TIMESTAMP(6) "
 	    "WHERE id = ? AND status = ?";
 	struct db_param p[] = { P_STR(to), P_INT(g->id), P_STR(from) };
 	unsigned long long n;

@@ -61,7 +61,7 @@ revoke_accounts(struct http_req *r, long long grant, long long *n)
 	    "WHERE grant_id = ? AND status <> 'revoked' ORDER BY id FOR UPDATE";
 	static const char *revoke =
 	    "UPDATE accounts SET status = 'revoked', "
-	    "  updated_at = CURRENT_TIMESTAMP(6) WHERE id = ?";
+	    "  updated_at = UTC_TIMESTAMP(6) WHERE id = ?";
 	struct db_param p[] = { P_INT(grant) };
 	struct db_rows *rows;
 	json_object *before, *after;
