@@ -113,12 +113,6 @@ db_disconnect(void)
 }
 
 bool
-db_is_connected(void)
-{
-	return conn != NULL;
-}
-
-bool
 db_in_tx(void)
 {
 	return in_tx;

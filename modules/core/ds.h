@@ -368,7 +368,6 @@ struct db_rows {
  * db_name, db_user, db_password. Returns DS_OK or DS_EUNAVAIL. */
 int		 db_connect(void);
 void		 db_disconnect(void);
-bool		 db_is_connected(void);
 /* Runs a statement (prepared once per connection, cached by the address
  * of the sql text, so pass string literals). affected / insert_id may be
  * NULL. */
