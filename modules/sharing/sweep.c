@@ -131,11 +131,12 @@ sharing_sweep(void)
 	long n, m;
 
 	/* The two are independent: one failing does not hold up the
-	 * other's notices. */
+	 * other's notices, unless the database is away for both. */
 	if ((n = sweep_due_requests(a)) < 0)
 		log_warnx(__func__, "due requests: status %ld", n);
 	arena_reset(a);
-	if ((m = sweep_expired_grants(a)) < 0)
+	m = n == DS_EUNAVAIL ? 0 : sweep_expired_grants(a);
+	if (m < 0)
 		log_warnx(__func__, "expired grants: status %ld", m);
 	arena_free(a);
 	if (n < 0 || m < 0)
