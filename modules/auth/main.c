@@ -19,7 +19,9 @@ static const struct route routes[] = {
 };
 
 static const struct module module = {
-	"datashare-auth", routes, NPARAMS(routes), NULL
+	.name = "datashare-auth",
+	.routes = routes,
+	.nroutes = NPARAMS(routes),
 };
 
 int

@@ -76,7 +76,9 @@ static const struct counter_column counters[] = {
 };
 
 static const struct module module = {
-	"datashare-catalog", routes, NPARAMS(routes), NULL
+	.name = "datashare-catalog",
+	.routes = routes,
+	.nroutes = NPARAMS(routes),
 };
 
 int

@@ -697,13 +697,27 @@ size_t	 counter_pending(void);
 /* ------------------------------------------------------------------ */
 /* server                                                               */
 
+/* How often a module's tick runs when its setting is unset, in seconds. */
+#define TICK_DEFAULT_S	60
+
 struct module {
 	const char		*name;
 	const struct route	*routes;
 	size_t			 nroutes;
-	/* Called after every response, before the chains it wrote to are
-	 * sealed; may be NULL. */
-	void			(*after_request)(struct http_req *);
+	/* Timed work: notices and records a deadline calls for when it
+	 * passes, traffic or none (docs/architecture.md, "The master's
+	 * tick"). The master calls it between its sealing rounds, on its own
+	 * database connection, when it starts and then at most every
+	 * tick_setting seconds (default TICK_DEFAULT_S); a worker never
+	 * does. A run must be short (a bounded batch; the rest waits for the
+	 * next run) and idempotent under concurrent runs, since every host
+	 * runs a master: each row moves by a conditional UPDATE. DS_OK, or a
+	 * status: the master logs it and the work runs again at its next
+	 * time. May be NULL. */
+	int			(*tick)(void);
+	/* The name of the setting that paces tick ("sweep_interval"; NULL:
+	 * "tick_interval"). */
+	const char		*tick_setting;
 };
 
 /* Parses --config --socket --workers --socket-mode --pidfile, loads the

@@ -8,7 +8,9 @@
  * connection and keys; nothing else survives a request. Between its
  * waits the master links what the workers wrote into the hash chains
  * (seal_interval_ms), so that a write request costs one commit, not two,
- * and writes the counts they added (counter.c), so that a read costs none.
+ * writes the counts they added (counter.c), so that a read costs none,
+ * and runs the module's timed work (its tick), so that a deadline's notice
+ * goes out when the deadline passes, not with the next request.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,12 +32,19 @@
 
 #define MAX_WORKERS	64
 #define SEAL_BATCH	1000
+/* How often a master that does not seal (seal_interval_ms=0) wakes to see
+ * whether its module's tick is due. */
+#define TICK_POLL_MS	1000
 
 static volatile sig_atomic_t stopping;
 static volatile sig_atomic_t busy;
 /* 0: each worker seals after its own writes; else the master seals every
  * seal_ms milliseconds. */
 static long long seal_ms;
+/* The module's tick runs at most every tick_ms milliseconds; tick_next is
+ * when it may run again, on the monotonic clock (0: at once). */
+static long long tick_ms;
+static long long tick_next;
 
 static void
 health(struct http_req *r)
@@ -391,12 +400,10 @@ worker_loop(const struct module *m, int fd)
 		write_response(&r, fr.out);
 		json_object_put(r.resp);
 		FCGX_Finish_r(&fr);
-		if (m->after_request != NULL)
-			m->after_request(&r);
 		/* Without a sealing master (seal_interval_ms=0), link what
-		 * this request (or the hook) appended to a hash chain (audit
-		 * rows, access-log rows: even a GET or a refusal may write
-		 * one), after the client has its answer. Otherwise the
+		 * this request appended to a hash chain (audit rows,
+		 * access-log rows: even a GET or a refusal may write one),
+		 * after the client has its answer. Otherwise the
 		 * master links it with every other write of its round, and
 		 * the marks, never read, do no harm. */
 		if (seal_ms == 0)
@@ -464,6 +471,46 @@ master_seal(void)
 		return seal_ms < 5000 ? 5000 : seal_ms;
 	}
 	return seal_ms;
+}
+
+static long long
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Runs the module's timed work when its interval has passed since the
+ * last run began (the local clock only paces it: the work compares its
+ * deadlines with the database's clock). A failure is logged and waits for
+ * the next interval like a success, so a stopped database does not fill
+ * the log; the connection is dropped if it was lost, and the next run (or
+ * sealing round) reconnects.
+ */
+static void
+master_tick(const struct module *m)
+{
+	long long now = monotonic_ms();
+	int st;
+
+	if (m->tick == NULL || now < tick_next)
+		return;
+	tick_next = now + tick_ms;
+	if ((st = m->tick()) != DS_OK) {
+		log_warnx(__func__, "%s: the timed work failed (status %d); "
+		    "it runs again in %lld s", m->name, st, tick_ms / 1000);
+		if (db_in_tx())
+			db_rollback();
+		if (st == DS_EUNAVAIL)
+			db_disconnect();
+	}
+	/* A master that does not seal links the audit rows the work
+	 * appended itself, as a worker does after a request. */
+	if (seal_ms == 0)
+		chain_seal_marked(SEAL_BATCH);
 }
 
 static void
@@ -555,6 +602,18 @@ server_main(const struct module *m, int argc, char **argv)
 			return 1;
 		}
 	}
+	if (m->tick != NULL) {
+		const char *key = m->tick_setting != NULL ? m->tick_setting :
+		    "tick_interval", *errstr = NULL;
+
+		tick_ms = 1000 * conf_int(key, TICK_DEFAULT_S, 1, 86400,
+		    &errstr);
+		if (errstr != NULL) {
+			fprintf(stderr, "%s: %s must be 1..86400 (seconds)\n",
+			    m->name, key);
+			return 1;
+		}
+	}
 	if (seal_ms > 0 && counter_wanted()) {
 		const char *errstr = NULL;
 		long long slots = conf_int("counter_slots", 4096, 0, 1 << 24,
@@ -609,11 +668,14 @@ server_main(const struct module *m, int argc, char **argv)
 	    nworkers);
 	while (!master_stop) {
 		int status;
-		pid_t pid = waitpid(-1, &status, seal_ms > 0 ? WNOHANG : 0);
+		pid_t pid = waitpid(-1, &status,
+		    seal_ms > 0 || m->tick != NULL ? WNOHANG : 0);
 
 		if (pid == 0) {
-			/* The workers are all well: seal, then rest. */
-			sleep_ms(master_seal());
+			/* The workers are all well: the timed work when it
+			 * is due, then seal (what it wrote too), then rest. */
+			master_tick(m);
+			sleep_ms(seal_ms > 0 ? master_seal() : TICK_POLL_MS);
 			continue;
 		}
 		if (pid < 0) {

@@ -20,7 +20,9 @@ static const struct route routes[] = {
 };
 
 static const struct module module = {
-	"datashare-dispute", routes, NPARAMS(routes), NULL
+	.name = "datashare-dispute",
+	.routes = routes,
+	.nroutes = NPARAMS(routes),
 };
 
 int

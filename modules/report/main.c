@@ -60,7 +60,9 @@ static const struct route routes[] = {
 };
 
 static const struct module module = {
-	"datashare-report", routes, NPARAMS(routes), NULL
+	.name = "datashare-report",
+	.routes = routes,
+	.nroutes = NPARAMS(routes),
 };
 
 int

@@ -74,7 +74,13 @@ static const struct counter_column counters[] = {
 };
 
 static const struct module module = {
-	"datashare-sharing", routes, NPARAMS(routes), sharing_after_request
+	.name = "datashare-sharing",
+	.routes = routes,
+	.nroutes = NPARAMS(routes),
+	/* Decision deadlines and grant ends: their notices go out when they
+	 * pass, traffic or none (sweep.c). */
+	.tick = sharing_sweep,
+	.tick_setting = "sweep_interval",
 };
 
 int

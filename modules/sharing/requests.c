@@ -88,10 +88,6 @@ requests_list(struct http_req *r)
 	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency) ||
 	    http_param_bool_or_reply(r, "overdue", &overdue))
 		return;
-	/* The overdue list is where deadlines are watched: bring the
-	 * providers' notices up to date first. */
-	if (overdue)
-		sharing_sweep();
 	{
 		struct db_param p[] = {
 			P_INT(is_overseer(&r->who)), P_INT(me), P_INT(me),

@@ -128,12 +128,13 @@ void	holiday_delete(struct http_req *);
 void	working_days_show(struct http_req *);
 
 /* sweep.c */
-/* Writes down what time alone changed: requests past their decision
- * deadline (the provider is notified once), grants past their end
- * (both sides notified). Each row moves by a conditional UPDATE, so
- * concurrent sweeps notify once. Returns the rows moved, or < 0. */
-long	sharing_sweep(void);
-void	sharing_after_request(struct http_req *);
+/* The module's tick: writes down what time alone changed, requests past
+ * their decision deadline (the provider is notified once) and grants past
+ * their end (both sides notified), at most BATCH of each per run. Each row
+ * moves by a conditional UPDATE, so concurrent sweeps notify once. DS_OK,
+ * or the status of the first part that failed (logged; the other part
+ * still ran). */
+int	sharing_sweep(void);
 
 /* util.c */
 /* A record two agencies share (a request, a report): the address of its

@@ -5,32 +5,40 @@
  * sides are told). Readers never depend on the sweep: overdue and expired
  * are computed from the database clock on every read.
  *
- * The sweep runs after a response in a sharing worker at most every
- * sweep_interval seconds (default 60), before GET /sharing-requests?
- * overdue=true answers, and can be run by an operator's command: it needs
- * only ds.h and its tables, so datashare-admin may link this file. Each
- * row moves by a conditional UPDATE, so concurrent sweeps notify once.
+ * The sweep is the sharing module's tick: its master runs it every
+ * sweep_interval seconds (default 60), traffic or none, between sealing
+ * rounds (server.c); no worker runs it. It needs only ds.h and its
+ * tables, so datashare-admin may link this file. Every host runs a
+ * master, so sweeps may run at once: each row moves by a conditional
+ * UPDATE (one of them moves it, and notifies), after a lock taken with
+ * SKIP LOCKED, so that a row another transaction holds waits for the
+ * next run instead of holding up the master.
  */
-#include <time.h>
-
 #include "ds.h"
 #include "sharing.h"
 
-#define BATCH	500
+/* Rows of each kind one run moves at most, so that a run stays short (a
+ * backlog, after a stop, drains over the next runs). */
+#define BATCH	100
 
-/* One row moved by sql (its id the only parameter), with its audit row and
- * the notifications, in one transaction. Returns 1 when moved. */
+/* One row moved by update (its id the only parameter, as for lock), with
+ * its audit row and the notifications, in one transaction. Returns 1 when
+ * moved, 0 when another sweep moved it or holds it, or a status. */
 static int
-move(const char *sql, long long id, const char *action, const char *entity,
-    const char *kind, const long long *to, size_t nto)
+move(struct arena *a, const char *lock, const char *update, long long id,
+    const char *action, const char *entity, const char *kind,
+    const long long *to, size_t nto)
 {
 	struct db_param p[] = { P_INT(id) };
-	unsigned long long n;
+	struct db_rows *held;
+	unsigned long long n = 0;
 	int st;
 
 	if ((st = db_begin()) != DS_OK)
 		return st;
-	if ((st = db_exec(sql, p, 1, &n, NULL)) != DS_OK)
+	if ((st = db_query(a, lock, p, 1, &held)) != DS_OK ||
+	    (held->nrows > 0 &&
+	    (st = db_exec(update, p, 1, &n, NULL)) != DS_OK))
 		goto fail;
 	if (n == 0) {
 		db_rollback();
@@ -47,6 +55,8 @@ fail:
 	return st;
 }
 
+/* Requests whose decision deadline passed: their provider is told once
+ * (due_notified_at). Returns the rows moved, or a status. */
 static long
 sweep_due_requests(struct arena *a)
 {
@@ -54,6 +64,9 @@ sweep_due_requests(struct arena *a)
 	    "SELECT id, provider_agency_id FROM sharing_requests "
 	    "WHERE status = 'submitted' AND due_at < UTC_TIMESTAMP(6) "
 	    "  AND due_notified_at IS NULL ORDER BY id LIMIT ?";
+	static const char *lock =
+	    "SELECT id FROM sharing_requests WHERE id = ? "
+	    "FOR UPDATE SKIP LOCKED";
 	static const char *mark =
 	    "UPDATE sharing_requests SET due_notified_at = "
 	    "  CURRENT_TIMESTAMP(6) WHERE id = ? AND status = 'submitted' "
@@ -68,7 +81,7 @@ sweep_due_requests(struct arena *a)
 	for (size_t i = 0; i < rows->nrows; i++) {
 		long long to[] = { db_get_int(rows, i, "provider_agency_id") };
 
-		if ((st = move(mark, db_get_int(rows, i, "id"),
+		if ((st = move(a, lock, mark, db_get_int(rows, i, "id"),
 		    "sharing_request.due", "sharing_request",
 		    "sharing_request.due", to, 1)) < 0)
 			return st;
@@ -77,6 +90,8 @@ sweep_due_requests(struct arena *a)
 	return moved;
 }
 
+/* Active grants past their end become expired; both sides are told.
+ * Returns the rows moved, or a status. */
 static long
 sweep_expired_grants(struct arena *a)
 {
@@ -84,6 +99,8 @@ sweep_expired_grants(struct arena *a)
 	    "SELECT id, provider_agency_id, consumer_agency_id FROM grants "
 	    "WHERE status = 'active' AND ends_at <= UTC_TIMESTAMP(6) "
 	    "ORDER BY id LIMIT ?";
+	static const char *lock =
+	    "SELECT id FROM grants WHERE id = ? FOR UPDATE SKIP LOCKED";
 	static const char *expire =
 	    "UPDATE grants SET status = 'expired', "
 	    "  updated_at = CURRENT_TIMESTAMP(6) "
@@ -99,7 +116,7 @@ sweep_expired_grants(struct arena *a)
 		long long to[] = { db_get_int(rows, i, "provider_agency_id"),
 		    db_get_int(rows, i, "consumer_agency_id") };
 
-		if ((st = move(expire, db_get_int(rows, i, "id"),
+		if ((st = move(a, lock, expire, db_get_int(rows, i, "id"),
 		    "grant.expire", "grant", "grant.expired", to, 2)) < 0)
 			return st;
 		moved += st;
@@ -107,32 +124,22 @@ sweep_expired_grants(struct arena *a)
 	return moved;
 }
 
-long
+int
 sharing_sweep(void)
 {
 	struct arena *a = arena_new();
 	long n, m;
 
-	n = sweep_due_requests(a);
-	m = n < 0 ? 0 : sweep_expired_grants(a);
+	/* The two are independent: one failing does not hold up the
+	 * other's notices, unless the database is away for both. */
+	if ((n = sweep_due_requests(a)) < 0)
+		log_warnx(__func__, "due requests: status %ld", n);
+	arena_reset(a);
+	m = n == DS_EUNAVAIL ? 0 : sweep_expired_grants(a);
+	if (m < 0)
+		log_warnx(__func__, "expired grants: status %ld", m);
 	arena_free(a);
 	if (n < 0 || m < 0)
-		return n < 0 ? n : m;
-	return n + m;
-}
-
-void
-sharing_after_request(struct http_req *r)
-{
-	static time_t last;
-	time_t now = time(NULL);
-
-	(void)r;
-	/* The local clock only paces the sweep; deadlines are the
-	 * database's. */
-	if (now - last < conf_int("sweep_interval", 60, 1, 86400, NULL))
-		return;
-	last = now;
-	if (sharing_sweep() < 0)
-		log_warnx(__func__, "the sweep failed; it runs again later");
+		return (int)(n < 0 ? n : m);
+	return DS_OK;
 }

@@ -32,7 +32,9 @@ static const struct route routes[] = {
 };
 
 static const struct module module = {
-	"datashare-suspension", routes, NPARAMS(routes), NULL
+	.name = "datashare-suspension",
+	.routes = routes,
+	.nroutes = NPARAMS(routes),
 };
 
 int

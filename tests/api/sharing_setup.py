@@ -1,7 +1,7 @@
 """Setup shared by the sharing module's tests (test_sharing_requests.py,
 test_grants.py, test_grant_accounts.py, test_warehouse_files.py,
 test_data_downloads.py, test_access_log.py, test_usage_reports.py,
-test_error_reports.py).
+test_error_reports.py, test_sweep.py).
 
 Datasets are made with SQL as MariaDB's root, following the table contract
 between modules (catalog's `databases` and `datasets`); everything the
@@ -14,6 +14,7 @@ import itertools
 import json
 import os
 import subprocess
+import time
 from dataclasses import dataclass
 
 FIELDS = [
@@ -71,6 +72,19 @@ def in_days(days: float) -> str:
 def notifications(db, agency_id, kind, entity_id) -> int:
     return int(db("SELECT COUNT(*) FROM notifications WHERE agency_id = %s AND "
                   "kind = %s AND entity_id = %s", (agency_id, kind, entity_id))[0][0])
+
+
+def eventually(check, timeout=10.0):
+    """check()'s first true value, asked every 0.1 s for up to timeout
+    seconds: for what the master's tick writes (the test stack runs the
+    sharing sweep every second). Fails when it never comes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            assert value, f"not within {timeout} s: {check.__doc__ or check}"
+            return value
+        time.sleep(0.1)
 
 
 def audit_actions(db, entity, entity_id) -> list:

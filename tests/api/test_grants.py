@@ -1,7 +1,7 @@
 """Grants (R4.3): made by an approval; active, then expired by the
 database clock; readable by provider, consumer and DIC only."""
 
-from sharing_setup import granted, notifications, party
+from sharing_setup import granted, party
 
 
 def test_grant_is_read_by_its_sides_and_dic_only(api, db, admin_token, new_agency):
@@ -31,21 +31,6 @@ def test_grant_past_its_end_is_expired_by_the_database_clock(api, db, new_agency
     active = api.get("grants", token=s.provider.token,
                      params={"status": "active", "limit": 200}).json()["items"]
     assert gid not in [g["id"] for g in active]
-
-
-def test_the_sweep_writes_expiry_down_and_tells_both_sides(api, db, new_agency):
-    s = granted(api, db, new_agency)
-    gid = s.grant["id"]
-    db("UPDATE grants SET ends_at = UTC_TIMESTAMP(6) - INTERVAL 1 SECOND "
-       "WHERE id = %s", (gid,))
-    # The overdue list runs the sweep before it answers.
-    assert api.get("sharing-requests", token=s.provider.token,
-                   params={"overdue": "true"}).status_code == 200
-    assert db("SELECT status FROM grants WHERE id = %s", (gid,)) == [("expired",)]
-    for agency in (s.provider.agency_id, s.consumer.agency_id):
-        assert notifications(db, agency, "grant.expired", gid) == 1
-    assert db("SELECT COUNT(*) FROM audit_events WHERE action = 'grant.expire' "
-              "AND entity_id = %s", (gid,)) == [("1",)]
 
 
 def test_indefinite_grant_has_no_end(api, db, new_agency):

@@ -7,8 +7,8 @@ from sharing_setup import party, upload
 
 
 def expire(db, grant_id):
-    """Time passes: the grant's end is behind us (the sweep has not run,
-    so the table still says active)."""
+    """Time passes: the grant's end is behind us (the sharing sweep may
+    not have written it down yet, so the table may still say active)."""
     db("UPDATE grants SET ends_at = UTC_TIMESTAMP(6) - INTERVAL 1 SECOND "
        "WHERE id = %s", (grant_id,))
 

@@ -254,7 +254,9 @@ static const struct route routes[] = {
 };
 
 static const struct module module = {
-	"datashare-fuzz", routes, NPARAMS(routes), NULL
+	.name = "datashare-fuzz",
+	.routes = routes,
+	.nroutes = NPARAMS(routes),
 };
 
 int

@@ -106,7 +106,9 @@ static const struct route routes[] = {
 };
 
 static const struct module mod = {
-	"unit", routes, sizeof(routes) / sizeof(routes[0]), NULL,
+	.name = "unit",
+	.routes = routes,
+	.nroutes = sizeof(routes) / sizeof(routes[0]),
 };
 
 static struct membody mb;
