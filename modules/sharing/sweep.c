@@ -69,7 +69,7 @@ sweep_due_requests(struct arena *a)
 	    "FOR UPDATE SKIP LOCKED";
 	static const char *mark =
 	    "UPDATE sharing_requests SET due_notified_at = "
-	    "  CURRENT_TIMESTAMP(6) WHERE id = ? AND status = 'submitted' "
+	    "  UTC_TIMESTAMP(6) WHERE id = ? AND status = 'submitted' "
 	    "  AND due_notified_at IS NULL";
 	struct db_param p[] = { P_INT(BATCH) };
 	struct db_rows *rows;
@@ -103,7 +103,7 @@ sweep_expired_grants(struct arena *a)
 	    "SELECT id FROM grants WHERE id = ? FOR UPDATE SKIP LOCKED";
 	static const char *expire =
 	    "UPDATE grants SET status = 'expired', "
-	    "  updated_at = CURRENT_TIMESTAMP(6) "
+	    "  updated_at = UTC_TIMESTAMP(6) "
 	    "WHERE id = ? AND status = 'active' AND ends_at <= UTC_TIMESTAMP(6)";
 	struct db_param p[] = { P_INT(BATCH) };
 	struct db_rows *rows;
