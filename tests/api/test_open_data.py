@@ -349,3 +349,39 @@ def test_dataset_moved_without_its_copies_is_refused(api, db, actor):
            (other["id"], ds["id"]))
     assert owner_copies(db, ds["id"]) == before
     assert api.get(f"open-data/{ds['id']}").json()["agency_id"] == a.agency_id
+
+
+def test_with_no_counter_table_each_read_writes_its_view_at_once(api, db, actor,
+                                                                tmp_path):
+    """Issue 17, item 8: the fallback a worker takes when the master's
+    counter table cannot hold a count (full, or counter_slots=0) writes the
+    view itself, in the request. A second catalog master with no table,
+    beside the stack's, runs that path: each read is in the row before the
+    answer comes back, with no master round to wait for."""
+    import fcgi_client
+    from fault_support import module_exe, stop_process
+    import subprocess
+
+    a = actor("OC")
+    ds = published_dataset(api, a.token, "open")
+    sock = str(tmp_path / "catalog.sock")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DS_")}
+    env["DS_COUNTER_SLOTS"] = "0"
+    with open(tmp_path / "catalog.log", "w+") as log:
+        p = subprocess.Popen([module_exe("catalog"), "--config", os.environ["DS_CONFIG"],
+                              "--socket", sock, "--workers", "1",
+                              "--socket-mode", "0600"], stdout=log, stderr=log, env=env)
+        try:
+            for _ in range(200):
+                if os.path.exists(sock):
+                    break
+                time.sleep(0.05)
+            assert os.path.exists(sock), log.read()
+            for n in (1, 2, 3):
+                status, _, body = fcgi_client.request(sock, "GET",
+                                                      f"/api/v1/open-data/{ds['id']}")
+                assert status == 200, body
+                assert db("SELECT views FROM datasets WHERE id = %s",
+                          (ds["id"],)) == [(str(n),)]
+        finally:
+            stop_process(p)
