@@ -8,7 +8,10 @@
  *   router_  method + path pattern dispatch             router.c
  *   json_    strict parsing and declared-field reading  json.c
  *   db_      Connector/C with cached prepared statements db.c
- *   auth_    JWT verification, roles, agency scope      auth.c
+ *   auth_    JWT verification (keys and JWKS:           auth_jwt.c
+ *            auth_keys.c; memo: auth_memo.c)
+ *   auth_, role_, roles_  roles and agency scope      auth_roles.c
+ *   b64url_, sha256_hex   encodings                   encoding.c
  *   audit_   hash-chained audit trail, notifications    audit.c
  *   server_  pre-fork master and the FastCGI loop       server.c
  *   counter_ statistics added in memory, written by the master counter.c
