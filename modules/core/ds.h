@@ -12,7 +12,11 @@
  *            auth_keys.c; memo: auth_memo.c)
  *   auth_, role_, roles_  roles and agency scope      auth_roles.c
  *   b64url_, sha256_hex   encodings                   encoding.c
- *   audit_   hash-chained audit trail, notifications    audit.c
+ *   audit_   the audit trail                            audit.c
+ *   notify   the notification outbox                    notify.c
+ *   chain_   hash chains: the chains and sealing        chain_seal.c
+ *            verification, checkpoint heads           chain_verify.c
+ *            retention                                chain_purge.c
  *   server_  pre-fork master and the FastCGI loop       server.c
  *   counter_ statistics added in memory, written by the master counter.c
  *
