@@ -1,6 +1,6 @@
 /*
  * Downloads through a grant: GET /data/{grant}/files and
- * /data/{grant}/files/{file} (Art. 16.2, 17.2). Only the consumer's
+ * /data/{grant}/files/{file} (docs/sharing.md). Only the consumer's
  * officers, or its system bound to the grant, receive data, and only
  * while the grant is active, begun, its service not in a planned
  * suspension (Decree 47/2020 Art. 43.1) and its dataset shareable. Every
