@@ -1131,7 +1131,7 @@ def main():
         tables = stack.tables()
         if opts.smoke and "sharing" in made:
             # the loader seals the access log itself: prove it hashes
-            # rows as audit.c does
+            # rows as chain_seal.c does
             out = stack.admin("verify")
             if "intact" not in out:
                 raise Fail(f"the loaded chains do not verify: {out}")

@@ -271,7 +271,7 @@ def search_documents(db):
 
 # ------------------------------------------------------------------ sharing
 
-# The access chain's columns, in the order modules/core/audit.c hashes
+# The access chain's columns, in the order modules/core/chain_seal.c hashes
 # them (ACCESS_COLS); the loader seals the rows itself, as the sealer
 # would, so the benchmark does not start with a million unsealed rows.
 ACCESS_COLS = ["id", "created_at", "account_id", "agency_id", "grant_id",

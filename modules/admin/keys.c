@@ -1,6 +1,6 @@
 /*
  * keys generate: an RS256 key pair for the token signer (core token.c)
- * and the verifiers (core auth.c).
+ * and the verifiers (core auth_keys.c).
  *
  * The public half is written first and each file appears under its name
  * only when complete (written to a temporary name, synced, then linked),
@@ -31,7 +31,7 @@
 
 #define KID_MAX	64
 
-/* The verifier's kid alphabet (auth.c): a kid is also a file name. */
+/* The verifier's kid alphabet (auth_keys.c): a kid is also a file name. */
 static int
 kid_check(const char *kid)
 {

@@ -2,6 +2,9 @@
 #ifndef CATALOG_H
 #define CATALOG_H
 
+#include <stdint.h>
+#include <time.h>
+
 /* ------------------------------------------------------------------ */
 /* who sees and who changes what (access.c)                            */
 
@@ -86,7 +89,8 @@ void	 opage_query_reply(struct http_req *, const struct opage *,
 	    const char *sql, const struct db_param *, size_t n);
 
 /* ------------------------------------------------------------------ */
-/* search documents (search.c), called inside the caller's transaction */
+/* search documents (search_sync.c), called inside the caller's
+ * transaction */
 
 int	 search_sync_database(long long database_id);
 int	 search_sync_dataset(long long dataset_id);
@@ -212,8 +216,21 @@ void	open_data_overdue(struct http_req *);
 
 /* search.c */
 void	search(struct http_req *);
+
+/* search_estimates.c: how many index rows a word has, by the optimiser,
+ * remembered for the minute by every worker (for search.c) */
 /* Maps the table of word estimates the workers share (the master, before
  * it forks them). */
 void	search_estimates_share(void);
+struct word;
+/* The word's estimate read this minute, or -1. */
+long long estimate_get(const struct word *, time_t now);
+/* Remembers the word's estimate (rows) until the minute ends. */
+void	estimate_put(const struct word *, long long rows, time_t now);
+
+/* search_fold.c: FNV-1a (64 bits) of the word's code points folded as
+ * the index's collation folds them (case, diacritics, đ): the key of its
+ * estimate. */
+uint64_t folded_hash(const struct word *);
 
 #endif

@@ -1,27 +1,17 @@
 /*
- * Search over databases, datasets and services (R2.4, Art. 16.2.c).
- *
- * One table, search_documents, holds a document per record: its filters
- * (agency, database, kind, classification), who may see it, its title
- * and one text (names, descriptions, keywords, field names). Its words
- * are in search_terms (search_index.c), whose collation folds case and
- * Vietnamese diacritics, đ included, so "dat dai" finds "Đất đai" and
- * "y te" finds "Cơ sở y tế". Handlers keep both in step inside their own
- * transactions with search_sync_*(), which copy the record's document
- * from the view search_source (sql/0002_catalog.sql) and index it again.
+ * GET /search: search over databases, datasets and services (R2.4, Art.
+ * 16.2.c), in the documents search_sync.c keeps.
  *
  * A query needs every one of its words. It walks the rows of its rarest
  * word best first, keeps the documents that the caller may see and that
  * also hold the other words (tested on the document's own list of words),
  * and stops at the end of the page: what it reads is bounded by the page,
- * not by how many documents match.
+ * not by how many documents match. Which word is rarest is the optimiser's
+ * estimate, shared by the workers (search_estimates.c).
  */
-#include <stdatomic.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/mman.h>
 
 #include "ds.h"
 #include "catalog.h"
@@ -31,74 +21,6 @@
 #define MAX_QUERY_WORDS	16
 /* The index rows one query may read, about 20 ms of work. */
 #define SEARCH_ROWS_EXAMINED	"100000"
-
-#define SYNC_INSERT \
-	"INSERT INTO search_documents (doc_type, ref_id, agency_id, " \
-	"  database_id, db_kind, classification, visibility, title, content) " \
-	"SELECT doc_type, ref_id, agency_id, database_id, db_kind, " \
-	"  classification, visibility, title, content FROM search_source "
-#define SYNC_UPDATE \
-	" ON DUPLICATE KEY UPDATE agency_id = VALUES(agency_id), " \
-	"  database_id = VALUES(database_id), db_kind = VALUES(db_kind), " \
-	"  classification = VALUES(classification), " \
-	"  visibility = VALUES(visibility), title = VALUES(title), " \
-	"  content = VALUES(content)"
-
-#define SYNC_SELECT \
-	"SELECT id, title, content, visibility, agency_id " \
-	"FROM search_documents "
-
-/* Copies the documents of record id from search_source (copy), then
- * indexes them again (docs, which names id nid times). */
-static int
-sync(const char *copy, const char *docs, size_t nid, long long id)
-{
-	struct db_param p[] = { P_INT(id), P_INT(id) };
-	int st;
-
-	if ((st = db_exec(copy, p, 1, NULL, NULL)) != DS_OK)
-		return st;
-	return search_index(docs, p, nid, NULL);
-}
-
-/* A database, its datasets and their services: the database's kind,
- * status and agency show in all of them. */
-int
-search_sync_database(long long id)
-{
-	static const char *copy = SYNC_INSERT "WHERE database_id = ?"
-	    SYNC_UPDATE;
-	static const char *docs = SYNC_SELECT "WHERE database_id = ?";
-
-	return sync(copy, docs, 1, id);
-}
-
-/* A dataset and its services, whose visibility follows the dataset's. */
-int
-search_sync_dataset(long long id)
-{
-	static const char *copy = SYNC_INSERT "WHERE dataset_id = ?"
-	    SYNC_UPDATE;
-	static const char *docs = SYNC_SELECT
-	    "WHERE doc_type = 'dataset' AND ref_id = ? UNION ALL "
-	    "SELECT s.id, s.title, s.content, s.visibility, s.agency_id "
-	    "FROM services v "
-	    "JOIN search_documents s ON s.doc_type = 'service' "
-	    "  AND s.ref_id = v.id WHERE v.dataset_id = ?";
-
-	return sync(copy, docs, 2, id);
-}
-
-int
-search_sync_service(long long id)
-{
-	static const char *copy = SYNC_INSERT
-	    "WHERE doc_type = 'service' AND ref_id = ?" SYNC_UPDATE;
-	static const char *docs = SYNC_SELECT
-	    "WHERE doc_type = 'service' AND ref_id = ?";
-
-	return sync(copy, docs, 1, id);
-}
 
 static const char *const doc_types[] = { "database", "dataset", "service",
     NULL };
@@ -151,139 +73,6 @@ rarity_cmp(const void *a, const void *b)
 	if (x->n != y->n)
 		return (x->n > y->n) - (x->n < y->n);
 	return (x->at > y->at) - (x->at < y->at);
-}
-
-/*
- * The estimates the catalog's workers have read lately: a word's share of
- * the index changes slowly, and most queries then need no estimate from
- * the database (a statement of 16 index dives, about a sixth of a
- * search's MariaDB time). The walked word is also the ranking word, so
- * the table is one for all the workers, mapped by the master before it
- * forks them (search_estimates_share), and a word is known by its folded
- * spelling: every worker and every spelling of a query ("dat dai", "đất
- * đai") then orders its words alike and answers in one order.
- *
- * A slot is one 64-bit word, so that workers read and write it without a
- * lock: the folded word's 32-bit hash, the estimate (24 bits, saturated)
- * and the minute it was read (8 bits). An estimate holds until the minute
- * ends, for every word at once. Two words of one hash share an estimate:
- * a query may walk the commoner one, never answer otherwise. Without the
- * mapping (unit tests, or mmap failed) nothing is remembered.
- */
-#define ESTIMATE_SLOTS		1024
-#define ESTIMATE_ROWS_MAX	((1LL << 24) - 1)
-
-static _Atomic uint64_t *estimates;
-
-void
-search_estimates_share(void)
-{
-	void *p = mmap(NULL, ESTIMATE_SLOTS * sizeof(*estimates),
-	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		log_warn(__func__, "mmap: search estimates not remembered");
-	else
-		estimates = p;
-}
-
-/* The base letter of a Latin letter with diacritics, as the index's
- * collation folds it (đ included), '\0' for a combining mark, or the code
- * point itself when it has no base here. */
-static unsigned long
-fold_letter(unsigned long c)
-{
-	static const char latin1[] =	/* U+00C0..U+00FF */
-	    "aaaaaaaceeeeiiiidnooooo\0ouuuuyts"
-	    "aaaaaaaceeeeiiiidnooooo\0ouuuuyty";
-	static const struct { unsigned long from, to; char base; } runs[] = {
-		{ 0x0102, 0x0103, 'a' }, { 0x0110, 0x0111, 'd' },
-		{ 0x0128, 0x0129, 'i' }, { 0x0168, 0x0169, 'u' },
-		{ 0x01a0, 0x01a1, 'o' }, { 0x01af, 0x01b0, 'u' },
-		{ 0x1ea0, 0x1eb7, 'a' }, { 0x1eb8, 0x1ec7, 'e' },
-		{ 0x1ec8, 0x1ecb, 'i' }, { 0x1ecc, 0x1ee3, 'o' },
-		{ 0x1ee4, 0x1ef1, 'u' }, { 0x1ef2, 0x1ef9, 'y' },
-	};
-
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A' + 'a';
-	if (c >= 0x0300 && c <= 0x036f)
-		return 0;
-	if (c >= 0xc0 && c <= 0xff && latin1[c - 0xc0] != '\0')
-		return (unsigned char)latin1[c - 0xc0];
-	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++)
-		if (c >= runs[i].from && c <= runs[i].to)
-			return (unsigned char)runs[i].base;
-	return c;
-}
-
-/* FNV-1a (64 bits) of the word's folded code points. */
-static uint64_t
-folded_hash(const struct word *w)
-{
-	const unsigned char *p = (const unsigned char *)w->s;
-	uint64_t h = 14695981039346656037u;
-	unsigned long c;
-	size_t i = 0, k;
-
-	while (i < w->len) {
-		if ((k = utf8_decode(p + i, w->len - i, &c)) == 0) {
-			c = p[i];	/* not UTF-8: the byte, as it is */
-			k = 1;
-		}
-		i += k;
-		if ((c = fold_letter(c)) == 0)
-			continue;
-		for (int b = 0; b < 4; b++, c >>= 8)
-			h = (h ^ (c & 0xff)) * 1099511628211u;
-	}
-	return h;
-}
-
-static _Atomic uint64_t *
-estimate_slot(const struct word *w, uint32_t *tag)
-{
-	uint64_t h = folded_hash(w);
-
-	*tag = (uint32_t)h | 1;		/* 0: a free slot */
-	return &estimates[(h >> 32) % ESTIMATE_SLOTS];
-}
-
-static unsigned
-minute(time_t now)
-{
-	return (unsigned)(now / 60) & 0xff;
-}
-
-/* The word's remembered estimate, or -1. */
-static long long
-estimate_get(const struct word *w, time_t now)
-{
-	uint32_t tag;
-	uint64_t v;
-
-	if (estimates == NULL)
-		return -1;
-	v = atomic_load_explicit(estimate_slot(w, &tag), memory_order_relaxed);
-	if ((uint32_t)(v >> 32) != tag || (v & 0xff) != minute(now))
-		return -1;
-	return (long long)((v >> 8) & ESTIMATE_ROWS_MAX);
-}
-
-static void
-estimate_put(const struct word *w, long long rows, time_t now)
-{
-	_Atomic uint64_t *slot;
-	uint32_t tag;
-
-	if (estimates == NULL)
-		return;
-	slot = estimate_slot(w, &tag);
-	if (rows > ESTIMATE_ROWS_MAX)
-		rows = ESTIMATE_ROWS_MAX;
-	atomic_store_explicit(slot, (uint64_t)tag << 32 |
-	    (uint64_t)(rows < 0 ? 0 : rows) << 8 | minute(now),
-	    memory_order_relaxed);
 }
 
 /* Reads the optimiser's estimate of every word in one statement (a look

@@ -1,17 +1,40 @@
 /*
  * datashare core: the one header every module includes.
  *
- * The parts, each with its own prefix and file:
- *   arena_   per-request memory, freed in one go       arena.c
- *   conf_    key=value settings with env overrides      config.c
- *   http_    the request and the response               http.c
- *   router_  method + path pattern dispatch             router.c
- *   json_    strict parsing and declared-field reading  json.c
+ * The parts, each with its own prefix, and the file(s) it lives in:
+ *   arena_   per-request memory, freed in one go         arena.c
+ *   conf_    key=value settings with env overrides       config.c
+ *            (parse_ll too)
+ *   http_    the request and the response (kv_get too),  http.c
+ *            query parameters, paging and cursors
+ *            http_reply_page_rows, _items, _row          jsonout.c
+ *   tx_      a handler transaction's end: commit with     tx.c
+ *            its audit row and reply, or roll back
+ *   router_  method + path pattern dispatch              router.c
+ *   json_    strict parsing and declared-field reading   json.c
+ *            (utf8_ too); json_rows_text                 jsonout.c
  *   db_      Connector/C with cached prepared statements db.c
- *   auth_    JWT verification, roles, agency scope      auth.c
- *   audit_   hash-chained audit trail, notifications    audit.c
- *   server_  pre-fork master and the FastCGI loop       server.c
+ *            (ds_now, rfc3339_from_db too); db_reply_page jsonout.c
+ *   auth_    token verification (auth_verify*)           auth_jwt.c
+ *            the public keys and JWKS (auth_init)        auth_keys.c
+ *            roles and who sees what (role_, roles_ too) auth_roles.c
+ *            the token memo (private: auth_priv.h)       auth_memo.c
+ *   b64url_, sha256_hex  encodings                       encoding.c
+ *   secret_  credentials: random secrets, argon2id       secret.c
+ *   token_, jws_  signing tokens and documents           token.c
+ *            jws_verify                                  auth_jwt.c
+ *   audit_   the audit trail                             audit.c
+ *   notify   the notification outbox                     notify.c
+ *   agency_dic_id, notify_dic  the DIC's agency          dic.c
+ *   dispute_call  the prefilled call opening a dispute   calls.c
+ *   chain_   hash chains: the chains and their sealing   chain_seal.c
+ *            verification, checkpoint heads              chain_verify.c
+ *            retention (private: chain_priv.h)           chain_purge.c
+ *   workdays_ working days and deadlines                 workdays.c
  *   counter_ statistics added in memory, written by the master counter.c
+ *   server_  pre-fork master and the FastCGI loop        server.c
+ *   idempotent_run  replays of an Idempotency-Key        idempotency.c
+ *   log_     log lines with the function's name          log.c
  *
  * Status convention: functions return DS_OK (0) or a negative ds_status.
  * Helpers whose name ends in _or_reply have already written the HTTP error
@@ -498,7 +521,7 @@ int	 secret_issue(struct arena *, const char **client_id,
 /* Constant-work check; hash NULL (unknown account) still costs a check. */
 bool	 secret_verify(const char *hash, const char *secret);
 
-/* Encoding helpers shared with the auth module. */
+/* Encoding helpers shared with the auth module (encoding.c). */
 char	*b64url_encode(struct arena *, const unsigned char *, size_t);
 /* Returns decoded length or -1. out gets a NUL-terminated arena copy. */
 long	 b64url_decode(struct arena *, const char *, size_t, unsigned char **out);

@@ -4,7 +4,7 @@
  *
  * The signing key is the newest private key in jwt_keys_dir, picked once
  * per process: keys are rotated by adding a new pair and restarting, and
- * the verifiers (auth.c) keep the old public keys until the tokens signed
+ * the verifiers (auth_keys.c) keep the old public keys until the tokens signed
  * with them have expired. The private key is read and parsed once into an
  * EVP_PKEY, and a token is encoded and signed here: libjwt 1.10's
  * jwt_encode_str parses the PEM text again on every call, which cost
@@ -33,7 +33,7 @@ static struct {
 	EVP_PKEY	*key;
 } signer;
 
-/* The same kid alphabet as the verifier's (auth.c): it is also a file
+/* The same kid alphabet as the verifier's (auth_keys.c): it is also a file
  * name, so no slash or dot may appear in it. */
 static bool
 kid_valid(const char *s, size_t n)

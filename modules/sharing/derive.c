@@ -408,6 +408,12 @@ done:
 	return rc;
 }
 
+enum data_format
+format_of(const char *f)
+{
+	return strcmp(f, "json") == 0 ? FMT_JSON : FMT_CSV;
+}
+
 int
 data_scan(struct arena *a, const char *path, enum data_format fmt,
     json_object **columns, const char **problem)

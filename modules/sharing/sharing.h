@@ -50,16 +50,52 @@ void	grant_account_create(struct http_req *);
 void	grant_account_revoke(struct http_req *);
 void	grant_account_rotate(struct http_req *);
 
-/* files.c: the warehouse */
+/* The warehouse: each version of a dataset's data files, one file per
+ * job. The columns of a version (warehouse_files f) as every list and
+ * answer gives them. */
+#define FILE_COLS \
+	"f.id, f.dataset_id, f.version, f.name, f.format, f.sha256, f.bytes, " \
+	"f.columns_json, f.uploaded_by, f.created_at"
+
+/* file_versions.c: GET /datasets/{id}/files */
 void	dataset_files_list(struct http_req *);
+/* Replies a page of dataset's versions, newest first, to a caller already
+ * found to see them (also for grant_download.c and open_download.c). */
+void	reply_versions(struct http_req *, long long dataset);
+
+/* upload.c: POST /datasets/{id}/files */
 void	dataset_file_upload(struct http_req *);
+
+/* grant_download.c: /data/{grant}/files..., every attempt logged */
 void	grant_files_list(struct http_req *);
 void	grant_file_download(struct http_req *);
+
+/* open_download.c: /open-data/{id}/files..., no token */
 void	open_files_list(struct http_req *);
 void	open_file_download(struct http_req *);
 
+/* blob_store.c: files stored once under their SHA-256 in warehouse_dir */
+/* "<warehouse_dir>/<sha[0:2]>/<sha>", in the arena. */
+char	*blob_path(struct arena *, const char *sha);
+/* A new temporary file in <warehouse_dir>/tmp: its fd (the caller closes
+ * it) and *path (arena), or -1 (logged; errno says why). */
+int	blob_tmp(struct arena *, char **path);
+/* Moves the finished temporary file tmp to the address of sha, or removes
+ * it when that blob exists already. DS_OK, or DS_ERR with tmp removed and
+ * errno saying why. */
+int	blob_store(struct arena *, const char *tmp, const char *sha);
+/* Whether errno err of a write means no room (disk, quota, size limit):
+ * 507, which the operator can fix and the client retry. */
+bool	no_room(int err);
+/* Replies 200 with no body and the X-Accel-Redirect that has nginx send
+ * blob sha as a download named name (format: "csv" or "json"). */
+void	deliver(struct http_req *, const char *sha, const char *format,
+	    const char *name);
+
 /* derive.c: reading CSV and JSON data files, column by column */
 enum data_format { FMT_CSV, FMT_JSON };
+/* The format of a stored file (warehouse_files.format): "json" or CSV. */
+enum data_format format_of(const char *);
 /* Reads a whole data file: a CSV with a header line, or a JSON array of
  * objects. Returns DS_OK with the columns (a new JSON array of names, in
  * file order; caller puts it), or DS_EINVAL with *problem (arena). */

@@ -98,7 +98,7 @@ cmd_build() {
 	# from the gcc-built libdscore.a.
 	for src in "$CORE"/*.c; do
 		obj=$objdir/core-$(basename "${src%.c}").o
-		if newer "$obj" "$src" "$CORE/ds.h"; then
+		if newer "$obj" "$src" "$CORE"/*.h; then
 			log "cc $(basename "$src")"
 			"$CC" "${CFLAGS[@]}" "${CORE_CFLAGS[@]}" "${DEP_CFLAGS[@]}" \
 				-c "$src" -o "$obj"

@@ -1,5 +1,5 @@
 /*
- * Fuzzes auth.c's base64url (RFC 4648 section 5, no padding), which reads
+ * Fuzzes encoding.c's base64url (RFC 4648 section 5, no padding), which reads
  * every token's header and signature and every paging cursor.
  *
  * Properties:

@@ -665,7 +665,7 @@ ref_object_ok(json_object *obj, const struct field *spec, size_t n,
 
 static struct arena *arena;
 
-/* roles_from_json (auth.c) reads the roles of an account body: an array
+/* roles_from_json (auth_roles.c) reads the roles of an account body: an array
  * of role names, each exactly one of the six. */
 static void
 check_roles(json_object *a)

@@ -1,5 +1,5 @@
 /*
- * Fuzzes auth.c's token verification (auth_verify_token: charset, parts,
+ * Fuzzes auth_jwt.c's token verification (auth_verify_token: charset, parts,
  * base64url, the header's alg and kid, the RS256 signature, then libjwt's
  * claims and core's checks of them) and auth_verify's header handling up
  * to the point where it would ask the database.

@@ -1,5 +1,5 @@
 /*
- * audit.c: chain_row_hash, the link of the audit and access-log hash
+ * chain_seal.c: chain_row_hash, the link of the audit and access-log hash
  * chains: SHA-256 of the previous hash, a newline and the row's content.
  */
 #include <openssl/evp.h>

@@ -1,7 +1,8 @@
 /*
- * auth.c: base64url, SHA-256, roles, and token verification against keys
- * made here (DESIGN.md, Auth): every forged token of the foundation issue
- * is refused, and the tokens token_sign() issues pass.
+ * auth_jwt.c, auth_keys.c, auth_memo.c, auth_roles.c and encoding.c:
+ * base64url, SHA-256, roles, and token verification against keys made
+ * here (DESIGN.md, Auth): every forged token of the foundation issue is
+ * refused, and the tokens token_sign() issues pass.
  *
  * Each forgery starts from a token that passes (test_hand_signed_token_
  * passes proves the baseline) and changes one thing.
