@@ -172,6 +172,8 @@ idempotent_run(const struct route *rt, struct http_req *r,
 		 * another body. No row: it rolled back while we failed. */
 		json_object_put(r->resp);
 		r->resp = NULL;
+		r->status = 0;		/* taken back: the row answers */
+		r->nheaders = 0;
 		if (!replay_or_0(r, hash))
 			http_error(r, 409, "idempotency_conflict", "a request "
 			    "with this Idempotency-Key is being processed");

@@ -95,6 +95,8 @@ def test_grants_by_status_now_and_made_in_range(api, db, new_agency, admin_token
                                   "suspended": 1, "terminated": 1}
     assert body["made_in_range"] == {"total": 4, "active": 1, "expired": 1,
                                      "suspended": 1, "terminated": 1}
-    # expired by the clock alone: the table still says active
-    assert db("SELECT status FROM grants WHERE id = %s", (expired["id"],)) == \
-        [("active",)]
+    # The report counts by the clock: the sharing module's tick writes
+    # 'expired' into the row within a second (test_sweep.py), so the row may
+    # say either; what the report says above holds for both.
+    assert db("SELECT status FROM grants WHERE id = %s", (expired["id"],))[0][0] in \
+        ("active", "expired")
