@@ -644,6 +644,20 @@ int	 chain_purge(struct arena *, const char *chain, long long keep_days,
 	    struct chain_purge_report *);
 
 /* ------------------------------------------------------------------ */
+/* dates (dates.c): the one parser and writer of each spelling          */
+
+/* "YYYY-MM-DD", a real calendar date (no 2026-02-31), to seconds since
+ * 1970-01-01 UTC at its midnight. 0, or -1 if malformed. */
+int	 date_parse(const char *s, long long *epoch);
+/* The database's "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC) to seconds since
+ * the epoch (the fraction dropped). 0, or -1 if malformed. */
+int	 datetime_parse(const char *s, long long *epoch);
+/* The UTC date ("YYYY-MM-DD") and time ("YYYY-MM-DD HH:MM:SS") of a
+ * time; years outside 0..9999 write "0000-00-00". */
+void	 date_format(long long epoch, char out[11]);
+void	 datetime_format(long long epoch, char out[20]);
+
+/* ------------------------------------------------------------------ */
 /* working days (workdays.c): weekdays minus the holidays table         */
 
 /* The province's offset from UTC in seconds (setting utc_offset_minutes,
