@@ -590,11 +590,6 @@ long	 chain_seal(const char *chain, int max_rows);
  * (up to max_rows). For whoever must not leave rows behind (datashare-
  * admin checkpoint), not for the modules. */
 long	 chain_seal_wait(const char *chain, int max_rows);
-/* Notes that the current request appended to a chain ("audit", which
- * audit_append does itself, or "access"); chain_seal_marked() then links
- * those chains once the response is sent, and forgets the marks. */
-void	 chain_mark(const char *chain);
-void	 chain_seal_marked(int max_rows);
 /* chain_seal on every chain. Returns the largest batch sealed on one
  * chain (max_rows: that chain may have more), or <0 on a failure. */
 long	 chain_seal_all(int max_rows);
@@ -716,7 +711,7 @@ bool	 counter_wanted(void);
 int	 counter_init(size_t n);
 void	 counter_fini(void);
 /* Adds 1 to (kind, id) in the shared table. 0, or -1 when it cannot (no
- * table: seal_interval_ms=0 or not under server_main; id >= 2^40; no free
+ * table: counter_slots=0 or not under server_main; id >= 2^40; no free
  * slot): the caller then writes the UPDATE itself. */
 int	 counter_add(unsigned kind, long long id);
 /* Empties every slot, calling fn(arg, kind, id, count) for each that held
