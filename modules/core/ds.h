@@ -518,6 +518,22 @@ int	 secret_hash(const char *secret, char out[SECRET_HASH_MAX]);
  * DS_ERR (hashing failed). */
 int	 secret_issue(struct arena *, const char **client_id,
 	    const char **secret, char hash[SECRET_HASH_MAX]);
+/* A notification to send with a change: agency_id's feed gets kind about
+ * entity entity_id. */
+struct notice {
+	long long	 agency_id;
+	const char	*kind;
+	const char	*entity;
+	long long	 entity_id;
+};
+/* Gives the active account a new secret, in a transaction of its own,
+ * once the caller may: answers 200 with shown (taken: the account as the
+ * route shows it) and its "client_secret", shown once and not stored; the
+ * audit row (action) records that it changed, never the secret; told (may
+ * be NULL) is notified. 409 when the account is not active. DS_OK or
+ * DS_REPLIED. */
+int	 secret_rotate_reply(struct http_req *, long long account,
+	    json_object *shown, const char *action, const struct notice *told);
 /* Constant-work check; hash NULL (unknown account) still costs a check. */
 bool	 secret_verify(const char *hash, const char *secret);
 
