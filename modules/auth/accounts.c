@@ -305,48 +305,9 @@ fail:
 void
 account_rotate(struct http_req *r)
 {
-	static const char *sql =
-	    "UPDATE accounts SET secret_hash = ?, "
-	    "  updated_at = UTC_TIMESTAMP(6) "
-	    "WHERE id = ? AND status = 'active'";
 	struct db_rows *before;
-	char hash[SECRET_HASH_MAX];
-	const char *secret;
-	unsigned long long n;
-	json_object *o;
-	int st;
 
-	if (load_managed_or_reply(r, &before))
-		return;
-	if (secret_issue(r->arena, NULL, &secret, hash) != DS_OK) {
-		http_error_status(r, DS_ERR);
-		return;
-	}
-	{
-		struct db_param p[] = { P_STR(hash), P_INT(r->captures[0]) };
-
-		if ((st = db_begin()) ||
-		    (st = db_exec(sql, p, 2, &n, NULL)))
-			goto fail;
-	}
-	if (n == 0) {
-		db_rollback();
-		http_error(r, 409, "conflict", "the account is not active");
-		return;
-	}
-	o = account_json(before, 0);
-	/* The audit row records that the secret changed, never the secret. */
-	if ((st = audit_append(&r->who, "account.rotate_secret", "account",
-	    r->captures[0], NULL, json_object_get(o))) || (st = db_commit())) {
-		json_object_put(o);
-		goto fail;
-	}
-	json_object_object_add(o, "client_secret",
-	    json_object_new_string(secret));
-	http_header(r, "Cache-Control", "no-store");
-	http_reply(r, 200, o);
-	return;
-fail:
-	db_rollback();
-	http_error_status(r, st);
+	if (load_managed_or_reply(r, &before) == 0)
+		secret_rotate_reply(r, r->captures[0], account_json(before, 0),
+		    "account.rotate_secret", NULL);
 }

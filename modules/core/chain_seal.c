@@ -67,10 +67,6 @@ static const struct chain chains[] = {
 	  92 },
 };
 
-/* Chains written to by the current request, sealed after the response
- * (chain_seal_marked). One bit per entry of chains[]. */
-static unsigned marked;
-
 const struct chain *
 chain_find(const char *name)
 {
@@ -80,25 +76,6 @@ chain_find(const char *name)
 	return NULL;
 }
 
-void
-chain_mark(const char *name)
-{
-	const struct chain *ch = chain_find(name);
-
-	if (ch != NULL)
-		marked |= 1u << (ch - chains);
-}
-
-void
-chain_seal_marked(int max_rows)
-{
-	unsigned todo = marked;
-
-	marked = 0;
-	for (size_t i = 0; i < NPARAMS(chains); i++)
-		if (todo & (1u << i))
-			chain_seal(chains[i].name, max_rows);
-}
 /* One row's content: its first ncols columns, NULL as \N, each followed
  * by US (0x1f). Sealing and verification build it the same way. */
 char *

@@ -518,6 +518,22 @@ int	 secret_hash(const char *secret, char out[SECRET_HASH_MAX]);
  * DS_ERR (hashing failed). */
 int	 secret_issue(struct arena *, const char **client_id,
 	    const char **secret, char hash[SECRET_HASH_MAX]);
+/* A notification to send with a change: agency_id's feed gets kind about
+ * entity entity_id. */
+struct notice {
+	long long	 agency_id;
+	const char	*kind;
+	const char	*entity;
+	long long	 entity_id;
+};
+/* Gives the active account a new secret, in a transaction of its own,
+ * once the caller may: answers 200 with shown (taken: the account as the
+ * route shows it) and its "client_secret", shown once and not stored; the
+ * audit row (action) records that it changed, never the secret; told (may
+ * be NULL) is notified. 409 when the account is not active. DS_OK or
+ * DS_REPLIED. */
+int	 secret_rotate_reply(struct http_req *, long long account,
+	    json_object *shown, const char *action, const struct notice *told);
 /* Constant-work check; hash NULL (unknown account) still costs a check. */
 bool	 secret_verify(const char *hash, const char *secret);
 
@@ -590,11 +606,6 @@ long	 chain_seal(const char *chain, int max_rows);
  * (up to max_rows). For whoever must not leave rows behind (datashare-
  * admin checkpoint), not for the modules. */
 long	 chain_seal_wait(const char *chain, int max_rows);
-/* Notes that the current request appended to a chain ("audit", which
- * audit_append does itself, or "access"); chain_seal_marked() then links
- * those chains once the response is sent, and forgets the marks. */
-void	 chain_mark(const char *chain);
-void	 chain_seal_marked(int max_rows);
 /* chain_seal on every chain. Returns the largest batch sealed on one
  * chain (max_rows: that chain may have more), or <0 on a failure. */
 long	 chain_seal_all(int max_rows);
@@ -642,6 +653,20 @@ struct chain_purge_report {
  * for datashare-admin. Strings in rep belong to the arena. */
 int	 chain_purge(struct arena *, const char *chain, long long keep_days,
 	    struct chain_purge_report *);
+
+/* ------------------------------------------------------------------ */
+/* dates (dates.c): the one parser and writer of each spelling          */
+
+/* "YYYY-MM-DD", a real calendar date (no 2026-02-31), to seconds since
+ * 1970-01-01 UTC at its midnight. 0, or -1 if malformed. */
+int	 date_parse(const char *s, long long *epoch);
+/* The database's "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC) to seconds since
+ * the epoch (the fraction dropped). 0, or -1 if malformed. */
+int	 datetime_parse(const char *s, long long *epoch);
+/* The UTC date ("YYYY-MM-DD") and time ("YYYY-MM-DD HH:MM:SS") of a
+ * time; years outside 0..9999 write "0000-00-00". */
+void	 date_format(long long epoch, char out[11]);
+void	 datetime_format(long long epoch, char out[20]);
 
 /* ------------------------------------------------------------------ */
 /* working days (workdays.c): weekdays minus the holidays table         */
@@ -702,7 +727,7 @@ bool	 counter_wanted(void);
 int	 counter_init(size_t n);
 void	 counter_fini(void);
 /* Adds 1 to (kind, id) in the shared table. 0, or -1 when it cannot (no
- * table: seal_interval_ms=0 or not under server_main; id >= 2^40; no free
+ * table: counter_slots=0 or not under server_main; id >= 2^40; no free
  * slot): the caller then writes the UPDATE itself. */
 int	 counter_add(unsigned kind, long long id);
 /* Empties every slot, calling fn(arg, kind, id, count) for each that held

@@ -337,46 +337,27 @@ spec_find(const struct field *spec, size_t n, const char *name)
 	return NULL;
 }
 
+/* A date the API takes: a real calendar date from 1900 to 9999. */
 static int
-valid_date(const char *s, struct tm *tm)
+valid_date(const char *s, long long *epoch)
 {
-	char *end;
-
-	memset(tm, 0, sizeof(*tm));
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return 0;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
-			return 0;
-	end = strptime(s, "%Y-%m-%d", tm);
-	if (end == NULL || *end != '\0')
-		return 0;
-	{
-		/* strptime accepts 2026-02-31; a round trip does not. */
-		struct tm copy = *tm;
-		time_t t = timegm(&copy);
-
-		gmtime_r(&t, &copy);
-		return copy.tm_mday == tm->tm_mday && copy.tm_mon == tm->tm_mon &&
-		    tm->tm_year >= 0 && tm->tm_year < 8100;
-	}
+	return date_parse(s, epoch) == 0 && strncmp(s, "1900", 4) >= 0;
 }
 
 /* RFC 3339 -> "YYYY-MM-DD HH:MM:SS" in UTC, or NULL. */
 static char *
 datetime_to_db(struct arena *a, const char *s)
 {
-	struct tm tm;
 	char date[11], *p;
 	const char *q;
 	int hh, mm, ss, off = 0;
-	time_t t;
+	long long t;
 
 	if (strlen(s) < 20 || strlen(s) > 35)
 		return NULL;
 	memcpy(date, s, 10);
 	date[10] = '\0';
-	if (!valid_date(date, &tm) || (s[10] != 'T' && s[10] != 't'))
+	if (!valid_date(date, &t) || (s[10] != 'T' && s[10] != 't'))
 		return NULL;
 	q = s + 11;
 	if (!isdigit((unsigned char)q[0]) || !isdigit((unsigned char)q[1]) ||
@@ -411,16 +392,13 @@ datetime_to_db(struct arena *a, const char *s)
 		off = (oh * 60 + om) * 60 * (*q == '-' ? -1 : 1);
 	} else
 		return NULL;
-	tm.tm_hour = hh;
-	tm.tm_min = mm;
-	tm.tm_sec = ss > 59 ? 59 : ss;
-	t = timegm(&tm) - off;
-	gmtime_r(&t, &tm);
-	p = arena_alloc(a, 20);
-	/* 9999-12-31T23:59:59-01:00 is in year 10000: strftime does not
-	 * fit it, returns 0 and leaves p unterminated. */
-	if (strftime(p, 20, "%Y-%m-%d %H:%M:%S", &tm) != 19)
+	/* A leap second (:60) is the last second of its minute. */
+	t += hh * 3600 + mm * 60 + (ss > 59 ? 59 : ss) - off;
+	/* 9999-12-31T23:59:59-01:00 is in year 10000: not a database time. */
+	if (t >= 253402300800LL)
 		return NULL;
+	p = arena_alloc(a, 20);
+	datetime_format(t, p);
 	return p;
 }
 
@@ -462,7 +440,7 @@ read_one(struct http_req *r, const struct field *f, json_object *v,
 {
 	enum json_type t = json_object_get_type(v);
 	long long min = f->min, max = f->max, n;
-	struct tm tm;
+	long long day;
 
 	switch (f->type) {
 	case F_STRING:
@@ -529,7 +507,7 @@ read_one(struct http_req *r, const struct field *f, json_object *v,
 		return;
 	case F_DATE:
 		if (t != json_type_string ||
-		    !valid_date(json_object_get_string(v), &tm)) {
+		    !valid_date(json_object_get_string(v), &day)) {
 			json_detail(r, f->name, "must be a date YYYY-MM-DD");
 			return;
 		}

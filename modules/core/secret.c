@@ -64,3 +64,47 @@ secret_verify(const char *hash, const char *secret)
 	}
 	return crypto_pwhash_str_verify(hash, secret, strlen(secret)) == 0;
 }
+
+int
+secret_rotate_reply(struct http_req *r, long long account, json_object *shown,
+    const char *action, const struct notice *told)
+{
+	static const char *sql =
+	    "UPDATE accounts SET secret_hash = ?, updated_at = UTC_TIMESTAMP(6) "
+	    "WHERE id = ? AND status = 'active'";
+	char hash[SECRET_HASH_MAX];
+	const char *secret;
+	unsigned long long n;
+	int st;
+
+	if (secret_issue(r->arena, NULL, &secret, hash) != DS_OK) {
+		json_object_put(shown);
+		return http_error_status(r, DS_ERR);
+	}
+	{
+		struct db_param p[] = { P_STR(hash), P_INT(account) };
+
+		if ((st = db_begin()) ||
+		    (st = db_exec(sql, p, NPARAMS(p), &n, NULL)))
+			goto fail;
+	}
+	if (n == 0) {
+		db_rollback();
+		json_object_put(shown);
+		return http_error(r, 409, "conflict", "the account is not active");
+	}
+	/* The audit row records that the secret changed, never the secret. */
+	if ((st = audit_append(&r->who, action, "account", account, NULL,
+	    json_object_get(shown))) || (told != NULL && (st = notify(
+	    told->agency_id, told->kind, told->entity, told->entity_id,
+	    NULL))) || (st = db_commit()))
+		goto fail;
+	json_object_object_add(shown, "client_secret",
+	    json_object_new_string(secret));
+	http_header(r, "Cache-Control", "no-store");
+	http_reply(r, 200, shown);
+	return DS_OK;
+fail:
+	json_object_put(shown);
+	return tx_fail_reply(r, st);
+}

@@ -32,14 +32,11 @@
 
 #define MAX_WORKERS	64
 #define SEAL_BATCH	1000
-/* How often a master that does not seal (seal_interval_ms=0) wakes to see
- * whether its module's tick is due. */
-#define TICK_POLL_MS	1000
 
 static volatile sig_atomic_t stopping;
 static volatile sig_atomic_t busy;
-/* 0: each worker seals after its own writes; else the master seals every
- * seal_ms milliseconds. */
+/* The master seals every seal_ms milliseconds (1 to 60000: there is no
+ * mode where workers seal, issue 17, item 8). */
 static long long seal_ms;
 /* The module's tick runs at most every tick_ms milliseconds; tick_next is
  * when it may run again, on the monotonic clock (0: at once). */
@@ -400,14 +397,6 @@ worker_loop(const struct module *m, int fd)
 		write_response(&r, fr.out);
 		json_object_put(r.resp);
 		FCGX_Finish_r(&fr);
-		/* Without a sealing master (seal_interval_ms=0), link what
-		 * this request appended to a hash chain (audit rows,
-		 * access-log rows: even a GET or a refusal may write one),
-		 * after the client has its answer. Otherwise the
-		 * master links it with every other write of its round, and
-		 * the marks, never read, do no harm. */
-		if (seal_ms == 0)
-			chain_seal_marked(SEAL_BATCH);
 		arena_reset(a);
 		busy = 0;
 	}
@@ -507,10 +496,6 @@ master_tick(const struct module *m)
 		if (st == DS_EUNAVAIL)
 			db_disconnect();
 	}
-	/* A master that does not seal links the audit rows the work
-	 * appended itself, as a worker does after a request. */
-	if (seal_ms == 0)
-		chain_seal_marked(SEAL_BATCH);
 }
 
 static void
@@ -595,7 +580,7 @@ server_main(const struct module *m, int argc, char **argv)
 	{
 		const char *errstr = NULL;
 
-		seal_ms = conf_int("seal_interval_ms", 200, 0, 60000, &errstr);
+		seal_ms = conf_int("seal_interval_ms", 200, 1, 60000, &errstr);
 		if (errstr != NULL) {
 			fprintf(stderr, "%s: seal_interval_ms: %s\n", m->name,
 			    errstr);
@@ -614,7 +599,7 @@ server_main(const struct module *m, int argc, char **argv)
 			return 1;
 		}
 	}
-	if (seal_ms > 0 && counter_wanted()) {
+	if (counter_wanted()) {
 		const char *errstr = NULL;
 		long long slots = conf_int("counter_slots", 4096, 0, 1 << 24,
 		    &errstr);
@@ -669,13 +654,13 @@ server_main(const struct module *m, int argc, char **argv)
 	while (!master_stop) {
 		int status;
 		pid_t pid = waitpid(-1, &status,
-		    seal_ms > 0 || m->tick != NULL ? WNOHANG : 0);
+		    WNOHANG);
 
 		if (pid == 0) {
 			/* The workers are all well: the timed work when it
 			 * is due, then seal (what it wrote too), then rest. */
 			master_tick(m);
-			sleep_ms(seal_ms > 0 ? master_seal() : TICK_POLL_MS);
+			sleep_ms(master_seal());
 			continue;
 		}
 		if (pid < 0) {

@@ -15,7 +15,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ds.h"
 
@@ -25,24 +24,18 @@
 static long long
 date_to_epoch(const char *s)
 {
-	struct tm tm;
-	char *end;
+	long long t;
 
-	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || (end = strptime(s, "%Y-%m-%d", &tm)) == NULL ||
-	    end != s + 10 || *end != '\0')
-		return -1;
-	return (long long)timegm(&tm);
+	return date_parse(s, &t) == 0 ? t : -1;
 }
 
-static void
-epoch_to_date(long long t, char out[11])
+/* 0 for Sunday .. 6 for Saturday (1970-01-01 was a Thursday). */
+static int
+weekday(long long t)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
+	long long days = (t >= 0 ? t : t - (DAY - 1)) / DAY;
 
-	gmtime_r(&tt, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
+	return (int)(((days + 4) % 7 + 7) % 7);
 }
 
 static int
@@ -63,18 +56,14 @@ workdays_after(const char *from, int n, const char *const *holidays,
 {
 	long long day = date_to_epoch(from);
 	char ymd[11];
-	struct tm tm;
-	time_t t;
 
 	if (day < 0 || n < 0)
 		return -1;
 	while (n > 0) {
 		day += DAY;
-		t = (time_t)day;
-		gmtime_r(&t, &tm);
-		if (tm.tm_wday == 0 || tm.tm_wday == 6)
+		if (weekday(day) == 0 || weekday(day) == 6)
 			continue;
-		epoch_to_date(day, ymd);
+		date_format(day, ymd);
 		{
 			const char *key = ymd;
 
@@ -84,7 +73,7 @@ workdays_after(const char *from, int n, const char *const *holidays,
 		}
 		n--;
 	}
-	epoch_to_date(day, out);
+	date_format(day, out);
 	return 0;
 }
 
@@ -93,14 +82,11 @@ workdays_after(const char *from, int n, const char *const *holidays,
 static int
 local_date(const char *utc, long long offset, char out[11])
 {
-	struct tm tm;
-	const char *end;
+	long long t;
 
-	memset(&tm, 0, sizeof(tm));
-	if (utc == NULL || (end = strptime(utc, "%Y-%m-%d %H:%M:%S",
-	    &tm)) == NULL || (*end != '\0' && *end != '.'))
+	if (datetime_parse(utc, &t) != 0)
 		return -1;
-	epoch_to_date((long long)timegm(&tm) + offset, out);
+	date_format(t + offset, out);
 	return 0;
 }
 
@@ -109,16 +95,12 @@ workdays_due_from(const char *filed_utc, int n, long long offset,
     const char *const *holidays, size_t nhol, char out[20])
 {
 	char local[11], last[11];
-	struct tm tm;
-	time_t end;
 
 	if (local_date(filed_utc, offset, local) != 0 ||
 	    workdays_after(local, n, holidays, nhol, last) != 0)
 		return -1;
 	/* The end of the last working day: its local midnight, in UTC. */
-	end = (time_t)(date_to_epoch(last) + DAY - offset);
-	gmtime_r(&end, &tm);
-	strftime(out, 20, "%Y-%m-%d %H:%M:%S", &tm);
+	datetime_format(date_to_epoch(last) + DAY - offset, out);
 	return 0;
 }
 

@@ -32,17 +32,13 @@ setting(const char *key, long long def, long long min, long long max)
 static int
 calendar_due(const char *from, long long days, char out[20])
 {
-	long long offset = workdays_utc_offset();
-	struct tm tm;
-	time_t t;
+	long long offset = workdays_utc_offset(), t;
 
-	memset(&tm, 0, sizeof(tm));
-	if (strptime(from, "%Y-%m-%d %H:%M:%S", &tm) == NULL)
+	if (datetime_parse(from, &t) != 0)
 		return DS_EINVAL;
-	t = timegm(&tm) + offset;
+	t += offset;
 	t = t - t % DAY + (days + 1) * DAY - offset;
-	gmtime_r(&t, &tm);
-	strftime(out, 20, "%Y-%m-%d %H:%M:%S", &tm);
+	datetime_format(t, out);
 	return DS_OK;
 }
 

@@ -23,47 +23,15 @@ static const char *const known_params[] = {
 	"from", "to", "agency_id", "format", NULL
 };
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil). */
-static long long
-days_from_civil(long long y, long long m, long long d)
-{
-	long long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int
-days_in_month(long long y, long long m)
-{
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-	return m == 2 && leap ? 29 : mdays[m - 1];
-}
-
 int
 report_parse_date(const char *s, long long *days)
 {
-	long long y, m, d;
+	long long t;
 
-	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
-	    strspn(s, "0123456789") != 4 || strspn(s + 5, "0123456789") != 2 ||
-	    strspn(s + 8, "0123456789") != 2)
+	/* Reports start with the platform: no year before 2000. */
+	if (date_parse(s, &t) != 0 || strncmp(s, "2000", 4) < 0)
 		return -1;
-	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
-	    (s[3] - '0');
-	m = (s[5] - '0') * 10 + (s[6] - '0');
-	d = (s[8] - '0') * 10 + (s[9] - '0');
-	if (y < 2000 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
-		return -1;
-	*days = days_from_civil(y, m, d);
+	*days = t / SECONDS_PER_DAY;
 	return 0;
 }
 
@@ -151,12 +119,9 @@ check_agency_or_reply(struct http_req *r, long long id)
 static char *
 day_text(struct arena *a, long long days)
 {
-	time_t t = (time_t)(days * SECONDS_PER_DAY);
-	struct tm tm;
 	char buf[11];
 
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%d", &tm);
+	date_format(days * SECONDS_PER_DAY, buf);
 	return arena_strdup(a, buf);
 }
 
@@ -165,12 +130,16 @@ static void
 current_year(long long now, long long offset, long long *first,
     long long *last)
 {
-	time_t t = (time_t)(now + offset * 60);
-	struct tm tm;
+	char day[11];
+	long long t;
 
-	gmtime_r(&t, &tm);
-	*first = days_from_civil(tm.tm_year + 1900, 1, 1);
-	*last = days_from_civil(tm.tm_year + 1900, 12, 31);
+	date_format(now + offset * 60, day);
+	memcpy(day + 4, "-01-01", 7);
+	(void)date_parse(day, &t);
+	*first = t / SECONDS_PER_DAY;
+	memcpy(day + 4, "-12-31", 7);
+	(void)date_parse(day, &t);
+	*last = t / SECONDS_PER_DAY;
 }
 
 int

@@ -50,11 +50,7 @@ access_log_append(struct http_req *r, const struct access_entry *e)
 		P_STR(r->remote_addr ? arena_strndup(r->arena, r->remote_addr,
 		    strnlen(r->remote_addr, 64)) : NULL), P_STR(r->request_id),
 	};
-	int st;
-
-	if ((st = db_exec(sql, p, NPARAMS(p), NULL, NULL)) == DS_OK)
-		chain_mark("access");
-	return st;
+	return db_exec(sql, p, NPARAMS(p), NULL, NULL);
 }
 
 /* The filters every reading of the log takes; 422 naming bad ones. */

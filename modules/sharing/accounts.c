@@ -197,16 +197,10 @@ fail:
 void
 grant_account_rotate(struct http_req *r)
 {
-	static const char *rotate =
-	    "UPDATE accounts SET secret_hash = ?, "
-	    "  updated_at = UTC_TIMESTAMP(6) "
-	    "WHERE id = ? AND grant_id = ? AND status = 'active'";
 	struct db_param p[] = { P_INT(r->captures[1]), P_INT(r->captures[0]) };
 	struct db_rows *g, *before;
-	char hash[SECRET_HASH_MAX];
-	const char *secret;
-	unsigned long long n;
-	json_object *o;
+	struct notice told = { 0, "grant_account.rotated", "grant",
+	    r->captures[0] };
 	int st;
 
 	if (grant_or_reply(r, &g))
@@ -225,38 +219,7 @@ grant_account_rotate(struct http_req *r)
 		    "point rotates its system's secret");
 		return;
 	}
-	if (secret_issue(r->arena, NULL, &secret, hash) != DS_OK) {
-		http_error_status(r, DS_ERR);
-		return;
-	}
-	{
-		struct db_param q[] = { P_STR(hash), P_INT(r->captures[1]),
-		    P_INT(r->captures[0]) };
-
-		if ((st = db_begin()) ||
-		    (st = db_exec(rotate, q, NPARAMS(q), &n, NULL)))
-			goto fail;
-	}
-	if (n == 0) {
-		db_rollback();
-		http_error(r, 409, "conflict", "the account is not active");
-		return;
-	}
-	o = db_row_json(before, 0);
-	/* The audit row records that the secret changed, never the secret. */
-	if ((st = audit_append(&r->who, "grant_account.rotate_secret",
-	    "account", r->captures[1], NULL, json_object_get(o))) ||
-	    (st = notify(db_get_int(g, 0, "provider_agency_id"),
-	    "grant_account.rotated", "grant", r->captures[0], NULL)) ||
-	    (st = db_commit())) {
-		json_object_put(o);
-		goto fail;
-	}
-	json_object_object_add(o, "client_secret",
-	    json_object_new_string(secret));
-	http_header(r, "Cache-Control", "no-store");
-	http_reply(r, 200, o);
-	return;
-fail:
-	tx_fail_reply(r, st);
+	told.agency_id = db_get_int(g, 0, "provider_agency_id");
+	secret_rotate_reply(r, r->captures[1], db_row_json(before, 0),
+	    "grant_account.rotate_secret", &told);
 }

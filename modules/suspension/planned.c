@@ -67,17 +67,10 @@ planned_load_json(struct http_req *r, long long id)
 static void
 next_day(const char *day, char out[11])
 {
-	struct tm tm;
-	time_t t;
+	long long t = 0;
 
-	memset(&tm, 0, sizeof(tm));
-	sscanf(day, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	tm.tm_hour = 12;
-	t = timegm(&tm) + 86400;
-	gmtime_r(&t, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
+	(void)date_parse(day, &t);
+	date_format(t + 86400, out);
 }
 
 /* The first local day a planned suspension may start on without being
