@@ -588,6 +588,73 @@ read_one(struct http_req *r, const struct field *f, json_object *v,
 	}
 }
 
+void
+json_read_text(struct http_req *r, const struct field *f, const char *text,
+    struct fval *out)
+{
+	long long min = f->min, max = f->max, n;
+	json_object *str;
+	struct tm tm;
+
+	switch (f->type) {
+	case F_STRING:
+	case F_TEXT:
+		str = json_object_new_string(text);
+		read_string(r, f, str, out);
+		json_object_put(str);
+		return;
+	case F_ENUM:
+		str = json_object_new_string(text);
+		read_one(r, f, str, out);
+		json_object_put(str);
+		return;
+	case F_INT:
+	case F_ID:
+		if (min == 0 && max == 0) {
+			min = f->type == F_ID ? 1 : -(1LL << 53);
+			max = 1LL << 53;
+		}
+		if (parse_ll(text, min, max, &n) != 0) {
+			json_detail(r, f->name, arena_printf(r->arena,
+			    "must be an integer between %lld and %lld", min,
+			    max));
+			return;
+		}
+		out->i = n;
+		out->present = true;
+		return;
+	case F_BOOL:
+		if (strcmp(text, "true") != 0 && strcmp(text, "false") != 0) {
+			json_detail(r, f->name, "must be true or false");
+			return;
+		}
+		out->i = strcmp(text, "true") == 0;
+		out->present = true;
+		return;
+	case F_DATE:
+		if (!valid_date(text, &tm)) {
+			json_detail(r, f->name, "must be a date YYYY-MM-DD");
+			return;
+		}
+		out->s = arena_strdup(r->arena, text);
+		out->present = true;
+		return;
+	case F_DATETIME:
+		if ((out->s = datetime_to_db(r->arena, text)) == NULL) {
+			json_detail(r, f->name,
+			    "must be an RFC 3339 time, e.g. 2026-01-31T08:00:00Z");
+			return;
+		}
+		out->present = true;
+		return;
+	case F_ARRAY:
+	case F_STRINGS:
+	case F_OBJECT:
+		break;
+	}
+	json_detail(r, f->name, "cannot be given as text");
+}
+
 int
 json_read_or_reply(struct http_req *r, json_object *obj,
     const struct field *spec, size_t n, struct fval *out)
