@@ -40,16 +40,20 @@ agencies_list(struct http_req *r)
 	    "SELECT " AGENCY_COLS " FROM agencies "
 	    "WHERE (? IS NULL OR level = ?) AND (? = 0 OR id > ?) "
 	    "ORDER BY id LIMIT ?";
-	const char *level;
+	enum { Q_LEVEL, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_LEVEL] = { "level", F_ENUM, false, 0, 0, levels },
+	};
+	struct fval q[Q__N];
 	struct page pg;
 
 	/* A level that no agency can have is a 422, as for every other
 	 * list's enum filter, not an empty page. */
 	if (http_page_or_reply(r, &pg) != DS_OK ||
-	    http_param_enum_or_reply(r, "level", levels, &level) != 0)
+	    http_query_or_reply(r, query, Q__N, q) != DS_OK)
 		return;
 	{
-		struct db_param p[] = { P_STR(level), P_STR(level),
+		struct db_param p[] = { P_STR(q[Q_LEVEL].s), P_STR(q[Q_LEVEL].s),
 		    P_INT(pg.after), P_INT(pg.after), P_INT(pg.limit) };
 
 		db_reply_page(r, &pg, sql, p, NPARAMS(p));

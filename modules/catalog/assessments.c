@@ -198,24 +198,28 @@ assessments_list(struct http_req *r)
 	    "  AND (? = 0 OR x.dataset_id = ?) AND (? = 0 OR x.agency_id = ?) "
 	    "  AND (? = 0 OR x.year = ?) AND (? IS NULL OR x.verdict = ?) "
 	    "  AND (? = 0 OR x.id > ?) ORDER BY x.id LIMIT ?";
-	long long dataset, agency, year;
-	const char *verdict;
+	enum { Q_DATASET, Q_AGENCY, Q_YEAR, Q_VERDICT, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_DATASET] = { "dataset_id", F_ID, false, 0, 0, NULL },
+		[Q_AGENCY] = { "agency_id", F_ID, false, 0, 0, NULL },
+		[Q_YEAR] = { "year", F_INT, false, 2000, 9999, NULL },
+		[Q_VERDICT] = { "verdict", F_ENUM, false, 0, 0, verdicts },
+	};
+	struct fval q[Q__N];
 	struct page pg;
 
 	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSIGHT) ||
 	    http_page_or_reply(r, &pg) ||
-	    http_param_int_or_reply(r, "dataset_id", 0, 1, 1LL << 53,
-	    &dataset) ||
-	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency) ||
-	    http_param_int_or_reply(r, "year", 0, 2000, 9999, &year) ||
-	    http_param_enum_or_reply(r, "verdict", verdicts, &verdict))
+	    http_query_or_reply(r, query, Q__N, q))
 		return;
 	{
 		struct db_param p[] = { P_INT(r->who.agency_id),
 		    P_INT(auth_has_role(&r->who, ROLE_OVERSIGHT)),
-		    P_INT(dataset), P_INT(dataset), P_INT(agency),
-		    P_INT(agency), P_INT(year), P_INT(year), P_STR(verdict),
-		    P_STR(verdict), P_INT(pg.after), P_INT(pg.after),
+		    P_INT(q[Q_DATASET].i), P_INT(q[Q_DATASET].i),
+		    P_INT(q[Q_AGENCY].i), P_INT(q[Q_AGENCY].i),
+		    P_INT(q[Q_YEAR].i), P_INT(q[Q_YEAR].i),
+		    P_STR(q[Q_VERDICT].s), P_STR(q[Q_VERDICT].s),
+		    P_INT(pg.after), P_INT(pg.after),
 		    P_INT(pg.limit) };
 
 		db_reply_page(r, &pg, sql, p, NPARAMS(p));

@@ -81,19 +81,24 @@ databases_list(struct http_req *r)
 	    "  AND (? = 0 OR b.agency_id = ?) AND (? IS NULL OR b.kind = ?) "
 	    "  AND (? IS NULL OR b.status = ?) AND (? = 0 OR b.id > ?) "
 	    "ORDER BY b.id LIMIT ?";
-	const char *kind, *status;
-	long long agency;
+	enum { Q_AGENCY, Q_KIND, Q_STATUS, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_AGENCY] = { "agency_id", F_ID, false, 0, 0, NULL },
+		[Q_KIND] = { "kind", F_ENUM, false, 0, 0, db_kinds },
+		[Q_STATUS] = { "status", F_ENUM, false, 0, 0, db_statuses },
+	};
+	struct fval q[Q__N];
 	struct page pg;
 
 	if (http_page_or_reply(r, &pg) ||
-	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency) ||
-	    http_param_enum_or_reply(r, "kind", db_kinds, &kind) ||
-	    http_param_enum_or_reply(r, "status", db_statuses, &status))
+	    http_query_or_reply(r, query, Q__N, q))
 		return;
 	{
-		struct db_param p[] = { SEES_PARAMS(&r->who), P_INT(agency),
-		    P_INT(agency), P_STR(kind), P_STR(kind), P_STR(status),
-		    P_STR(status), P_INT(pg.after), P_INT(pg.after),
+		struct db_param p[] = { SEES_PARAMS(&r->who),
+		    P_INT(q[Q_AGENCY].i), P_INT(q[Q_AGENCY].i),
+		    P_STR(q[Q_KIND].s), P_STR(q[Q_KIND].s),
+		    P_STR(q[Q_STATUS].s), P_STR(q[Q_STATUS].s),
+		    P_INT(pg.after), P_INT(pg.after),
 		    P_INT(pg.limit) };
 
 		db_reply_page(r, &pg, sql, p, NPARAMS(p));

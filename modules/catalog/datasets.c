@@ -53,22 +53,27 @@ datasets_list(struct http_req *r)
 	    "  AND (? IS NULL OR d.classification = ?) "
 	    "  AND (? IS NULL OR d.status = ?) AND (? = 0 OR d.id > ?) "
 	    "ORDER BY d.id LIMIT ?";
-	const char *cls, *status;
-	long long database, agency;
+	enum { Q_DATABASE, Q_AGENCY, Q_CLASS, Q_STATUS, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_DATABASE] = { "database_id", F_ID, false, 0, 0, NULL },
+		[Q_AGENCY] = { "agency_id", F_ID, false, 0, 0, NULL },
+		[Q_CLASS] = { "classification", F_ENUM, false, 0, 0,
+		    classifications },
+		[Q_STATUS] = { "status", F_ENUM, false, 0, 0, statuses },
+	};
+	struct fval q[Q__N];
 	struct page pg;
 
 	if (http_page_or_reply(r, &pg) ||
-	    http_param_int_or_reply(r, "database_id", 0, 1, 1LL << 53,
-	    &database) ||
-	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency) ||
-	    http_param_enum_or_reply(r, "classification", classifications, &cls) ||
-	    http_param_enum_or_reply(r, "status", statuses, &status))
+	    http_query_or_reply(r, query, Q__N, q))
 		return;
 	{
-		struct db_param p[] = { SEES_PARAMS(&r->who), P_INT(database),
-		    P_INT(database), P_INT(agency), P_INT(agency), P_STR(cls),
-		    P_STR(cls), P_STR(status), P_STR(status), P_INT(pg.after),
-		    P_INT(pg.after), P_INT(pg.limit) };
+		struct db_param p[] = { SEES_PARAMS(&r->who),
+		    P_INT(q[Q_DATABASE].i), P_INT(q[Q_DATABASE].i),
+		    P_INT(q[Q_AGENCY].i), P_INT(q[Q_AGENCY].i),
+		    P_STR(q[Q_CLASS].s), P_STR(q[Q_CLASS].s),
+		    P_STR(q[Q_STATUS].s), P_STR(q[Q_STATUS].s),
+		    P_INT(pg.after), P_INT(pg.after), P_INT(pg.limit) };
 
 		db_reply_page(r, &pg, sql, p, NPARAMS(p));
 	}

@@ -186,20 +186,25 @@ proposals_list(struct http_req *r)
 	    "  AND (? = 0 OR p.agency_id = ?) AND (? IS NULL OR p.status = ?) "
 	    "  AND (? IS NULL OR p.kind = ?) AND (? = 0 OR p.id > ?) "
 	    "ORDER BY p.id LIMIT ?";
-	const char *status, *kind;
-	long long agency;
+	enum { Q_AGENCY, Q_STATUS, Q_KIND, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_AGENCY] = { "agency_id", F_ID, false, 0, 0, NULL },
+		[Q_STATUS] = { "status", F_ENUM, false, 0, 0, statuses },
+		[Q_KIND] = { "kind", F_ENUM, false, 0, 0, kinds },
+	};
+	struct fval q[Q__N];
 	struct page pg;
 
 	if (http_page_or_reply(r, &pg) ||
-	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency) ||
-	    http_param_enum_or_reply(r, "status", statuses, &status) ||
-	    http_param_enum_or_reply(r, "kind", kinds, &kind))
+	    http_query_or_reply(r, query, Q__N, q))
 		return;
 	{
 		struct db_param p[] = { P_INT(r->who.agency_id),
 		    P_INT(auth_has_role(&r->who, ROLE_OVERSIGHT)),
-		    P_INT(agency), P_INT(agency), P_STR(status), P_STR(status),
-		    P_STR(kind), P_STR(kind), P_INT(pg.after), P_INT(pg.after),
+		    P_INT(q[Q_AGENCY].i), P_INT(q[Q_AGENCY].i),
+		    P_STR(q[Q_STATUS].s), P_STR(q[Q_STATUS].s),
+		    P_STR(q[Q_KIND].s), P_STR(q[Q_KIND].s),
+		    P_INT(pg.after), P_INT(pg.after),
 		    P_INT(pg.limit) };
 
 		db_reply_page(r, &pg, sql, p, NPARAMS(p));

@@ -49,22 +49,26 @@ services_list(struct http_req *r)
 	    "  AND (? IS NULL OR s.status = ?) "
 	    "  AND (? IS NULL OR s.protocol = ?) AND (? = 0 OR s.id > ?) "
 	    "ORDER BY s.id LIMIT ?";
-	const char *status, *protocol;
-	long long dataset, agency;
+	enum { Q_DATASET, Q_AGENCY, Q_STATUS, Q_PROTOCOL, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_DATASET] = { "dataset_id", F_ID, false, 0, 0, NULL },
+		[Q_AGENCY] = { "agency_id", F_ID, false, 0, 0, NULL },
+		[Q_STATUS] = { "status", F_ENUM, false, 0, 0, statuses },
+		[Q_PROTOCOL] = { "protocol", F_ENUM, false, 0, 0, protocols },
+	};
+	struct fval q[Q__N];
 	struct page pg;
 
 	if (http_page_or_reply(r, &pg) ||
-	    http_param_int_or_reply(r, "dataset_id", 0, 1, 1LL << 53,
-	    &dataset) ||
-	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency) ||
-	    http_param_enum_or_reply(r, "status", statuses, &status) ||
-	    http_param_enum_or_reply(r, "protocol", protocols, &protocol))
+	    http_query_or_reply(r, query, Q__N, q))
 		return;
 	{
-		struct db_param p[] = { SEES_PARAMS(&r->who), P_INT(dataset),
-		    P_INT(dataset), P_INT(agency), P_INT(agency),
-		    P_STR(status), P_STR(status), P_STR(protocol),
-		    P_STR(protocol), P_INT(pg.after), P_INT(pg.after),
+		struct db_param p[] = { SEES_PARAMS(&r->who),
+		    P_INT(q[Q_DATASET].i), P_INT(q[Q_DATASET].i),
+		    P_INT(q[Q_AGENCY].i), P_INT(q[Q_AGENCY].i),
+		    P_STR(q[Q_STATUS].s), P_STR(q[Q_STATUS].s),
+		    P_STR(q[Q_PROTOCOL].s), P_STR(q[Q_PROTOCOL].s),
+		    P_INT(pg.after), P_INT(pg.after),
 		    P_INT(pg.limit) };
 
 		db_reply_page(r, &pg, sql, p, NPARAMS(p));

@@ -26,7 +26,8 @@ versions_list(struct http_req *r)
 	    "WHERE (? = 0 OR v.id > ?) ORDER BY v.id LIMIT ?";
 	struct page pg;
 
-	if (http_page_or_reply(r, &pg))
+	if (http_page_or_reply(r, &pg) ||
+	    http_query_or_reply(r, NULL, 0, NULL))
 		return;
 	{
 		struct db_param p[] = { P_INT(pg.after), P_INT(pg.after),
