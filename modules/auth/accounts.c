@@ -108,6 +108,11 @@ accounts_list(struct http_req *r)
 	    "SELECT " ACCOUNT_COLS " FROM accounts a "
 	    "WHERE (? = 0 OR a.agency_id = ?) AND (? = 0 OR a.id > ?) "
 	    "ORDER BY a.id LIMIT ?";
+	enum { Q_AGENCY, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_AGENCY] = { "agency_id", F_ID, false, 0, 0, NULL },
+	};
+	struct fval q[Q__N];
 	struct page pg;
 	struct db_rows *rows;
 	long long agency;
@@ -116,8 +121,9 @@ accounts_list(struct http_req *r)
 
 	if (auth_require_role_or_reply(r, ROLE_DIC_ADMIN | ROLE_FOCAL_POINT |
 	    ROLE_AUDITOR) || http_page_or_reply(r, &pg) ||
-	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency))
+	    http_query_or_reply(r, query, Q__N, q))
 		return;
+	agency = q[Q_AGENCY].i;
 	/* A focal point sees only its own agency's accounts. */
 	if (!auth_has_role(&r->who, ROLE_DIC_ADMIN | ROLE_AUDITOR))
 		agency = r->who.agency_id;

@@ -22,7 +22,8 @@ comments_list(struct http_req *r)
 	struct page pg;
 
 	if (dispute_load_or_reply(r, r->captures[0], &d) ||
-	    http_page_or_reply(r, &pg))
+	    http_page_or_reply(r, &pg) ||
+	    http_query_or_reply(r, NULL, 0, NULL))
 		return;
 	{
 		/* Oldest first: a thread reads in the order it was written. */

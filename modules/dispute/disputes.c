@@ -213,6 +213,14 @@ disputes_list(struct http_req *r)
 	    "  AND (? = 0 OR " OVERDUE ") "
 	    "  AND (? = 0 OR d.id < ?) "
 	    "ORDER BY d.id DESC LIMIT ?";
+	enum { Q_STATE, Q_CATEGORY, Q_AGENCY, Q_OVERDUE, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_STATE] = { "state", F_ENUM, false, 0, 0, states },
+		[Q_CATEGORY] = { "category", F_ENUM, false, 0, 0, categories },
+		[Q_AGENCY] = { "agency_id", F_ID, false, 0, 0, NULL },
+		[Q_OVERDUE] = { "overdue", F_BOOL, false, 0, 0, NULL },
+	};
+	struct fval q[Q__N];
 	const char *state, *category;
 	long long agency;
 	struct db_rows *rows;
@@ -222,11 +230,12 @@ disputes_list(struct http_req *r)
 
 	if (auth_require_role_or_reply(r, READERS) ||
 	    http_page_or_reply(r, &pg) ||
-	    http_param_enum_or_reply(r, "state", states, &state) ||
-	    http_param_enum_or_reply(r, "category", categories, &category) ||
-	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53,
-	    &agency) || http_param_bool_or_reply(r, "overdue", &overdue))
+	    http_query_or_reply(r, query, Q__N, q))
 		return;
+	state = q[Q_STATE].s;
+	category = q[Q_CATEGORY].s;
+	agency = q[Q_AGENCY].i;
+	overdue = q[Q_OVERDUE].i != 0;
 	/* DIC and auditors see every ticket; others their agency's. */
 	all = auth_has_role(&r->who, ROLE_DIC_ADMIN | ROLE_AUDITOR);
 	{

@@ -37,7 +37,8 @@ grant_accounts_list(struct http_req *r)
 	struct db_rows *g;
 	struct page pg;
 
-	if (grant_or_reply(r, &g) || http_page_or_reply(r, &pg))
+	if (grant_or_reply(r, &g) || http_page_or_reply(r, &pg) ||
+	    http_query_or_reply(r, NULL, 0, NULL))
 		return;
 	{
 		struct db_param p[] = { P_INT(r->captures[0]), P_INT(pg.after),

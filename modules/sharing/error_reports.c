@@ -150,16 +150,22 @@ error_reports_list(struct http_req *r)
 	static const char *const statuses[] = {
 		"open", "acknowledged", "corrected", "rejected", NULL
 	};
+	enum { Q_STATUS, Q_DATASET, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_STATUS] = { "status", F_ENUM, false, 0, 0, statuses },
+		[Q_DATASET] = { "dataset_id", F_ID, false, 0, 0, NULL },
+	};
+	struct fval q[Q__N];
 	const char *status;
 	long long dataset, me = r->who.agency_id;
 	struct page pg;
 
 	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER) ||
-	    http_param_enum_or_reply(r, "status", statuses, &status) ||
-	    http_page_or_reply(r, &pg) ||
-	    http_param_int_or_reply(r, "dataset_id", 0, 1, 1LL << 53,
-	    &dataset))
+	    http_query_or_reply(r, query, Q__N, q) ||
+	    http_page_or_reply(r, &pg))
 		return;
+	status = q[Q_STATUS].s;
+	dataset = q[Q_DATASET].i;
 	{
 		struct db_param p[] = { P_INT(is_overseer(&r->who)), P_INT(me),
 		    P_INT(me), P_STR(status), P_STR(status), P_INT(dataset),

@@ -21,13 +21,19 @@ holidays_list(struct http_req *r)
 	static const char *sql =
 	    "SELECT " HOLIDAY_COLS " FROM holidays "
 	    "WHERE (? = 0 OR YEAR(day) = ?) ORDER BY day LIMIT 1000";
+	enum { Q_YEAR, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_YEAR] = { "year", F_INT, false, 1900, 9999, NULL },
+	};
+	struct fval q[Q__N];
 	struct db_rows *rows;
 	json_object *o;
 	long long year;
 	int st;
 
-	if (http_param_int_or_reply(r, "year", 0, 1900, 9999, &year))
+	if (http_query_or_reply(r, query, Q__N, q))
 		return;
+	year = q[Q_YEAR].i;
 	{
 		struct db_param p[] = { P_INT(year), P_INT(year) };
 
@@ -124,29 +130,27 @@ holiday_delete(struct http_req *r)
 void
 working_days_show(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "from", F_DATE, true, 0, 0, NULL },
+	enum { Q_FROM, Q_DAYS, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_FROM] = { "from", F_DATE, true, 0, 0, NULL },
+		[Q_DAYS] = { "days", F_INT, false, 0, 366, NULL },
 	};
-	struct fval v[NPARAMS(spec)];
-	json_object *in = json_object_new_object(), *o;
-	const char *from = http_param(r, "from");
+	struct fval v[Q__N];
+	json_object *o;
 	long long days;
 	char out[11];
 	int st;
 
-	if (from != NULL)
-		json_object_object_add(in, "from", json_object_new_string(from));
-	st = json_read_or_reply(r, in, spec, NPARAMS(spec), v);
-	json_object_put(in);
-	if (st != DS_OK ||
-	    http_param_int_or_reply(r, "days", 1, 0, 366, &days))
+	if (http_query_or_reply(r, query, Q__N, v))
 		return;
-	if ((st = workdays_add(r->arena, v[0].s, (int)days, out)) != DS_OK) {
+	days = v[Q_DAYS].present ? v[Q_DAYS].i : 1;
+	if ((st = workdays_add(r->arena, v[Q_FROM].s, (int)days, out)) !=
+	    DS_OK) {
 		http_error_status(r, st);
 		return;
 	}
 	o = json_object_new_object();
-	json_object_object_add(o, "from", json_object_new_string(v[0].s));
+	json_object_object_add(o, "from", json_object_new_string(v[Q_FROM].s));
 	json_object_object_add(o, "days", json_object_new_int64(days));
 	json_object_object_add(o, "date", json_object_new_string(out));
 	http_reply(r, 200, o);

@@ -72,6 +72,15 @@ requests_list(struct http_req *r)
 	    "  AND (? = 0 OR r.id > ?) "
 	    "ORDER BY r.id LIMIT ?";
 	static const char *const sides[] = { "provider", "consumer", NULL };
+	enum { Q_STATUS, Q_SIDE, Q_DATASET, Q_AGENCY, Q_OVERDUE, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_STATUS] = { "status", F_ENUM, false, 0, 0, statuses },
+		[Q_SIDE] = { "side", F_ENUM, false, 0, 0, sides },
+		[Q_DATASET] = { "dataset_id", F_ID, false, 0, 0, NULL },
+		[Q_AGENCY] = { "agency_id", F_ID, false, 0, 0, NULL },
+		[Q_OVERDUE] = { "overdue", F_BOOL, false, 0, 0, NULL },
+	};
+	struct fval q[Q__N];
 	const char *status, *side;
 	long long dataset, agency, me = r->who.agency_id;
 	struct page pg;
@@ -80,14 +89,14 @@ requests_list(struct http_req *r)
 	int st;
 
 	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER) ||
-	    http_param_enum_or_reply(r, "status", statuses, &status) ||
-	    http_param_enum_or_reply(r, "side", sides, &side) ||
-	    http_page_or_reply(r, &pg) ||
-	    http_param_int_or_reply(r, "dataset_id", 0, 1, 1LL << 53,
-	    &dataset) ||
-	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency) ||
-	    http_param_bool_or_reply(r, "overdue", &overdue))
+	    http_query_or_reply(r, query, Q__N, q) ||
+	    http_page_or_reply(r, &pg))
 		return;
+	status = q[Q_STATUS].s;
+	side = q[Q_SIDE].s;
+	dataset = q[Q_DATASET].i;
+	agency = q[Q_AGENCY].i;
+	overdue = q[Q_OVERDUE].i != 0;
 	{
 		struct db_param p[] = {
 			P_INT(is_overseer(&r->who)), P_INT(me), P_INT(me),

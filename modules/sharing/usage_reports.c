@@ -92,7 +92,8 @@ grant_usage_reports_list(struct http_req *r)
 	/* Agency staff and overseers: a consumer system reads no report. */
 	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER) ||
 	    grant_load_or_reply(r, r->captures[0], &g) ||
-	    http_page_or_reply(r, &pg))
+	    http_page_or_reply(r, &pg) ||
+	    http_query_or_reply(r, NULL, 0, NULL))
 		return;
 	{
 		struct db_param p[] = { P_INT(r->captures[0]), P_INT(pg.after),
@@ -120,6 +121,13 @@ usage_reports_list(struct http_req *r)
 	    "  AND (? = 0 OR u.id > ?) "
 	    "ORDER BY u.id LIMIT ?";
 	static const char *const statuses[] = { "requested", "answered", NULL };
+	enum { Q_STATUS, Q_GRANT, Q_OVERDUE, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_STATUS] = { "status", F_ENUM, false, 0, 0, statuses },
+		[Q_GRANT] = { "grant_id", F_ID, false, 0, 0, NULL },
+		[Q_OVERDUE] = { "overdue", F_BOOL, false, 0, 0, NULL },
+	};
+	struct fval q[Q__N];
 	const char *status;
 	long long grant, me = r->who.agency_id;
 	struct db_rows *rows;
@@ -128,11 +136,12 @@ usage_reports_list(struct http_req *r)
 	int st;
 
 	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER) ||
-	    http_param_enum_or_reply(r, "status", statuses, &status) ||
-	    http_page_or_reply(r, &pg) ||
-	    http_param_int_or_reply(r, "grant_id", 0, 1, 1LL << 53, &grant) ||
-	    http_param_bool_or_reply(r, "overdue", &overdue))
+	    http_query_or_reply(r, query, Q__N, q) ||
+	    http_page_or_reply(r, &pg))
 		return;
+	status = q[Q_STATUS].s;
+	grant = q[Q_GRANT].i;
+	overdue = q[Q_OVERDUE].i != 0;
 	{
 		struct db_param p[] = { P_INT(is_overseer(&r->who)), P_INT(me),
 		    P_INT(me), P_STR(status), P_STR(status), P_INT(grant),

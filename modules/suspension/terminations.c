@@ -189,6 +189,12 @@ terminations_list(struct http_req *r)
 	    "  AND (? = 0 OR t.provider_agency_id = ? "
 	    "    OR t.consumer_agency_id = ?) "
 	    "  AND t.id > ? ORDER BY t.id LIMIT ?";
+	enum { Q_GRANT, Q_AGENCY, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_GRANT] = { "grant_id", F_ID, false, 0, 0, NULL },
+		[Q_AGENCY] = { "agency_id", F_ID, false, 0, 0, NULL },
+	};
+	struct fval q[Q__N];
 	long long grant, agency, me = r->who.agency_id;
 	struct db_rows *rows;
 	struct page pg;
@@ -197,9 +203,10 @@ terminations_list(struct http_req *r)
 
 	if (auth_require_role_or_reply(r, ROLES_READ) ||
 	    http_page_or_reply(r, &pg) ||
-	    http_param_int_or_reply(r, "grant_id", 0, 1, 1LL << 53, &grant) ||
-	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency))
+	    http_query_or_reply(r, query, Q__N, q))
 		return;
+	grant = q[Q_GRANT].i;
+	agency = q[Q_AGENCY].i;
 	{
 		struct db_param p[] = { P_INT(caller_sees_all(r)), P_INT(me),
 		    P_INT(me), P_INT(grant), P_INT(grant), P_INT(agency),
