@@ -313,12 +313,19 @@ enum field_need {
 	F_NULLABLE = 2,		/* may be left out, or null to clear it */
 };
 
+/* A spec is declared kcgi's way: an enum of its fields and a table
+ * indexed by it, [DS_TITLE] = { "title", F_STRING, ... }, so handlers
+ * read v[DS_TITLE], never v[1]. The last two members are for specs whose
+ * fields a rule of their own requires (a proposal's kinds) and are NULL
+ * elsewhere: positional initialisers may leave them out. */
 struct field {
 	const char		*name;
 	enum field_type		 type;
 	enum field_need		 need;
 	long long		 min, max;	/* 0,0 = type default */
 	const char *const	*choices;	/* F_ENUM, NULL-terminated */
+	const char		*rule;		/* spec's own, e.g. per kind */
+	const char		*article;	/* the article that asks for it */
 };
 
 struct fval {
