@@ -154,10 +154,11 @@ account_show(struct http_req *r)
 void
 account_create(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "agency_id", F_ID, true, 0, 0, NULL },
-		{ "name", F_STRING, true, 1, 255, NULL },
-		{ "roles", F_STRINGS, true, 1, 6, NULL },
+	enum { AC_AGENCY, AC_NAME, AC_ROLES, AC__N };
+	static const struct field spec[AC__N] = {
+		[AC_AGENCY] = { "agency_id", F_ID, true, 0, 0, NULL },
+		[AC_NAME] = { "name", F_STRING, true, 1, 255, NULL },
+		[AC_ROLES] = { "roles", F_STRINGS, true, 1, 6, NULL },
 	};
 	static const char *agency_sql =
 	    "SELECT id, is_dic FROM agencies WHERE id = ?";
@@ -176,13 +177,13 @@ account_create(struct http_req *r)
 	if (auth_require_role_or_reply(r, ROLE_DIC_ADMIN | ROLE_FOCAL_POINT) ||
 	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v))
 		return;
-	if ((roles = roles_from_json(v[2].o)) <= 0) {
+	if ((roles = roles_from_json(v[AC_ROLES].o)) <= 0) {
 		json_detail(r, "roles", "unknown role");
 		json_details_reply(r, "the request has invalid fields");
 		return;
 	}
 	{
-		struct db_param p[] = { P_INT(v[0].i) };
+		struct db_param p[] = { P_INT(v[AC_AGENCY].i) };
 
 		if ((st = db_query(r->arena, agency_sql, p, 1, &ag))) {
 			http_error_status(r, st);
@@ -194,7 +195,7 @@ account_create(struct http_req *r)
 		json_details_reply(r, "the request has invalid fields");
 		return;
 	}
-	if (auth_require_agency_or_reply(r, v[0].i, ROLE_DIC_ADMIN))
+	if (auth_require_agency_or_reply(r, v[AC_AGENCY].i, ROLE_DIC_ADMIN))
 		return;
 	if (((unsigned long)roles & ~grantable_roles(&r->who,
 	    db_get_int(ag, 0, "is_dic") != 0)) != 0) {
@@ -209,7 +210,8 @@ account_create(struct http_req *r)
 	if ((st = db_begin()))
 		goto fail;
 	{
-		struct db_param p[] = { P_INT(v[0].i), P_STR(v[1].s),
+		struct db_param p[] = { P_INT(v[AC_AGENCY].i),
+		    P_STR(v[AC_NAME].s),
 		    P_STR(client_id), P_STR(hash), P_INT(roles),
 		    P_INT(r->who.account_id) };
 		struct db_param q[1];

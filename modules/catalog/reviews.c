@@ -40,9 +40,10 @@ review_create(struct http_req *r)
 {
 	static const char *const outcomes[] = { "current", "changes_needed",
 	    NULL };
-	static const struct field spec[] = {
-		{ "outcome", F_ENUM, true, 0, 0, outcomes },
-		{ "notes", F_TEXT, false, 0, 0, NULL },
+	enum { RV_OUTCOME, RV_NOTES, RV__N };
+	static const struct field spec[RV__N] = {
+		[RV_OUTCOME] = { "outcome", F_ENUM, true, 0, 0, outcomes },
+		[RV_NOTES] = { "notes", F_TEXT, false, 0, 0, NULL },
 	};
 	static const char *insert =
 	    "INSERT INTO database_reviews (database_id, agency_id, year, "
@@ -61,7 +62,8 @@ review_create(struct http_req *r)
 	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v))
 		return;
 	{
-		struct db_param p[] = { P_STR(v[0].s), P_STR(v[1].s),
+		struct db_param p[] = { P_STR(v[RV_OUTCOME].s),
+		    P_STR(v[RV_NOTES].s),
 		    P_INT(r->who.account_id), P_INT(r->captures[0]) };
 
 		if ((st = db_begin()) ||

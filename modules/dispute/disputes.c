@@ -288,15 +288,15 @@ dispute_show(struct http_req *r)
 void
 dispute_create(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "subject", F_STRING, true, 1, 255, NULL },
-		{ "description", F_TEXT, true, 1, 20000, NULL },
-		{ "category", F_ENUM, true, 0, 0, categories },
-		{ "agency_id", F_ID, false, 0, 0, NULL },
-		{ "object_type", F_ENUM, false, 0, 0, object_types },
-		{ "object_id", F_ID, false, 0, 0, NULL },
+	enum { SUBJECT, DESCRIPTION, CATEGORY, AGENCY, OTYPE, OID, NDFIELDS };
+	static const struct field spec[NDFIELDS] = {
+		[SUBJECT] = { "subject", F_STRING, true, 1, 255, NULL },
+		[DESCRIPTION] = { "description", F_TEXT, true, 1, 20000, NULL },
+		[CATEGORY] = { "category", F_ENUM, true, 0, 0, categories },
+		[AGENCY] = { "agency_id", F_ID, false, 0, 0, NULL },
+		[OTYPE] = { "object_type", F_ENUM, false, 0, 0, object_types },
+		[OID] = { "object_id", F_ID, false, 0, 0, NULL },
 	};
-	enum { SUBJECT, DESCRIPTION, CATEGORY, AGENCY, OTYPE, OID };
 	static const char *insert =
 	    "INSERT INTO disputes (subject, description, category, "
 	    "  filer_agency_id, filer_account_id, agency_id, object_type, "
@@ -374,8 +374,9 @@ escalation_target_or_reply(struct http_req *r, const struct dispute *d,
 void
 dispute_escalate(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "reason", F_TEXT, true, 1, 5000, NULL },
+	enum { DE_REASON, DE__N };
+	static const struct field spec[DE__N] = {
+		[DE_REASON] = { "reason", F_TEXT, true, 1, 5000, NULL },
 	};
 	/* Conditional on the state and assignee read: a step racing this
 	 * one makes one of them 409. */
@@ -407,7 +408,7 @@ dispute_escalate(struct http_req *r)
 		return;
 	why = arena_printf(r->arena, "escalated to DIC by the %s: %s",
 	    r->who.agency_id == d.filer_agency_id ? "filer" : "assignee",
-	    v[0].s);
+	    v[DE_REASON].s);
 	if ((st = db_begin()) || (st = dispute_dues(r->arena, &due)))
 		goto fail;
 	{
@@ -427,7 +428,7 @@ dispute_escalate(struct http_req *r)
 		    "reload it");
 		return;
 	}
-	dispute_record_and_reply(r, &d, d.id, "escalate", v[0].s, 200);
+	dispute_record_and_reply(r, &d, d.id, "escalate", v[DE_REASON].s, 200);
 	return;
 fail:
 	db_rollback();

@@ -51,10 +51,11 @@ holidays_list(struct http_req *r)
 void
 holiday_create(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "day", F_DATE, true, 0, 0, NULL },
-		{ "name", F_STRING, true, 1, 255, NULL },
-		{ "name_en", F_STRING, false, 1, 255, NULL },
+	enum { HC_DAY, HC_NAME, HC_NAME_EN, HC__N };
+	static const struct field spec[HC__N] = {
+		[HC_DAY] = { "day", F_DATE, true, 0, 0, NULL },
+		[HC_NAME] = { "name", F_STRING, true, 1, 255, NULL },
+		[HC_NAME_EN] = { "name_en", F_STRING, false, 1, 255, NULL },
 	};
 	static const char *insert =
 	    "INSERT INTO holidays (day, name, name_en) VALUES (?, ?, ?)";
@@ -68,9 +69,9 @@ holiday_create(struct http_req *r)
 	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v))
 		return;
 	{
-		struct db_param p[] = { P_STR(v[0].s), P_STR(v[1].s),
-		    P_STR(v[2].s) };
-		struct db_param q[] = { P_STR(v[0].s) };
+		struct db_param p[] = { P_STR(v[HC_DAY].s), P_STR(v[HC_NAME].s),
+		    P_STR(v[HC_NAME_EN].s) };
+		struct db_param q[] = { P_STR(v[HC_DAY].s) };
 
 		if ((st = db_begin()) ||
 		    (st = db_exec(insert, p, NPARAMS(p), NULL, NULL)) ||
@@ -79,14 +80,16 @@ holiday_create(struct http_req *r)
 	}
 	o = db_row_json(rows, 0);
 	/* The audit trail's entity id is the day as YYYYMMDD. */
-	key = (long long)strtoll(v[0].s, NULL, 10) * 10000 +
-	    strtoll(v[0].s + 5, NULL, 10) * 100 + strtoll(v[0].s + 8, NULL, 10);
+	key = (long long)strtoll(v[HC_DAY].s, NULL, 10) * 10000 +
+	    strtoll(v[HC_DAY].s + 5, NULL, 10) * 100 + strtoll(v[HC_DAY].s + 8,
+	    NULL, 10);
 	tx_commit_reply(r, "holiday.create", "holiday", key, NULL, o, 201);
 	return;
 fail:
 	db_rollback();
 	if (st == DS_ECONFLICT)
-		http_error(r, 409, "conflict", "%s is already a holiday", v[0].s);
+		http_error(r, 409, "conflict", "%s is already a holiday",
+		    v[HC_DAY].s);
 	else
 		http_error_status(r, st);
 }

@@ -20,9 +20,10 @@ static const char *sql_show =
 void
 usage_report_request(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "question", F_TEXT, true, 1, 5000, NULL },
-		{ "due_at", F_DATETIME, true, 0, 0, NULL },
+	enum { UQ_QUESTION, UQ_DUE_AT, UQ__N };
+	static const struct field spec[UQ__N] = {
+		[UQ_QUESTION] = { "question", F_TEXT, true, 1, 5000, NULL },
+		[UQ_DUE_AT] = { "due_at", F_DATETIME, true, 0, 0, NULL },
 	};
 	static const char *insert =
 	    "INSERT INTO usage_report_requests (grant_id, provider_agency_id, "
@@ -49,7 +50,7 @@ usage_report_request(struct http_req *r)
 		http_error_status(r, st);
 		return;
 	}
-	if (time_cmp(v[1].s, now) <= 0) {
+	if (time_cmp(v[UQ_DUE_AT].s, now) <= 0) {
 		json_detail(r, "due_at", "must be in the future");
 		json_details_reply(r, "the request has invalid fields");
 		return;
@@ -57,8 +58,9 @@ usage_report_request(struct http_req *r)
 	consumer = db_get_int(g, 0, "consumer_agency_id");
 	{
 		struct db_param p[] = { P_INT(r->captures[0]),
-		    P_INT(r->who.agency_id), P_INT(consumer), P_STR(v[0].s),
-		    P_STR(v[1].s), P_INT(r->who.account_id) };
+		    P_INT(r->who.agency_id), P_INT(consumer),
+		    P_STR(v[UQ_QUESTION].s),
+		    P_STR(v[UQ_DUE_AT].s), P_INT(r->who.account_id) };
 		struct db_param q[1];
 
 		if ((st = db_begin()) ||
@@ -173,8 +175,9 @@ usage_report_show(struct http_req *r)
 void
 usage_report_answer(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "answer", F_TEXT, true, 1, 20000, NULL },
+	enum { UA_ANSWER, UA__N };
+	static const struct field spec[UA__N] = {
+		[UA_ANSWER] = { "answer", F_TEXT, true, 1, 20000, NULL },
 	};
 	static const char *answer =
 	    "UPDATE usage_report_requests SET status = 'answered', "
@@ -195,7 +198,7 @@ usage_report_answer(struct http_req *r)
 	if (json_read_or_reply(r, r->json, spec, NPARAMS(spec), v))
 		return;
 	{
-		struct db_param p[] = { P_STR(v[0].s),
+		struct db_param p[] = { P_STR(v[UA_ANSWER].s),
 		    P_INT(r->who.account_id), P_INT(r->captures[0]) };
 
 		if ((st = db_begin()) ||

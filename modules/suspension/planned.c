@@ -182,12 +182,13 @@ read_planned_or_reply(struct http_req *r, struct fval *v, char earliest[11])
 		"upgrade", "expansion", "maintenance", "other", NULL
 	};
 	static const struct field spec[NPFIELDS] = {
-		{ "reason", F_ENUM, true, 0, 0, reasons },
-		{ "description", F_TEXT, true, 0, 0, NULL },
-		{ "starts_at", F_DATETIME, true, 0, 0, NULL },
-		{ "ends_at", F_DATETIME, true, 0, 0, NULL },
-		{ "emergency", F_BOOL, false, 0, 0, NULL },
-		{ "emergency_reason", F_TEXT, false, 0, 0, NULL },
+		[P_REASON] = { "reason", F_ENUM, true, 0, 0, reasons },
+		[P_DESC] = { "description", F_TEXT, true, 0, 0, NULL },
+		[P_START] = { "starts_at", F_DATETIME, true, 0, 0, NULL },
+		[P_END] = { "ends_at", F_DATETIME, true, 0, 0, NULL },
+		[P_EMERG] = { "emergency", F_BOOL, false, 0, 0, NULL },
+		[P_EMERG_REASON] = { "emergency_reason", F_TEXT, false, 0, 0,
+		    NULL },
 	};
 	bool emergency;
 
@@ -436,8 +437,9 @@ notify_cancel(long long id, json_object *payload)
 void
 planned_cancel(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "note", F_TEXT, true, 0, 0, NULL },
+	enum { PC_NOTE, PC__N };
+	static const struct field spec[PC__N] = {
+		[PC_NOTE] = { "note", F_TEXT, true, 0, 0, NULL },
 	};
 	static const char *sql =
 	    "UPDATE planned_suspensions SET state = 'cancelled', "
@@ -463,7 +465,7 @@ planned_cancel(struct http_req *r)
 	}
 	{
 		struct db_param p[] = { P_INT(r->who.account_id),
-		    P_STR(v[0].s), P_INT(id) };
+		    P_STR(v[PC_NOTE].s), P_INT(id) };
 
 		if ((st = db_begin()) ||
 		    (st = db_exec(sql, p, NPARAMS(p), &n, NULL)))

@@ -70,12 +70,14 @@ read_fields_or_reply(struct http_req *r, size_t n, struct fval *v)
 	    "SELECT CAST(? AS DATETIME(6)) > "
 	    "  UTC_TIMESTAMP(6) + INTERVAL 5 MINUTE AS future";
 	struct field spec[NFIELDS] = {
-		{ "violation", F_TEXT, true, 0, 0, NULL },
-		{ "legal_ground", F_ENUM, true, 0, 0, NULL },
-		{ "determined_at", F_DATETIME, true, 0, 0, NULL },
-		{ "handling_plan", F_TEXT, true, 0, 0, NULL },
-		{ "consumer_action", F_TEXT, true, 0, 0, NULL },
-		{ "provider_agency_id", F_ID, false, 0, 0, NULL },
+		[F_VIOLATION] = { "violation", F_TEXT, true, 0, 0, NULL },
+		[F_GROUND] = { "legal_ground", F_ENUM, true, 0, 0, NULL },
+		[F_DETERMINED] = { "determined_at", F_DATETIME, true, 0, 0,
+		    NULL },
+		[F_PLAN] = { "handling_plan", F_TEXT, true, 0, 0, NULL },
+		[F_ACTION] = { "consumer_action", F_TEXT, true, 0, 0, NULL },
+		[F_PROVIDER] = { "provider_agency_id", F_ID, false, 0, 0,
+		    NULL },
 	};
 	struct db_rows *rows;
 	int st;

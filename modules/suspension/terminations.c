@@ -91,6 +91,8 @@ revoke_accounts(struct http_req *r, long long grant, long long *n)
 	return DS_OK;
 }
 
+enum { TC_REASON, TC_LEGAL_GROUND, TC__N };
+
 /* Records the termination of a locked grant; its JSON in *out. */
 static int
 terminate(struct http_req *r, const struct grant *g, const struct fval *v,
@@ -111,7 +113,8 @@ terminate(struct http_req *r, const struct grant *g, const struct fval *v,
 	{
 		struct db_param p[] = { P_INT(g->id), P_INT(g->provider),
 		    P_INT(g->consumer), P_STR(imposed_by(r, g)),
-		    P_STR(v[0].s), P_STR(v[1].s), P_STR(g->status),
+		    P_STR(v[TC_REASON].s), P_STR(v[TC_LEGAL_GROUND].s),
+		    P_STR(g->status),
 		    P_INT(revoked), P_INT(r->who.account_id),
 		    P_INT(r->who.agency_id) };
 
@@ -135,9 +138,10 @@ terminate(struct http_req *r, const struct grant *g, const struct fval *v,
 void
 termination_create(struct http_req *r)
 {
-	struct field spec[] = {
-		{ "reason", F_TEXT, true, 0, 0, NULL },
-		{ "legal_ground", F_ENUM, true, 0, 0, NULL },
+	struct field spec[TC__N] = {
+		[TC_REASON] = { "reason", F_TEXT, true, 0, 0, NULL },
+		[TC_LEGAL_GROUND] = { "legal_ground", F_ENUM, true, 0, 0,
+		    NULL },
 	};
 	struct fval v[NPARAMS(spec)];
 	struct grant g;
