@@ -462,7 +462,6 @@ read_one(struct http_req *r, const struct field *f, json_object *v,
 {
 	enum json_type t = json_object_get_type(v);
 	long long min = f->min, max = f->max, n;
-	struct tm tm;
 
 	switch (f->type) {
 	case F_STRING:
@@ -528,22 +527,14 @@ read_one(struct http_req *r, const struct field *f, json_object *v,
 		out->present = true;
 		return;
 	case F_DATE:
-		if (t != json_type_string ||
-		    !valid_date(json_object_get_string(v), &tm)) {
-			json_detail(r, f->name, "must be a date YYYY-MM-DD");
-			return;
-		}
-		out->s = arena_strdup(r->arena, json_object_get_string(v));
-		out->present = true;
-		return;
 	case F_DATETIME:
-		if (t != json_type_string || (out->s = datetime_to_db(r->arena,
-		    json_object_get_string(v))) == NULL) {
-			json_detail(r, f->name,
-			    "must be an RFC 3339 time, e.g. 2026-01-31T08:00:00Z");
-			return;
-		}
-		out->present = true;
+		/* Dates are strings in a body as in a query: read alike. */
+		if (t == json_type_string)
+			json_read_text(r, f, json_object_get_string(v), out);
+		else
+			json_detail(r, f->name, f->type == F_DATE ?
+			    "must be a date YYYY-MM-DD" : "must be an RFC 3339 "
+			    "time, e.g. 2026-01-31T08:00:00Z");
 		return;
 	case F_ARRAY:
 	case F_STRINGS:
