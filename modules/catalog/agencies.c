@@ -114,8 +114,8 @@ agency_create(struct http_req *r)
 		return;
 	{
 		struct db_param p[] = { P_STR(v[AGC_CODE].s),
-		    P_STR(v[AGC_NAME].s),
-		    P_STR(v[AGC_NAME_EN].s), P_STR(v[AGC_LEVEL].s),
+		    P_STR(v[AGC_NAME].s), P_STR(v[AGC_NAME_EN].s),
+		    P_STR(v[AGC_LEVEL].s),
 		    db_param_fval(&v[AGC_PARENT], F_ID) };
 
 		if ((st = db_begin()) ||
@@ -181,7 +181,7 @@ agency_update(struct http_req *r)
 		struct db_param p[] = {
 			P_INT(v[AGU_NAME].present), P_STR(v[AGU_NAME].s),
 			P_INT(v[AGU_NAME_EN].present || v[AGU_NAME_EN].is_null),
-			    P_STR(v[AGU_NAME_EN].s),
+			P_STR(v[AGU_NAME_EN].s),
 			P_INT(v[AGU_LEVEL].present), P_STR(v[AGU_LEVEL].s),
 			P_INT(v[AGU_PARENT].present || v[AGU_PARENT].is_null),
 			db_param_fval(&v[AGU_PARENT], F_ID), P_INT(id),

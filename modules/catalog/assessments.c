@@ -93,11 +93,11 @@ consistent_or_reply(struct http_req *r, const struct fval *v, int year)
 	if (strcmp(v[AS_VERDICT].s, "pass") == 0 && !all_pass)
 		json_detail(r, "verdict", "cannot be pass when a criterion "
 		    "failed");
-	if (strcmp(v[AS_VERDICT].s, "fail") == 0&&
+	if (strcmp(v[AS_VERDICT].s, "fail") == 0 &&
 	    !v[AS_REMEDIATION_PLAN].present)
 		json_detail(r, "remediation_plan", "is required when the "
 		    "assessment fails");
-	if (strcmp(v[AS_VERDICT].s, "fail") == 0&&
+	if (strcmp(v[AS_VERDICT].s, "fail") == 0 &&
 	    !v[AS_REMEDIATION_DUE].present)
 		json_detail(r, "remediation_due", "is required when the "
 		    "assessment fails");
