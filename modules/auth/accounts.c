@@ -108,6 +108,11 @@ accounts_list(struct http_req *r)
 	    "SELECT " ACCOUNT_COLS " FROM accounts a "
 	    "WHERE (? = 0 OR a.agency_id = ?) AND (? = 0 OR a.id > ?) "
 	    "ORDER BY a.id LIMIT ?";
+	enum { Q_AGENCY, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_AGENCY] = { "agency_id", F_ID, false, 0, 0, NULL },
+	};
+	struct fval q[Q__N];
 	struct page pg;
 	struct db_rows *rows;
 	long long agency;
@@ -116,8 +121,9 @@ accounts_list(struct http_req *r)
 
 	if (auth_require_role_or_reply(r, ROLE_DIC_ADMIN | ROLE_FOCAL_POINT |
 	    ROLE_AUDITOR) || http_page_or_reply(r, &pg) ||
-	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency))
+	    http_query_or_reply(r, query, Q__N, q))
 		return;
+	agency = q[Q_AGENCY].i;
 	/* A focal point sees only its own agency's accounts. */
 	if (!auth_has_role(&r->who, ROLE_DIC_ADMIN | ROLE_AUDITOR))
 		agency = r->who.agency_id;
@@ -148,10 +154,11 @@ account_show(struct http_req *r)
 void
 account_create(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "agency_id", F_ID, true, 0, 0, NULL },
-		{ "name", F_STRING, true, 1, 255, NULL },
-		{ "roles", F_STRINGS, true, 1, 6, NULL },
+	enum { AC_AGENCY, AC_NAME, AC_ROLES, AC__N };
+	static const struct field spec[AC__N] = {
+		[AC_AGENCY] = { "agency_id", F_ID, true, 0, 0, NULL },
+		[AC_NAME] = { "name", F_STRING, true, 1, 255, NULL },
+		[AC_ROLES] = { "roles", F_STRINGS, true, 1, 6, NULL },
 	};
 	static const char *agency_sql =
 	    "SELECT id, is_dic FROM agencies WHERE id = ?";
@@ -170,13 +177,13 @@ account_create(struct http_req *r)
 	if (auth_require_role_or_reply(r, ROLE_DIC_ADMIN | ROLE_FOCAL_POINT) ||
 	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v))
 		return;
-	if ((roles = roles_from_json(v[2].o)) <= 0) {
+	if ((roles = roles_from_json(v[AC_ROLES].o)) <= 0) {
 		json_detail(r, "roles", "unknown role");
 		json_details_reply(r, "the request has invalid fields");
 		return;
 	}
 	{
-		struct db_param p[] = { P_INT(v[0].i) };
+		struct db_param p[] = { P_INT(v[AC_AGENCY].i) };
 
 		if ((st = db_query(r->arena, agency_sql, p, 1, &ag))) {
 			http_error_status(r, st);
@@ -188,7 +195,7 @@ account_create(struct http_req *r)
 		json_details_reply(r, "the request has invalid fields");
 		return;
 	}
-	if (auth_require_agency_or_reply(r, v[0].i, ROLE_DIC_ADMIN))
+	if (auth_require_agency_or_reply(r, v[AC_AGENCY].i, ROLE_DIC_ADMIN))
 		return;
 	if (((unsigned long)roles & ~grantable_roles(&r->who,
 	    db_get_int(ag, 0, "is_dic") != 0)) != 0) {
@@ -203,7 +210,8 @@ account_create(struct http_req *r)
 	if ((st = db_begin()))
 		goto fail;
 	{
-		struct db_param p[] = { P_INT(v[0].i), P_STR(v[1].s),
+		struct db_param p[] = { P_INT(v[AC_AGENCY].i),
+		    P_STR(v[AC_NAME].s),
 		    P_STR(client_id), P_STR(hash), P_INT(roles),
 		    P_INT(r->who.account_id) };
 		struct db_param q[1];

@@ -22,13 +22,19 @@ notifications_list(struct http_req *r)
 	    "WHERE agency_id = ? AND (? = 0 OR id < ?) "
 	    "  AND (? = 0 OR read_at IS NULL) "
 	    "ORDER BY id DESC LIMIT ?";
+	enum { Q_UNREAD, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_UNREAD] = { "unread", F_BOOL, false, 0, 0, NULL },
+	};
+	struct fval q[Q__N];
 	struct page pg;
 	bool unread;
 
 	if (auth_require_role_or_reply(r, FEED_ROLES) ||
 	    http_page_or_reply(r, &pg) != DS_OK ||
-	    http_param_bool_or_reply(r, "unread", &unread) != DS_OK)
+	    http_query_or_reply(r, query, Q__N, q) != DS_OK)
 		return;
+	unread = q[Q_UNREAD].i != 0;
 	{
 		struct db_param p[] = {
 			P_INT(r->who.agency_id), P_INT(pg.after),

@@ -70,17 +70,20 @@ static int
 json_creds_or_reply(struct http_req *r, struct creds *c)
 {
 	static const char *const grants[] = { "client_credentials", NULL };
-	static const struct field spec[] = {
-		{ "client_id", F_STRING, true, 1, 128, NULL },
-		{ "client_secret", F_STRING, true, 1, 256, NULL },
-		{ "grant_type", F_ENUM, false, 0, 0, grants },
+	enum { TK_CLIENT, TK_CLIENT_SECRET, TK_GRANT_TYPE, TK__N };
+	static const struct field spec[TK__N] = {
+		[TK_CLIENT] = { "client_id", F_STRING, true, 1, 128, NULL },
+		[TK_CLIENT_SECRET] = { "client_secret", F_STRING, true, 1, 256,
+		    NULL },
+		[TK_GRANT_TYPE] = { "grant_type", F_ENUM, false, 0, 0,
+		    grants },
 	};
 	struct fval v[NPARAMS(spec)];
 
 	if (json_read_or_reply(r, r->json, spec, NPARAMS(spec), v) != DS_OK)
 		return DS_REPLIED;
-	c->client_id = v[0].s;
-	c->secret = v[1].s;
+	c->client_id = v[TK_CLIENT].s;
+	c->secret = v[TK_CLIENT_SECRET].s;
 	return 0;
 }
 

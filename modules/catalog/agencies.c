@@ -40,16 +40,20 @@ agencies_list(struct http_req *r)
 	    "SELECT " AGENCY_COLS " FROM agencies "
 	    "WHERE (? IS NULL OR level = ?) AND (? = 0 OR id > ?) "
 	    "ORDER BY id LIMIT ?";
-	const char *level;
+	enum { Q_LEVEL, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_LEVEL] = { "level", F_ENUM, false, 0, 0, levels },
+	};
+	struct fval q[Q__N];
 	struct page pg;
 
 	/* A level that no agency can have is a 422, as for every other
 	 * list's enum filter, not an empty page. */
 	if (http_page_or_reply(r, &pg) != DS_OK ||
-	    http_param_enum_or_reply(r, "level", levels, &level) != 0)
+	    http_query_or_reply(r, query, Q__N, q) != DS_OK)
 		return;
 	{
-		struct db_param p[] = { P_STR(level), P_STR(level),
+		struct db_param p[] = { P_STR(q[Q_LEVEL].s), P_STR(q[Q_LEVEL].s),
 		    P_INT(pg.after), P_INT(pg.after), P_INT(pg.limit) };
 
 		db_reply_page(r, &pg, sql, p, NPARAMS(p));
@@ -87,12 +91,14 @@ check_parent_or_reply(struct http_req *r, const struct fval *parent)
 void
 agency_create(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "code", F_STRING, true, 1, 32, NULL },
-		{ "name", F_STRING, true, 1, 255, NULL },
-		{ "name_en", F_STRING, false, 1, 255, NULL },
-		{ "level", F_ENUM, false, 0, 0, levels },
-		{ "parent_id", F_ID, false, 0, 0, NULL },
+	enum { AGC_CODE, AGC_NAME, AGC_NAME_EN, AGC_LEVEL, AGC_PARENT,
+	    AGC__N };
+	static const struct field spec[AGC__N] = {
+		[AGC_CODE] = { "code", F_STRING, true, 1, 32, NULL },
+		[AGC_NAME] = { "name", F_STRING, true, 1, 255, NULL },
+		[AGC_NAME_EN] = { "name_en", F_STRING, false, 1, 255, NULL },
+		[AGC_LEVEL] = { "level", F_ENUM, false, 0, 0, levels },
+		[AGC_PARENT] = { "parent_id", F_ID, false, 0, 0, NULL },
 	};
 	static const char *insert =
 	    "INSERT INTO agencies (code, name, name_en, level, parent_id) "
@@ -104,11 +110,13 @@ agency_create(struct http_req *r)
 
 	if (auth_require_role_or_reply(r, ROLE_DIC_ADMIN) ||
 	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v) ||
-	    check_parent_or_reply(r, &v[4]))
+	    check_parent_or_reply(r, &v[AGC_PARENT]))
 		return;
 	{
-		struct db_param p[] = { P_STR(v[0].s), P_STR(v[1].s),
-		    P_STR(v[2].s), P_STR(v[3].s), db_param_fval(&v[4], F_ID) };
+		struct db_param p[] = { P_STR(v[AGC_CODE].s),
+		    P_STR(v[AGC_NAME].s), P_STR(v[AGC_NAME_EN].s),
+		    P_STR(v[AGC_LEVEL].s),
+		    db_param_fval(&v[AGC_PARENT], F_ID) };
 
 		if ((st = db_begin()) ||
 		    (st = db_exec(insert, p, NPARAMS(p), NULL, &id)))
@@ -125,7 +133,7 @@ fail:
 	db_rollback();
 	if (st == DS_ECONFLICT)
 		http_error(r, 409, "conflict", "an agency with code '%s' "
-		    "already exists", v[0].s);
+		    "already exists", v[AGC_CODE].s);
 	else
 		http_error_status(r, st);
 }
@@ -133,11 +141,13 @@ fail:
 void
 agency_update(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "name", F_STRING, false, 1, 255, NULL },
-		{ "name_en", F_STRING, F_NULLABLE, 1, 255, NULL },
-		{ "level", F_ENUM, false, 0, 0, levels },
-		{ "parent_id", F_ID, F_NULLABLE, 0, 0, NULL },
+	enum { AGU_NAME, AGU_NAME_EN, AGU_LEVEL, AGU_PARENT, AGU__N };
+	static const struct field spec[AGU__N] = {
+		[AGU_NAME] = { "name", F_STRING, false, 1, 255, NULL },
+		[AGU_NAME_EN] = { "name_en", F_STRING, F_NULLABLE, 1, 255,
+		    NULL },
+		[AGU_LEVEL] = { "level", F_ENUM, false, 0, 0, levels },
+		[AGU_PARENT] = { "parent_id", F_ID, F_NULLABLE, 0, 0, NULL },
 	};
 	/* Each field changes only when given: "?, 1" pairs say whether.
 	 * name and level cannot be cleared: json_read_or_reply refuses a
@@ -154,9 +164,9 @@ agency_update(struct http_req *r)
 
 	if (auth_require_role_or_reply(r, ROLE_DIC_ADMIN) ||
 	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v) ||
-	    check_parent_or_reply(r, &v[3]))
+	    check_parent_or_reply(r, &v[AGU_PARENT]))
 		return;
-	if (v[3].present && v[3].i == id) {
+	if (v[AGU_PARENT].present && v[AGU_PARENT].i == id) {
 		json_detail(r, "parent_id", "an agency cannot be its own parent");
 		json_details_reply(r, "the request has invalid fields");
 		return;
@@ -169,11 +179,12 @@ agency_update(struct http_req *r)
 	}
 	{
 		struct db_param p[] = {
-			P_INT(v[0].present), P_STR(v[0].s),
-			P_INT(v[1].present || v[1].is_null), P_STR(v[1].s),
-			P_INT(v[2].present), P_STR(v[2].s),
-			P_INT(v[3].present || v[3].is_null),
-			db_param_fval(&v[3], F_ID), P_INT(id),
+			P_INT(v[AGU_NAME].present), P_STR(v[AGU_NAME].s),
+			P_INT(v[AGU_NAME_EN].present || v[AGU_NAME_EN].is_null),
+			P_STR(v[AGU_NAME_EN].s),
+			P_INT(v[AGU_LEVEL].present), P_STR(v[AGU_LEVEL].s),
+			P_INT(v[AGU_PARENT].present || v[AGU_PARENT].is_null),
+			db_param_fval(&v[AGU_PARENT], F_ID), P_INT(id),
 		};
 
 		if ((st = db_exec(update, p, NPARAMS(p), NULL, NULL))) {

@@ -78,6 +78,9 @@ check_criteria(struct http_req *r, json_object *given, bool *all_pass)
 			    names[i]), "is required");
 }
 
+enum { AS_DATASET, AS_YEAR, AS_ASSESSOR, AS_CRITERIA, AS_VERDICT, AS_FINDINGS,
+    AS_REMEDIATION_PLAN, AS_REMEDIATION_DUE, AS__N };
+
 /* A verdict must agree with the criteria; a failed one carries the plan
  * and its due date (Art. 6.2: the owner remedies what the assessment
  * found). The year is this one or a past one. */
@@ -86,17 +89,19 @@ consistent_or_reply(struct http_req *r, const struct fval *v, int year)
 {
 	bool all_pass;
 
-	check_criteria(r, v[3].o, &all_pass);
-	if (strcmp(v[4].s, "pass") == 0 && !all_pass)
+	check_criteria(r, v[AS_CRITERIA].o, &all_pass);
+	if (strcmp(v[AS_VERDICT].s, "pass") == 0 && !all_pass)
 		json_detail(r, "verdict", "cannot be pass when a criterion "
 		    "failed");
-	if (strcmp(v[4].s, "fail") == 0 && !v[6].present)
+	if (strcmp(v[AS_VERDICT].s, "fail") == 0 &&
+	    !v[AS_REMEDIATION_PLAN].present)
 		json_detail(r, "remediation_plan", "is required when the "
 		    "assessment fails");
-	if (strcmp(v[4].s, "fail") == 0 && !v[7].present)
+	if (strcmp(v[AS_VERDICT].s, "fail") == 0 &&
+	    !v[AS_REMEDIATION_DUE].present)
 		json_detail(r, "remediation_due", "is required when the "
 		    "assessment fails");
-	if (v[1].present && v[1].i > year)
+	if (v[AS_YEAR].present && v[AS_YEAR].i > year)
 		json_detail(r, "year", "must not be in the future");
 	if (json_has_details(r))
 		return json_details_reply(r, "the assessment is inconsistent "
@@ -136,15 +141,17 @@ void
 assessment_create(struct http_req *r)
 {
 	static const char *const verdicts[] = { "pass", "fail", NULL };
-	static const struct field spec[] = {
-		{ "dataset_id", F_ID, true, 0, 0, NULL },
-		{ "year", F_INT, false, 2000, 9999, NULL },
-		{ "assessor", F_STRING, true, 1, 255, NULL },
-		{ "criteria", F_OBJECT, true, 0, 0, NULL },
-		{ "verdict", F_ENUM, true, 0, 0, verdicts },
-		{ "findings", F_TEXT, false, 0, 0, NULL },
-		{ "remediation_plan", F_TEXT, false, 0, 0, NULL },
-		{ "remediation_due", F_DATE, false, 0, 0, NULL },
+	static const struct field spec[AS__N] = {
+		[AS_DATASET] = { "dataset_id", F_ID, true, 0, 0, NULL },
+		[AS_YEAR] = { "year", F_INT, false, 2000, 9999, NULL },
+		[AS_ASSESSOR] = { "assessor", F_STRING, true, 1, 255, NULL },
+		[AS_CRITERIA] = { "criteria", F_OBJECT, true, 0, 0, NULL },
+		[AS_VERDICT] = { "verdict", F_ENUM, true, 0, 0, verdicts },
+		[AS_FINDINGS] = { "findings", F_TEXT, false, 0, 0, NULL },
+		[AS_REMEDIATION_PLAN] = { "remediation_plan", F_TEXT, false, 0,
+		    0, NULL },
+		[AS_REMEDIATION_DUE] = { "remediation_due", F_DATE, false, 0,
+		    0, NULL },
 	};
 	static const char *insert =
 	    "INSERT INTO assessments (dataset_id, agency_id, year, assessor, "
@@ -160,14 +167,18 @@ assessment_create(struct http_req *r)
 
 	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_DIC_ADMIN) ||
 	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v) ||
-	    assessor_or_reply(r, v[0].i, &owner) ||
+	    assessor_or_reply(r, v[AS_DATASET].i, &owner) ||
 	    consistent_or_reply(r, v, year))
 		return;
 	{
-		struct db_param p[] = { P_INT(v[1].present ? v[1].i : year),
-		    P_STR(v[2].s), db_param_fval(&v[3], F_OBJECT),
-		    P_STR(v[4].s), P_STR(v[5].s), P_STR(v[6].s), P_STR(v[7].s),
-		    P_INT(r->who.account_id), P_INT(v[0].i) };
+		struct db_param p[] = {
+		    P_INT(v[AS_YEAR].present ? v[AS_YEAR].i : year),
+		    P_STR(v[AS_ASSESSOR].s),
+		    db_param_fval(&v[AS_CRITERIA], F_OBJECT),
+		    P_STR(v[AS_VERDICT].s), P_STR(v[AS_FINDINGS].s),
+		    P_STR(v[AS_REMEDIATION_PLAN].s),
+		    P_STR(v[AS_REMEDIATION_DUE].s),
+		    P_INT(r->who.account_id), P_INT(v[AS_DATASET].i) };
 
 		if ((st = db_begin()) ||
 		    (st = db_exec(insert, p, NPARAMS(p), NULL, &id)))
@@ -198,24 +209,28 @@ assessments_list(struct http_req *r)
 	    "  AND (? = 0 OR x.dataset_id = ?) AND (? = 0 OR x.agency_id = ?) "
 	    "  AND (? = 0 OR x.year = ?) AND (? IS NULL OR x.verdict = ?) "
 	    "  AND (? = 0 OR x.id > ?) ORDER BY x.id LIMIT ?";
-	long long dataset, agency, year;
-	const char *verdict;
+	enum { Q_DATASET, Q_AGENCY, Q_YEAR, Q_VERDICT, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_DATASET] = { "dataset_id", F_ID, false, 0, 0, NULL },
+		[Q_AGENCY] = { "agency_id", F_ID, false, 0, 0, NULL },
+		[Q_YEAR] = { "year", F_INT, false, 2000, 9999, NULL },
+		[Q_VERDICT] = { "verdict", F_ENUM, false, 0, 0, verdicts },
+	};
+	struct fval q[Q__N];
 	struct page pg;
 
 	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSIGHT) ||
 	    http_page_or_reply(r, &pg) ||
-	    http_param_int_or_reply(r, "dataset_id", 0, 1, 1LL << 53,
-	    &dataset) ||
-	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency) ||
-	    http_param_int_or_reply(r, "year", 0, 2000, 9999, &year) ||
-	    http_param_enum_or_reply(r, "verdict", verdicts, &verdict))
+	    http_query_or_reply(r, query, Q__N, q))
 		return;
 	{
 		struct db_param p[] = { P_INT(r->who.agency_id),
 		    P_INT(auth_has_role(&r->who, ROLE_OVERSIGHT)),
-		    P_INT(dataset), P_INT(dataset), P_INT(agency),
-		    P_INT(agency), P_INT(year), P_INT(year), P_STR(verdict),
-		    P_STR(verdict), P_INT(pg.after), P_INT(pg.after),
+		    P_INT(q[Q_DATASET].i), P_INT(q[Q_DATASET].i),
+		    P_INT(q[Q_AGENCY].i), P_INT(q[Q_AGENCY].i),
+		    P_INT(q[Q_YEAR].i), P_INT(q[Q_YEAR].i),
+		    P_STR(q[Q_VERDICT].s), P_STR(q[Q_VERDICT].s),
+		    P_INT(pg.after), P_INT(pg.after),
 		    P_INT(pg.limit) };
 
 		db_reply_page(r, &pg, sql, p, NPARAMS(p));

@@ -111,16 +111,19 @@ void	focal_point_set(struct http_req *);
 
 /* databases.c */
 /* The Art. 7.2 fields b) to g) that a database and an add proposal carry
- * (a, the name, each declares itself), in this order; need is F_OPTIONAL,
- * or F_NULLABLE where a PATCH may clear them. */
-#define ART72_SPEC(need) \
-	{ "managing_unit", F_STRING, need, 1, 255, NULL }, \
-	{ "objective", F_TEXT, need, 0, 0, NULL }, \
-	{ "scope", F_TEXT, need, 0, 0, NULL }, \
-	{ "master_data", F_TEXT, need, 0, 0, NULL }, \
-	{ "users_purposes", F_TEXT, need, 0, 0, NULL }, \
-	{ "sources", F_TEXT, need, 0, 0, NULL }, \
-	{ "sharing_methods", F_TEXT, need, 0, 0, NULL }
+ * (a, the name, each declares itself), in this order, each citing its
+ * point; need is F_OPTIONAL, or F_NULLABLE where a PATCH may clear them;
+ * rule is the spec's own (proposals.c), or NULL. A table indexed by an
+ * enum puts them right after its name entry: 7 entries. */
+#define ART72_SPEC(need, rule) \
+	{ "managing_unit", F_STRING, need, 1, 255, NULL, rule, "Art. 7.2.b" }, \
+	{ "objective", F_TEXT, need, 0, 0, NULL, rule, "Art. 7.2.c" }, \
+	{ "scope", F_TEXT, need, 0, 0, NULL, rule, "Art. 7.2.d" }, \
+	{ "master_data", F_TEXT, need, 0, 0, NULL, rule, "Art. 7.2.d" }, \
+	{ "users_purposes", F_TEXT, need, 0, 0, NULL, rule, "Art. 7.2.đ" }, \
+	{ "sources", F_TEXT, need, 0, 0, NULL, rule, "Art. 7.2.e" }, \
+	{ "sharing_methods", F_TEXT, need, 0, 0, NULL, rule, "Art. 7.2.g" }
+#define ART72_N	7
 extern const char *const db_kinds[];
 extern const char *const db_locations[];
 /* Art. 8.3: a shared database is hosted at the provincial data centre.

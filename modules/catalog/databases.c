@@ -81,19 +81,24 @@ databases_list(struct http_req *r)
 	    "  AND (? = 0 OR b.agency_id = ?) AND (? IS NULL OR b.kind = ?) "
 	    "  AND (? IS NULL OR b.status = ?) AND (? = 0 OR b.id > ?) "
 	    "ORDER BY b.id LIMIT ?";
-	const char *kind, *status;
-	long long agency;
+	enum { Q_AGENCY, Q_KIND, Q_STATUS, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_AGENCY] = { "agency_id", F_ID, false, 0, 0, NULL },
+		[Q_KIND] = { "kind", F_ENUM, false, 0, 0, db_kinds },
+		[Q_STATUS] = { "status", F_ENUM, false, 0, 0, db_statuses },
+	};
+	struct fval q[Q__N];
 	struct page pg;
 
 	if (http_page_or_reply(r, &pg) ||
-	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency) ||
-	    http_param_enum_or_reply(r, "kind", db_kinds, &kind) ||
-	    http_param_enum_or_reply(r, "status", db_statuses, &status))
+	    http_query_or_reply(r, query, Q__N, q))
 		return;
 	{
-		struct db_param p[] = { SEES_PARAMS(&r->who), P_INT(agency),
-		    P_INT(agency), P_STR(kind), P_STR(kind), P_STR(status),
-		    P_STR(status), P_INT(pg.after), P_INT(pg.after),
+		struct db_param p[] = { SEES_PARAMS(&r->who),
+		    P_INT(q[Q_AGENCY].i), P_INT(q[Q_AGENCY].i),
+		    P_STR(q[Q_KIND].s), P_STR(q[Q_KIND].s),
+		    P_STR(q[Q_STATUS].s), P_STR(q[Q_STATUS].s),
+		    P_INT(pg.after), P_INT(pg.after),
 		    P_INT(pg.limit) };
 
 		db_reply_page(r, &pg, sql, p, NPARAMS(p));
@@ -125,15 +130,21 @@ reload(struct http_req *r, long long id, json_object **out)
 	return DS_OK;
 }
 
+/* A database's fields, in the order of the INSERT's and the UPDATE's
+ * columns: kind, name, the Art. 7.2 ones, where it is hosted. */
+enum { DB_KIND, DB_NAME, DB_ART72, DB_LOCATION = DB_ART72 + ART72_N,
+    DB_LOCATION_DETAIL, DB__N };
+
 void
 database_create(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "kind", F_ENUM, true, 0, 0, db_kinds },
-		{ "name", F_STRING, true, 1, 255, NULL },
-		ART72_SPEC(F_OPTIONAL),
-		{ "location", F_ENUM, true, 0, 0, db_locations },
-		{ "location_detail", F_STRING, false, 1, 255, NULL },
+	static const struct field spec[DB__N] = {
+		[DB_KIND] = { "kind", F_ENUM, true, 0, 0, db_kinds },
+		[DB_NAME] = { "name", F_STRING, true, 1, 255, NULL },
+		[DB_ART72] = ART72_SPEC(F_OPTIONAL, NULL),
+		[DB_LOCATION] = { "location", F_ENUM, true, 0, 0, db_locations },
+		[DB_LOCATION_DETAIL] = { "location_detail", F_STRING, false, 1,
+		    255, NULL },
 	};
 	static const char *insert =
 	    "INSERT INTO `databases` (agency_id, kind, name, managing_unit, "
@@ -148,7 +159,7 @@ database_create(struct http_req *r)
 
 	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY) ||
 	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v) ||
-	    hosting_or_reply(r, v[0].s, v[9].s))
+	    hosting_or_reply(r, v[DB_KIND].s, v[DB_LOCATION].s))
 		return;
 	p[0] = P_INT(r->who.agency_id);
 	for (size_t i = 0; i < NPARAMS(spec); i++)
@@ -167,7 +178,7 @@ fail:
 	db_rollback();
 	if (st == DS_ECONFLICT)
 		http_error(r, 409, "conflict", "your agency already has a "
-		    "database named '%s'", v[1].s);
+		    "database named '%s'", v[DB_NAME].s);
 	else
 		http_error_status(r, st);
 }
@@ -176,12 +187,14 @@ fail:
 void
 database_update(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "kind", F_ENUM, false, 0, 0, db_kinds },
-		{ "name", F_STRING, false, 1, 255, NULL },
-		ART72_SPEC(F_NULLABLE),
-		{ "location", F_ENUM, false, 0, 0, db_locations },
-		{ "location_detail", F_STRING, F_NULLABLE, 1, 255, NULL },
+	static const struct field spec[DB__N] = {
+		[DB_KIND] = { "kind", F_ENUM, false, 0, 0, db_kinds },
+		[DB_NAME] = { "name", F_STRING, false, 1, 255, NULL },
+		[DB_ART72] = ART72_SPEC(F_NULLABLE, NULL),
+		[DB_LOCATION] = { "location", F_ENUM, false, 0, 0,
+		    db_locations },
+		[DB_LOCATION_DETAIL] = { "location_detail", F_STRING,
+		    F_NULLABLE, 1, 255, NULL },
 	};
 	static const char *update =
 	    "UPDATE `databases` SET kind = IF(?, ?, kind), "
@@ -218,8 +231,9 @@ database_update(struct http_req *r)
 		    "edited; a listed shared one changes by a proposal");
 		return;
 	}
-	if (hosting_or_reply(r, v[0].present ? v[0].s : db_get(rows, 0, "kind"),
-	    v[9].present ? v[9].s : db_get(rows, 0, "location"))) {
+	if (hosting_or_reply(r, v[DB_KIND].present ? v[DB_KIND].s :
+	    db_get(rows, 0, "kind"), v[DB_LOCATION].present ?
+	    v[DB_LOCATION].s : db_get(rows, 0, "location"))) {
 		db_rollback();
 		return;
 	}

@@ -53,22 +53,27 @@ datasets_list(struct http_req *r)
 	    "  AND (? IS NULL OR d.classification = ?) "
 	    "  AND (? IS NULL OR d.status = ?) AND (? = 0 OR d.id > ?) "
 	    "ORDER BY d.id LIMIT ?";
-	const char *cls, *status;
-	long long database, agency;
+	enum { Q_DATABASE, Q_AGENCY, Q_CLASS, Q_STATUS, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_DATABASE] = { "database_id", F_ID, false, 0, 0, NULL },
+		[Q_AGENCY] = { "agency_id", F_ID, false, 0, 0, NULL },
+		[Q_CLASS] = { "classification", F_ENUM, false, 0, 0,
+		    classifications },
+		[Q_STATUS] = { "status", F_ENUM, false, 0, 0, statuses },
+	};
+	struct fval q[Q__N];
 	struct page pg;
 
 	if (http_page_or_reply(r, &pg) ||
-	    http_param_int_or_reply(r, "database_id", 0, 1, 1LL << 53,
-	    &database) ||
-	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency) ||
-	    http_param_enum_or_reply(r, "classification", classifications, &cls) ||
-	    http_param_enum_or_reply(r, "status", statuses, &status))
+	    http_query_or_reply(r, query, Q__N, q))
 		return;
 	{
-		struct db_param p[] = { SEES_PARAMS(&r->who), P_INT(database),
-		    P_INT(database), P_INT(agency), P_INT(agency), P_STR(cls),
-		    P_STR(cls), P_STR(status), P_STR(status), P_INT(pg.after),
-		    P_INT(pg.after), P_INT(pg.limit) };
+		struct db_param p[] = { SEES_PARAMS(&r->who),
+		    P_INT(q[Q_DATABASE].i), P_INT(q[Q_DATABASE].i),
+		    P_INT(q[Q_AGENCY].i), P_INT(q[Q_AGENCY].i),
+		    P_STR(q[Q_CLASS].s), P_STR(q[Q_CLASS].s),
+		    P_STR(q[Q_STATUS].s), P_STR(q[Q_STATUS].s),
+		    P_INT(pg.after), P_INT(pg.after), P_INT(pg.limit) };
 
 		db_reply_page(r, &pg, sql, p, NPARAMS(p));
 	}
@@ -243,18 +248,25 @@ reply_conflict_or_error(struct http_req *r, int st, const char *title)
 void
 dataset_create(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "database_id", F_ID, true, 0, 0, NULL },
-		{ "title", F_STRING, true, 1, 500, NULL },
-		{ "description", F_TEXT, false, 0, 0, NULL },
-		{ "keywords", F_STRINGS, false, 0, 50, NULL },
-		{ "update_frequency", F_ENUM, false, 0, 0, frequencies },
-		{ "classification", F_ENUM, false, 0, 0, classifications },
-		{ "excluded", F_BOOL, false, 0, 0, NULL },
-		{ "exclusion_reason", F_ENUM, false, 0, 0, exclusions },
-		{ "fields", F_ARRAY, false, 0, MAX_FIELDS, NULL },
-		{ "technical_guide", F_TEXT, false, 0, 0, NULL },
-		{ "sharing_methods", F_TEXT, false, 0, 0, NULL },
+	/* In the order of the INSERT's columns. */
+	enum { DC_DATABASE, DC_TITLE, DC_DESCRIPTION, DC_KEYWORDS,
+	    DC_FREQUENCY, DC_CLASS, DC_EXCLUDED, DC_REASON, DC_FIELDS,
+	    DC_GUIDE, DC_METHODS, DC__N };
+	static const struct field spec[DC__N] = {
+		[DC_DATABASE] = { "database_id", F_ID, true, 0, 0, NULL },
+		[DC_TITLE] = { "title", F_STRING, true, 1, 500, NULL },
+		[DC_DESCRIPTION] = { "description", F_TEXT, false, 0, 0, NULL },
+		[DC_KEYWORDS] = { "keywords", F_STRINGS, false, 0, 50, NULL },
+		[DC_FREQUENCY] = { "update_frequency", F_ENUM, false, 0, 0,
+		    frequencies },
+		[DC_CLASS] = { "classification", F_ENUM, false, 0, 0,
+		    classifications },
+		[DC_EXCLUDED] = { "excluded", F_BOOL, false, 0, 0, NULL },
+		[DC_REASON] = { "exclusion_reason", F_ENUM, false, 0, 0,
+		    exclusions },
+		[DC_FIELDS] = { "fields", F_ARRAY, false, 0, MAX_FIELDS, NULL },
+		[DC_GUIDE] = { "technical_guide", F_TEXT, false, 0, 0, NULL },
+		[DC_METHODS] = { "sharing_methods", F_TEXT, false, 0, 0, NULL },
 	};
 	static const char *insert =
 	    "INSERT INTO datasets (database_id, title, description, keywords, "
@@ -271,10 +283,11 @@ dataset_create(struct http_req *r)
 
 	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY) ||
 	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v) ||
-	    structure_or_reply(r, &v[8]) ||
-	    exclusion_or_reply(r, v[6].present && v[6].i, v[7].s,
-	    v[5].present ? v[5].s : "restricted") ||
-	    parent_or_reply(r, v[0].i))
+	    structure_or_reply(r, &v[DC_FIELDS]) ||
+	    exclusion_or_reply(r, v[DC_EXCLUDED].present && v[DC_EXCLUDED].i,
+	    v[DC_REASON].s, v[DC_CLASS].present ? v[DC_CLASS].s :
+	    "restricted") ||
+	    parent_or_reply(r, v[DC_DATABASE].i))
 		return;
 	for (size_t i = 0; i < NPARAMS(spec); i++)
 		p[i] = db_param_fval(&v[i], spec[i].type);
@@ -282,12 +295,16 @@ dataset_create(struct http_req *r)
 	if ((st = db_begin()) ||
 	    (st = db_exec(insert, p, NPARAMS(p), NULL, &id)) ||
 	    (st = reload(r, (long long)id, &o))) {
-		reply_conflict_or_error(r, st, v[1].s);
+		reply_conflict_or_error(r, st, v[DC_TITLE].s);
 		return;
 	}
 	tx_commit_reply(r, "dataset.create", "dataset", (long long)id, NULL, o,
 	    201);
 }
+
+/* The fields of a PATCH, in the order of the UPDATE's columns. */
+enum { DU_TITLE, DU_DESCRIPTION, DU_KEYWORDS, DU_FREQUENCY, DU_CLASS,
+    DU_EXCLUDED, DU_REASON, DU_FIELDS, DU_GUIDE, DU_METHODS, DU__N };
 
 /* The classification and exclusion after a PATCH: given values, else the
  * stored ones. */
@@ -295,13 +312,13 @@ static int
 merged_exclusion_or_reply(struct http_req *r, const struct db_rows *rows,
     const struct fval *v)
 {
-	bool excluded = v[5].present ? v[5].i != 0 :
+	bool excluded = v[DU_EXCLUDED].present ? v[DU_EXCLUDED].i != 0 :
 	    db_get_int(rows, 0, "excluded") != 0;
-	const char *reason = v[6].present ? v[6].s : v[6].is_null ? NULL :
-	    db_get(rows, 0, "exclusion_reason");
+	const char *reason = v[DU_REASON].present ? v[DU_REASON].s :
+	    v[DU_REASON].is_null ? NULL : db_get(rows, 0, "exclusion_reason");
 
-	return exclusion_or_reply(r, excluded, reason,
-	    v[4].present ? v[4].s : db_get(rows, 0, "classification"));
+	return exclusion_or_reply(r, excluded, reason, v[DU_CLASS].present ?
+	    v[DU_CLASS].s : db_get(rows, 0, "classification"));
 }
 
 /* PATCH /datasets/{id}: the owner edits the description at any time; the
@@ -310,17 +327,23 @@ merged_exclusion_or_reply(struct http_req *r, const struct db_rows *rows,
 void
 dataset_update(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "title", F_STRING, false, 1, 500, NULL },
-		{ "description", F_TEXT, F_NULLABLE, 0, 0, NULL },
-		{ "keywords", F_STRINGS, false, 0, 50, NULL },
-		{ "update_frequency", F_ENUM, false, 0, 0, frequencies },
-		{ "classification", F_ENUM, false, 0, 0, classifications },
-		{ "excluded", F_BOOL, false, 0, 0, NULL },
-		{ "exclusion_reason", F_ENUM, F_NULLABLE, 0, 0, exclusions },
-		{ "fields", F_ARRAY, false, 0, MAX_FIELDS, NULL },
-		{ "technical_guide", F_TEXT, F_NULLABLE, 0, 0, NULL },
-		{ "sharing_methods", F_TEXT, F_NULLABLE, 0, 0, NULL },
+	static const struct field spec[DU__N] = {
+		[DU_TITLE] = { "title", F_STRING, false, 1, 500, NULL },
+		[DU_DESCRIPTION] = { "description", F_TEXT, F_NULLABLE, 0, 0,
+		    NULL },
+		[DU_KEYWORDS] = { "keywords", F_STRINGS, false, 0, 50, NULL },
+		[DU_FREQUENCY] = { "update_frequency", F_ENUM, false, 0, 0,
+		    frequencies },
+		[DU_CLASS] = { "classification", F_ENUM, false, 0, 0,
+		    classifications },
+		[DU_EXCLUDED] = { "excluded", F_BOOL, false, 0, 0, NULL },
+		[DU_REASON] = { "exclusion_reason", F_ENUM, F_NULLABLE, 0, 0,
+		    exclusions },
+		[DU_FIELDS] = { "fields", F_ARRAY, false, 0, MAX_FIELDS, NULL },
+		[DU_GUIDE] = { "technical_guide", F_TEXT, F_NULLABLE, 0, 0,
+		    NULL },
+		[DU_METHODS] = { "sharing_methods", F_TEXT, F_NULLABLE, 0, 0,
+		    NULL },
 	};
 	static const char *update =
 	    "UPDATE datasets SET title = IF(?, ?, title), "
@@ -345,10 +368,10 @@ dataset_update(struct http_req *r)
 	if (dataset_load_or_reply(r, id, false, &rows) ||
 	    owner_or_reply(r, db_get_int(rows, 0, "agency_id"), true) ||
 	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v) ||
-	    structure_or_reply(r, &v[7]))
+	    structure_or_reply(r, &v[DU_FIELDS]))
 		return;
-	scope_change = v[4].present || v[5].present || v[6].present ||
-	    v[6].is_null;
+	scope_change = v[DU_CLASS].present || v[DU_EXCLUDED].present ||
+	    v[DU_REASON].present || v[DU_REASON].is_null;
 	if ((st = db_begin()) != DS_OK) {
 		http_error_status(r, st);
 		return;
@@ -372,7 +395,7 @@ dataset_update(struct http_req *r)
 	if ((st = db_exec(update, p, NPARAMS(p), NULL, NULL)) ||
 	    (st = reload(r, id, &after))) {
 		json_object_put(before);
-		reply_conflict_or_error(r, st, v[0].s ? v[0].s :
+		reply_conflict_or_error(r, st, v[DU_TITLE].s ? v[DU_TITLE].s :
 		    db_get(rows, 0, "title"));
 		return;
 	}

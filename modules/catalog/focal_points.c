@@ -93,12 +93,13 @@ appointer_or_reply(struct http_req *r, long long agency)
 void
 focal_point_set(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "name", F_STRING, true, 1, 255, NULL },
-		{ "title", F_STRING, false, 1, 255, NULL },
-		{ "email", F_STRING, true, 3, 255, NULL },
-		{ "phone", F_STRING, false, 3, 32, NULL },
-		{ "account_id", F_ID, false, 0, 0, NULL },
+	enum { FP_NAME, FP_TITLE, FP_EMAIL, FP_PHONE, FP_ACCOUNT, FP__N };
+	static const struct field spec[FP__N] = {
+		[FP_NAME] = { "name", F_STRING, true, 1, 255, NULL },
+		[FP_TITLE] = { "title", F_STRING, false, 1, 255, NULL },
+		[FP_EMAIL] = { "email", F_STRING, true, 3, 255, NULL },
+		[FP_PHONE] = { "phone", F_STRING, false, 3, 32, NULL },
+		[FP_ACCOUNT] = { "account_id", F_ID, false, 0, 0, NULL },
 	};
 	/* Locking the agency row serialises two appointments. */
 	static const char *lock =
@@ -120,11 +121,11 @@ focal_point_set(struct http_req *r)
 	    appointer_or_reply(r, agency) ||
 	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v))
 		return;
-	if (strchr(v[2].s, '@') == NULL) {
+	if (strchr(v[FP_EMAIL].s, '@') == NULL) {
 		invalid_field(r, "email", "must be an e-mail address");
 		return;
 	}
-	if (check_account_or_reply(r, &v[4], agency))
+	if (check_account_or_reply(r, &v[FP_ACCOUNT], agency))
 		return;
 	if ((st = db_begin()) != DS_OK ||
 	    row_or_reply(r, lock, agency, "agency", &ag) ||
@@ -132,9 +133,11 @@ focal_point_set(struct http_req *r)
 		goto fail;
 	{
 		struct db_param e[] = { P_INT(agency) };
-		struct db_param p[] = { P_INT(agency), P_STR(v[0].s),
-		    P_STR(v[1].s), P_STR(v[2].s), P_STR(v[3].s),
-		    db_param_fval(&v[4], F_ID), P_INT(r->who.account_id) };
+		struct db_param p[] = { P_INT(agency), P_STR(v[FP_NAME].s),
+		    P_STR(v[FP_TITLE].s), P_STR(v[FP_EMAIL].s),
+		    P_STR(v[FP_PHONE].s),
+		    db_param_fval(&v[FP_ACCOUNT], F_ID),
+		    P_INT(r->who.account_id) };
 
 		if ((st = db_exec(end_current, e, 1, NULL, NULL)) ||
 		    (st = db_exec(insert, p, NPARAMS(p), NULL, NULL)) ||

@@ -33,12 +33,19 @@ open_data_list(struct http_req *r)
 	    "SELECT " DATASET_COLS ", d.views + d.downloads AS demand"
 	    DATASET_FROM "WHERE " OPEN " AND (? = 0 OR b.agency_id = ?) "
 	    "ORDER BY demand DESC, d.id LIMIT ? OFFSET ?";
+	enum { Q_SORT, Q_AGENCY, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_SORT] = { "sort", F_ENUM, false, 0, 0, sorts },
+		[Q_AGENCY] = { "agency_id", F_ID, false, 0, 0, NULL },
+	};
+	struct fval q[Q__N];
 	const char *sort;
 	long long agency;
 
-	if (http_param_enum_or_reply(r, "sort", sorts, &sort) ||
-	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency))
+	if (http_query_or_reply(r, query, Q__N, q))
 		return;
+	sort = q[Q_SORT].s;
+	agency = q[Q_AGENCY].i;
 	if (sort != NULL && strcmp(sort, "demand") == 0) {
 		struct opage pg;
 
@@ -110,13 +117,19 @@ open_data_overdue(struct http_req *r)
 	    "  AND d.update_due_at < UTC_TIMESTAMP(6) "
 	    "  AND (? = 0 OR b.agency_id = ?) AND (? = 0 OR d.id > ?) "
 	    "ORDER BY d.id LIMIT ?";
+	enum { Q_AGENCY, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_AGENCY] = { "agency_id", F_ID, false, 0, 0, NULL },
+	};
+	struct fval q[Q__N];
 	struct page pg;
 	long long agency;
 
 	if (auth_require_role_or_reply(r, ROLE_OVERSIGHT) ||
 	    http_page_or_reply(r, &pg) ||
-	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency))
+	    http_query_or_reply(r, query, Q__N, q))
 		return;
+	agency = q[Q_AGENCY].i;
 	{
 		struct db_param p[] = { P_INT(agency), P_INT(agency),
 		    P_INT(pg.after), P_INT(pg.after), P_INT(pg.limit) };

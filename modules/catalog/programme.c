@@ -29,12 +29,21 @@ reader_or_reply(struct http_req *r)
 	return auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSIGHT);
 }
 
-/* ?year=, this year by default. */
+/* ?year=, this year by default: the one parameter of these lists
+ * (besides paging). */
 static int
 year_or_reply(struct http_req *r, long long *year)
 {
-	return http_param_int_or_reply(r, "year", catalog_year(), 2000, 9999,
-	    year);
+	enum { Q_YEAR, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_YEAR] = { "year", F_INT, false, 2000, 9999, NULL },
+	};
+	struct fval q[Q__N];
+
+	if (http_query_or_reply(r, query, Q__N, q))
+		return DS_REPLIED;
+	*year = q[Q_YEAR].present ? q[Q_YEAR].i : catalog_year();
+	return DS_OK;
 }
 
 /* GET /assessments/programme?year=: the year's counts. */
@@ -116,7 +125,8 @@ programme_overdue(struct http_req *r)
 	    "  AND (? = 0 OR x.id > ?) ORDER BY x.id LIMIT ?";
 	struct page pg;
 
-	if (reader_or_reply(r) || http_page_or_reply(r, &pg))
+	if (reader_or_reply(r) || http_page_or_reply(r, &pg) ||
+	    http_query_or_reply(r, NULL, 0, NULL))
 		return;
 	{
 		struct db_param p[] = { MINE_PARAMS(&r->who), P_INT(pg.after),

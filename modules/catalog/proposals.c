@@ -25,37 +25,34 @@ static const char *const kinds[] = { "add", "modify", "withdraw", NULL };
 static const char *const statuses[] = { "submitted", "returned",
     "recommended", "rejected", "approved", "issued", NULL };
 
-/* The fields of a proposal; rule[i] says for add, modify and withdraw
- * whether field i is required (R), optional (O) or does not apply (-),
- * and cite[i] which article asks for it. */
-static const struct field spec[] = {
-	{ "kind", F_ENUM, true, 0, 0, kinds },
-	{ "database_id", F_ID, false, 0, 0, NULL },
-	{ "name", F_STRING, false, 1, 255, NULL },
-	ART72_SPEC(F_OPTIONAL),
-	{ "location", F_ENUM, false, 0, 0, db_locations },
-	{ "location_detail", F_STRING, false, 1, 255, NULL },
-	{ "legal_value", F_TEXT, false, 0, 0, NULL },
-	{ "master_data_reference", F_TEXT, false, 0, 0, NULL },
-	{ "serves_procedures", F_TEXT, false, 0, 0, NULL },
-	{ "replacement", F_TEXT, false, 0, 0, NULL },
-	{ "reason", F_TEXT, false, 0, 0, NULL },
+/* The fields of a proposal, in the order of the INSERT's columns. A
+ * field's rule says for add, modify and withdraw whether it is required
+ * (R), optional (O) or does not apply (-), and its article which article
+ * asks for it. P_NAME to P_LOCATION_DETAIL are what a modify may change. */
+enum { P_KIND, P_DATABASE, P_NAME, P_ART72 /* b) to g): ART72_N */,
+    P_LOCATION = P_ART72 + ART72_N, P_LOCATION_DETAIL, P_LEGAL_VALUE,
+    P_MASTER_DATA_REF, P_SERVES_PROCEDURES, P_REPLACEMENT, P_REASON,
+    P__N };
+static const struct field spec[P__N] = {
+	[P_KIND] = { "kind", F_ENUM, true, 0, 0, kinds, "RRR", NULL },
+	[P_DATABASE] = { "database_id", F_ID, false, 0, 0, NULL, "ORR", NULL },
+	[P_NAME] = { "name", F_STRING, false, 1, 255, NULL, "RO-",
+	    "Art. 7.2.a" },
+	[P_ART72] = ART72_SPEC(F_OPTIONAL, "RO-"),
+	[P_LOCATION] = { "location", F_ENUM, false, 0, 0, db_locations, "RO-",
+	    "Art. 8.3" },
+	[P_LOCATION_DETAIL] = { "location_detail", F_STRING, false, 1, 255,
+	    NULL, "OO-", NULL },
+	[P_LEGAL_VALUE] = { "legal_value", F_TEXT, false, 0, 0, NULL, "R--",
+	    "Art. 7.3.a" },
+	[P_MASTER_DATA_REF] = { "master_data_reference", F_TEXT, false, 0, 0,
+	    NULL, "R-R", "Art. 7.3.b / 7.4.b" },
+	[P_SERVES_PROCEDURES] = { "serves_procedures", F_TEXT, false, 0, 0,
+	    NULL, "R-R", "Art. 7.3.c / 7.4.c" },
+	[P_REPLACEMENT] = { "replacement", F_TEXT, false, 0, 0, NULL, "--R",
+	    "Art. 7.4.a" },
+	[P_REASON] = { "reason", F_TEXT, false, 0, 0, NULL, "ORO", NULL },
 };
-static const char *const rule[] = {
-	"RRR", "ORR", "RO-",
-	"RO-", "RO-", "RO-", "RO-", "RO-", "RO-", "RO-",	/* Art. 7.2 b-g */
-	"RO-", "OO-", "R--", "R-R", "R-R", "--R", "ORO",
-};
-static const char *const cite[] = {
-	"", "", "Art. 7.2.a",
-	"Art. 7.2.b", "Art. 7.2.c", "Art. 7.2.d", "Art. 7.2.d", "Art. 7.2.đ",
-	"Art. 7.2.e", "Art. 7.2.g",
-	"Art. 8.3", "", "Art. 7.3.a", "Art. 7.3.b / 7.4.b",
-	"Art. 7.3.c / 7.4.c", "Art. 7.4.a", "",
-};
-#define F_FIRST_CHANGE	2	/* name: the fields a modify may change */
-#define F_LAST_CHANGE	11	/* location_detail */
-#define F_LOCATION	10
 
 #define PROPOSAL_COLS \
 	"p.id, p.kind, p.agency_id, a.name AS agency_name, p.database_id, " \
@@ -91,15 +88,17 @@ rules_or_reply(struct http_req *r, const char *kind, const struct fval *v,
 	int k = kind_index(kind);
 	bool changes = false;
 
-	for (size_t i = 1; i < NPARAMS(spec); i++) {
-		if (rule[i][k] == '-' && (v[i].present || v[i].is_null))
+	for (size_t i = P_DATABASE; i < P__N; i++) {
+		const char *rule = spec[i].rule;
+
+		if (rule[k] == '-' && (v[i].present || v[i].is_null))
 			json_detail(r, spec[i].name, arena_printf(r->arena,
 			    "does not apply to a %s proposal", kind));
-		else if (rule[i][k] == 'R' && !v[i].present && complete)
+		else if (rule[k] == 'R' && !v[i].present && complete)
 			json_detail(r, spec[i].name, arena_printf(r->arena,
 			    "is required for a %s proposal (%s)", kind,
-			    cite[i][0] ? cite[i] : "Art. 7"));
-		if (i >= F_FIRST_CHANGE && i <= F_LAST_CHANGE && v[i].present)
+			    spec[i].article ? spec[i].article : "Art. 7"));
+		if (i >= P_NAME && i <= P_LOCATION_DETAIL && v[i].present)
 			changes = true;
 	}
 	if (complete && k == 1 && !changes)
@@ -108,7 +107,7 @@ rules_or_reply(struct http_req *r, const char *kind, const struct fval *v,
 	if (json_has_details(r))
 		return json_details_reply(r, "the proposal is incomplete or "
 		    "has fields that do not apply");
-	return hosting_or_reply(r, "shared", v[F_LOCATION].s);
+	return hosting_or_reply(r, "shared", v[P_LOCATION].s);
 }
 
 /* The database a proposal names: the caller's own, and in the state the
@@ -186,20 +185,25 @@ proposals_list(struct http_req *r)
 	    "  AND (? = 0 OR p.agency_id = ?) AND (? IS NULL OR p.status = ?) "
 	    "  AND (? IS NULL OR p.kind = ?) AND (? = 0 OR p.id > ?) "
 	    "ORDER BY p.id LIMIT ?";
-	const char *status, *kind;
-	long long agency;
+	enum { Q_AGENCY, Q_STATUS, Q_KIND, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_AGENCY] = { "agency_id", F_ID, false, 0, 0, NULL },
+		[Q_STATUS] = { "status", F_ENUM, false, 0, 0, statuses },
+		[Q_KIND] = { "kind", F_ENUM, false, 0, 0, kinds },
+	};
+	struct fval q[Q__N];
 	struct page pg;
 
 	if (http_page_or_reply(r, &pg) ||
-	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency) ||
-	    http_param_enum_or_reply(r, "status", statuses, &status) ||
-	    http_param_enum_or_reply(r, "kind", kinds, &kind))
+	    http_query_or_reply(r, query, Q__N, q))
 		return;
 	{
 		struct db_param p[] = { P_INT(r->who.agency_id),
 		    P_INT(auth_has_role(&r->who, ROLE_OVERSIGHT)),
-		    P_INT(agency), P_INT(agency), P_STR(status), P_STR(status),
-		    P_STR(kind), P_STR(kind), P_INT(pg.after), P_INT(pg.after),
+		    P_INT(q[Q_AGENCY].i), P_INT(q[Q_AGENCY].i),
+		    P_STR(q[Q_STATUS].s), P_STR(q[Q_STATUS].s),
+		    P_STR(q[Q_KIND].s), P_STR(q[Q_KIND].s),
+		    P_INT(pg.after), P_INT(pg.after),
 		    P_INT(pg.limit) };
 
 		db_reply_page(r, &pg, sql, p, NPARAMS(p));
@@ -262,8 +266,8 @@ proposal_create(struct http_req *r)
 
 	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY) ||
 	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v) ||
-	    rules_or_reply(r, v[0].s, v, true) ||
-	    target_or_reply(r, v[0].s, &v[1]))
+	    rules_or_reply(r, v[P_KIND].s, v, true) ||
+	    target_or_reply(r, v[P_KIND].s, &v[P_DATABASE]))
 		return;
 	for (size_t i = 0; i < NPARAMS(spec); i++)
 		p[i] = db_param_fval(&v[i], spec[i].type);
@@ -357,20 +361,20 @@ proposal_update(struct http_req *r)
 	    "  updated_at = UTC_TIMESTAMP(6) "
 	    "WHERE id = ? AND status = 'returned'";
 	/* Everything but kind and database_id, which a proposal keeps. */
-	const struct field *edit = spec + F_FIRST_CHANGE;
-	const size_t nedit = NPARAMS(spec) - F_FIRST_CHANGE;
+	const struct field *edit = spec + P_NAME;
+	const size_t nedit = NPARAMS(spec) - P_NAME;
 	struct fval v[NPARAMS(spec)];
-	struct db_param p[2 * (NPARAMS(spec) - F_FIRST_CHANGE) + 1];
+	struct db_param p[2 * (NPARAMS(spec) - P_NAME) + 1];
 	struct db_rows *rows;
 
 	/* No field of spec is F_NULLABLE: a PATCH's null is a 422 for
 	 * each (a returned proposal is edited, not emptied). */
 	memset(v, 0, sizeof(v));
 	if (own_or_reply(r, &rows) ||
-	    json_read_or_reply(r, r->json, edit, nedit, v + F_FIRST_CHANGE) ||
+	    json_read_or_reply(r, r->json, edit, nedit, v + P_NAME) ||
 	    rules_or_reply(r, db_get(rows, 0, "kind"), v, false))
 		return;
-	patch_params(edit, v + F_FIRST_CHANGE, nedit, p);
+	patch_params(edit, v + P_NAME, nedit, p);
 	p[2 * nedit] = P_INT(r->captures[0]);
 	step(r, rows, sql, p, NPARAMS(p), "returned", "proposal.update", NULL,
 	    NULL);
@@ -409,9 +413,10 @@ proposal_review(struct http_req *r)
 {
 	static const char *const actions[] = { "recommend", "return",
 	    "reject", NULL };
-	static const struct field rspec[] = {
-		{ "action", F_ENUM, true, 0, 0, actions },
-		{ "notes", F_TEXT, false, 1, 5000, NULL },
+	enum { R_ACTION, R_NOTES, R__N };
+	static const struct field rspec[R__N] = {
+		[R_ACTION] = { "action", F_ENUM, true, 0, 0, actions },
+		[R_NOTES] = { "notes", F_TEXT, false, 1, 5000, NULL },
 	};
 	static const char *sql =
 	    "UPDATE catalog_proposals SET status = CASE ? "
@@ -426,11 +431,12 @@ proposal_review(struct http_req *r)
 	if (auth_require_role_or_reply(r, ROLE_DIC_ADMIN) ||
 	    load_or_reply(r, r->captures[0], &rows) ||
 	    json_read_or_reply(r, r->json, rspec, NPARAMS(rspec), v) ||
-	    notes_or_reply(r, v[0].s, "recommend", &v[1]))
+	    notes_or_reply(r, v[R_ACTION].s, "recommend", &v[R_NOTES]))
 		return;
 	{
-		struct db_param p[] = { P_STR(v[0].s), P_STR(v[0].s),
-		    P_STR(v[1].s), P_INT(r->who.account_id),
+		struct db_param p[] = { P_STR(v[R_ACTION].s),
+		    P_STR(v[R_ACTION].s), P_STR(v[R_NOTES].s),
+		    P_INT(r->who.account_id),
 		    P_INT(r->captures[0]) };
 
 		step(r, rows, sql, p, NPARAMS(p), "submitted",
@@ -447,9 +453,10 @@ void
 proposal_decide(struct http_req *r)
 {
 	static const char *const decisions[] = { "approve", "reject", NULL };
-	static const struct field dspec[] = {
-		{ "decision", F_ENUM, true, 0, 0, decisions },
-		{ "notes", F_TEXT, false, 1, 5000, NULL },
+	enum { D_DECISION, D_NOTES, D__N };
+	static const struct field dspec[D__N] = {
+		[D_DECISION] = { "decision", F_ENUM, true, 0, 0, decisions },
+		[D_NOTES] = { "notes", F_TEXT, false, 1, 5000, NULL },
 	};
 	static const char *sql =
 	    "UPDATE catalog_proposals SET status = IF(? = 'approve', "
@@ -464,14 +471,16 @@ proposal_decide(struct http_req *r)
 	if (auth_require_role_or_reply(r, ROLE_CHAIRMAN) ||
 	    load_or_reply(r, r->captures[0], &rows) ||
 	    json_read_or_reply(r, r->json, dspec, NPARAMS(dspec), v) ||
-	    notes_or_reply(r, v[0].s, "approve", &v[1]))
+	    notes_or_reply(r, v[D_DECISION].s, "approve", &v[D_NOTES]))
 		return;
 	{
-		struct db_param p[] = { P_STR(v[0].s), P_STR(v[0].s),
-		    P_STR(v[1].s), P_INT(r->who.account_id),
-		    P_INT(r->captures[0]), P_STR(v[0].s) };
+		struct db_param p[] = { P_STR(v[D_DECISION].s),
+		    P_STR(v[D_DECISION].s), P_STR(v[D_NOTES].s),
+		    P_INT(r->who.account_id), P_INT(r->captures[0]),
+		    P_STR(v[D_DECISION].s) };
 
-		step(r, rows, sql, p, NPARAMS(p), strcmp(v[0].s, "reject") == 0 ?
+		step(r, rows, sql, p, NPARAMS(p),
+		    strcmp(v[D_DECISION].s, "reject") == 0 ?
 		    "recommended, or approved and not yet issued" :
 		    "recommended", "proposal.decide", "catalog.proposal_decided",
 		    "catalog.proposal_decided");

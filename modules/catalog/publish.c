@@ -162,8 +162,9 @@ dataset_withdraw(struct http_req *r)
 void
 dataset_data_update(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "note", F_TEXT, true, 1, 2000, NULL },
+	enum { DD_NOTE, DD__N };
+	static const struct field spec[DD__N] = {
+		[DD_NOTE] = { "note", F_TEXT, true, 1, 2000, NULL },
 	};
 	static const char *sql =
 	    "UPDATE datasets SET data_updated_at = UTC_TIMESTAMP(6), "
@@ -191,7 +192,8 @@ dataset_data_update(struct http_req *r)
 	if (rc < 0)
 		return;
 	{
-		struct db_param q[] = { P_INT(r->captures[0]), P_STR(v[0].s),
+		struct db_param q[] = { P_INT(r->captures[0]),
+		    P_STR(v[DD_NOTE].s),
 		    P_INT(r->who.account_id) };
 
 		if ((st = db_exec(record, q, NPARAMS(q), NULL, NULL))) {

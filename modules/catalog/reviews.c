@@ -22,7 +22,8 @@ reviews_list(struct http_req *r)
 	struct page pg;
 
 	if (database_load_or_reply(r, r->captures[0], false, &db) ||
-	    http_page_or_reply(r, &pg))
+	    http_page_or_reply(r, &pg) ||
+	    http_query_or_reply(r, NULL, 0, NULL))
 		return;
 	{
 		struct db_param p[] = { P_INT(r->captures[0]), P_INT(pg.after),
@@ -39,9 +40,10 @@ review_create(struct http_req *r)
 {
 	static const char *const outcomes[] = { "current", "changes_needed",
 	    NULL };
-	static const struct field spec[] = {
-		{ "outcome", F_ENUM, true, 0, 0, outcomes },
-		{ "notes", F_TEXT, false, 0, 0, NULL },
+	enum { RV_OUTCOME, RV_NOTES, RV__N };
+	static const struct field spec[RV__N] = {
+		[RV_OUTCOME] = { "outcome", F_ENUM, true, 0, 0, outcomes },
+		[RV_NOTES] = { "notes", F_TEXT, false, 0, 0, NULL },
 	};
 	static const char *insert =
 	    "INSERT INTO database_reviews (database_id, agency_id, year, "
@@ -60,7 +62,8 @@ review_create(struct http_req *r)
 	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v))
 		return;
 	{
-		struct db_param p[] = { P_STR(v[0].s), P_STR(v[1].s),
+		struct db_param p[] = { P_STR(v[RV_OUTCOME].s),
+		    P_STR(v[RV_NOTES].s),
 		    P_INT(r->who.account_id), P_INT(r->captures[0]) };
 
 		if ((st = db_begin()) ||
@@ -106,15 +109,21 @@ databases_unreviewed(struct http_req *r)
 	    " ORDER BY b.agency_id, b.id";
 	struct db_rows *ag, *db = NULL;
 	struct page pg;
+	enum { Q_YEAR, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_YEAR] = { "year", F_INT, false, 2000, 9999, NULL },
+	};
+	struct fval q[Q__N];
 	long long year;
 	json_object *items;
 	size_t j = 0;
 	int st;
 
 	if (auth_require_role_or_reply(r, ROLE_OVERSIGHT) ||
-	    http_param_int_or_reply(r, "year", catalog_year(), 2000, 9999,
-	    &year) || http_page_or_reply(r, &pg))
+	    http_query_or_reply(r, query, Q__N, q) ||
+	    http_page_or_reply(r, &pg))
 		return;
+	year = q[Q_YEAR].present ? q[Q_YEAR].i : catalog_year();
 	{
 		struct db_param p[] = { P_INT(year), P_INT(pg.after),
 		    P_INT(pg.after), P_INT(pg.limit) };

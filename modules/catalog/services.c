@@ -49,22 +49,26 @@ services_list(struct http_req *r)
 	    "  AND (? IS NULL OR s.status = ?) "
 	    "  AND (? IS NULL OR s.protocol = ?) AND (? = 0 OR s.id > ?) "
 	    "ORDER BY s.id LIMIT ?";
-	const char *status, *protocol;
-	long long dataset, agency;
+	enum { Q_DATASET, Q_AGENCY, Q_STATUS, Q_PROTOCOL, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_DATASET] = { "dataset_id", F_ID, false, 0, 0, NULL },
+		[Q_AGENCY] = { "agency_id", F_ID, false, 0, 0, NULL },
+		[Q_STATUS] = { "status", F_ENUM, false, 0, 0, statuses },
+		[Q_PROTOCOL] = { "protocol", F_ENUM, false, 0, 0, protocols },
+	};
+	struct fval q[Q__N];
 	struct page pg;
 
 	if (http_page_or_reply(r, &pg) ||
-	    http_param_int_or_reply(r, "dataset_id", 0, 1, 1LL << 53,
-	    &dataset) ||
-	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency) ||
-	    http_param_enum_or_reply(r, "status", statuses, &status) ||
-	    http_param_enum_or_reply(r, "protocol", protocols, &protocol))
+	    http_query_or_reply(r, query, Q__N, q))
 		return;
 	{
-		struct db_param p[] = { SEES_PARAMS(&r->who), P_INT(dataset),
-		    P_INT(dataset), P_INT(agency), P_INT(agency),
-		    P_STR(status), P_STR(status), P_STR(protocol),
-		    P_STR(protocol), P_INT(pg.after), P_INT(pg.after),
+		struct db_param p[] = { SEES_PARAMS(&r->who),
+		    P_INT(q[Q_DATASET].i), P_INT(q[Q_DATASET].i),
+		    P_INT(q[Q_AGENCY].i), P_INT(q[Q_AGENCY].i),
+		    P_STR(q[Q_STATUS].s), P_STR(q[Q_STATUS].s),
+		    P_STR(q[Q_PROTOCOL].s), P_STR(q[Q_PROTOCOL].s),
+		    P_INT(pg.after), P_INT(pg.after),
 		    P_INT(pg.limit) };
 
 		db_reply_page(r, &pg, sql, p, NPARAMS(p));
@@ -143,13 +147,15 @@ dataset_or_reply(struct http_req *r, long long id)
 void
 service_create(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "dataset_id", F_ID, true, 0, 0, NULL },
-		{ "name", F_STRING, true, 1, 255, NULL },
-		{ "protocol", F_ENUM, true, 0, 0, protocols },
-		{ "endpoint", F_STRING, true, 1, 1000, NULL },
-		{ "version", F_STRING, true, 1, 32, NULL },
-		{ "guide", F_TEXT, false, 0, 0, NULL },
+	enum { SC_DATASET, SC_NAME, SC_PROTOCOL, SC_ENDPOINT, SC_VERSION,
+	    SC_GUIDE, SC__N };
+	static const struct field spec[SC__N] = {
+		[SC_DATASET] = { "dataset_id", F_ID, true, 0, 0, NULL },
+		[SC_NAME] = { "name", F_STRING, true, 1, 255, NULL },
+		[SC_PROTOCOL] = { "protocol", F_ENUM, true, 0, 0, protocols },
+		[SC_ENDPOINT] = { "endpoint", F_STRING, true, 1, 1000, NULL },
+		[SC_VERSION] = { "version", F_STRING, true, 1, 32, NULL },
+		[SC_GUIDE] = { "guide", F_TEXT, false, 0, 0, NULL },
 	};
 	/* The provider is the dataset's owner (contract: agency_id). The
 	 * statement may not read datasets: its trigger writes there. */
@@ -165,12 +171,15 @@ service_create(struct http_req *r)
 
 	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY) ||
 	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v) ||
-	    dataset_or_reply(r, v[0].i))
+	    dataset_or_reply(r, v[SC_DATASET].i))
 		return;
-	if ((st = begin_services_of(r->arena, v[0].i, &provider)) == DS_OK) {
-		struct db_param p[] = { P_INT(v[0].i), P_INT(provider),
-		    P_STR(v[1].s), P_STR(v[2].s), P_STR(v[3].s),
-		    P_STR(v[4].s), P_STR(v[5].s), P_INT(r->who.account_id) };
+	if ((st = begin_services_of(r->arena, v[SC_DATASET].i,
+	    &provider)) == DS_OK) {
+		struct db_param p[] = { P_INT(v[SC_DATASET].i), P_INT(provider),
+		    P_STR(v[SC_NAME].s), P_STR(v[SC_PROTOCOL].s),
+		    P_STR(v[SC_ENDPOINT].s),
+		    P_STR(v[SC_VERSION].s), P_STR(v[SC_GUIDE].s),
+		    P_INT(r->who.account_id) };
 
 		st = db_exec(insert, p, NPARAMS(p), NULL, &id);
 	}
@@ -233,12 +242,14 @@ own_or_reply(struct http_req *r, struct db_rows **rows)
 void
 service_update(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "name", F_STRING, false, 1, 255, NULL },
-		{ "protocol", F_ENUM, false, 0, 0, protocols },
-		{ "endpoint", F_STRING, false, 1, 1000, NULL },
-		{ "version", F_STRING, false, 1, 32, NULL },
-		{ "guide", F_TEXT, F_NULLABLE, 0, 0, NULL },
+	enum { SU_NAME, SU_PROTOCOL, SU_ENDPOINT, SU_VERSION, SU_GUIDE,
+	    SU__N };
+	static const struct field spec[SU__N] = {
+		[SU_NAME] = { "name", F_STRING, false, 1, 255, NULL },
+		[SU_PROTOCOL] = { "protocol", F_ENUM, false, 0, 0, protocols },
+		[SU_ENDPOINT] = { "endpoint", F_STRING, false, 1, 1000, NULL },
+		[SU_VERSION] = { "version", F_STRING, false, 1, 32, NULL },
+		[SU_GUIDE] = { "guide", F_TEXT, F_NULLABLE, 0, 0, NULL },
 	};
 	static const char *sql =
 	    "UPDATE services SET name = IF(?, ?, name), "

@@ -26,7 +26,8 @@ versions_list(struct http_req *r)
 	    "WHERE (? = 0 OR v.id > ?) ORDER BY v.id LIMIT ?";
 	struct page pg;
 
-	if (http_page_or_reply(r, &pg))
+	if (http_page_or_reply(r, &pg) ||
+	    http_query_or_reply(r, NULL, 0, NULL))
 		return;
 	{
 		struct db_param p[] = { P_INT(pg.after), P_INT(pg.after),
@@ -250,6 +251,8 @@ catalog_json(struct http_req *r, json_object **out)
 	return DS_OK;
 }
 
+enum { VI_NUMBER, VI_DECISION_REF, VI_ISSUED_ON, VI__N };
+
 static json_object *
 snapshot_json(const struct fval *v, const char *issued_at,
     json_object *changes, json_object *databases)
@@ -258,10 +261,12 @@ snapshot_json(const struct fval *v, const char *issued_at,
 
 	json_object_object_add(o, "province", json_object_new_string(
 	    conf_str("province_name", "")));
-	json_object_object_add(o, "number", json_object_new_string(v[0].s));
+	json_object_object_add(o, "number",
+	    json_object_new_string(v[VI_NUMBER].s));
 	json_object_object_add(o, "decision_ref",
-	    json_object_new_string(v[1].s));
-	json_object_object_add(o, "issued_on", json_object_new_string(v[2].s));
+	    json_object_new_string(v[VI_DECISION_REF].s));
+	json_object_object_add(o, "issued_on",
+	    json_object_new_string(v[VI_ISSUED_ON].s));
 	json_object_object_add(o, "issued_at", json_object_new_string(
 	    issued_at));
 	json_object_object_add(o, "changes", changes);
@@ -359,10 +364,11 @@ apply_all(struct http_req *r, const struct db_rows *rows, const char *now,
 void
 version_issue(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "number", F_STRING, true, 1, 64, NULL },
-		{ "decision_ref", F_STRING, true, 1, 255, NULL },
-		{ "issued_on", F_DATE, true, 0, 0, NULL },
+	static const struct field spec[VI__N] = {
+		[VI_NUMBER] = { "number", F_STRING, true, 1, 64, NULL },
+		[VI_DECISION_REF] = { "decision_ref", F_STRING, true, 1, 255,
+		    NULL },
+		[VI_ISSUED_ON] = { "issued_on", F_DATE, true, 0, 0, NULL },
 	};
 	static const char *approved =
 	    "SELECT id, kind, agency_id, database_id FROM catalog_proposals "
@@ -400,8 +406,9 @@ version_issue(struct http_req *r)
 	snap = snapshot_json(v, rfc3339_from_db(r->arena, db_get(now, 0,
 	    "now")), json_object_get(changes), dbs);
 	{
-		struct db_param p[] = { P_STR(v[0].s), P_STR(v[1].s),
-		    P_STR(v[2].s), P_STR(db_get(now, 0, "now")),
+		struct db_param p[] = { P_STR(v[VI_NUMBER].s),
+		    P_STR(v[VI_DECISION_REF].s),
+		    P_STR(v[VI_ISSUED_ON].s), P_STR(db_get(now, 0, "now")),
 		    P_INT(r->who.account_id), P_INT((long long)rows->nrows),
 		    P_STR(json_object_to_json_string_ext(snap,
 		    JSON_C_TO_STRING_PLAIN)) };
@@ -415,7 +422,8 @@ version_issue(struct http_req *r)
 	if (st == DS_ECONFLICT) {
 		db_rollback();
 		http_error(r, 409, "conflict", "a version numbered '%s' exists "
-		    "already, or a proposal was issued meanwhile", v[0].s);
+		    "already, or a proposal was issued meanwhile",
+		    v[VI_NUMBER].s);
 		return;
 	}
 	if (st != DS_OK ||

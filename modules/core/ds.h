@@ -138,6 +138,9 @@ const char	*role_name(unsigned bit);
 /* ------------------------------------------------------------------ */
 /* http: the request and its response                                  */
 
+struct field;		/* the json part declares these */
+struct fval;
+
 struct kv {
 	const char	*key;
 	const char	*value;
@@ -218,6 +221,19 @@ int		 http_param_bool_or_reply(struct http_req *, const char *key,
  * other value replies 422 naming key and listing the choices. */
 int		 http_param_enum_or_reply(struct http_req *, const char *key,
 		    const char *const *choices, const char **out);
+/* Reads the query string against spec (n fields, struct field of the json
+ * part) into out[n], as json_read_or_reply reads a body: F_INT and F_ID
+ * within their bounds (F_ID: [1, 2^53] by default), F_BOOL "true" or
+ * "false", F_ENUM among .choices, F_DATE, F_DATETIME (RFC 3339, to UTC),
+ * F_STRING and F_TEXT by length. A parameter that is absent leaves its
+ * fval not present (the handler applies its default). Every unknown
+ * parameter (limit and cursor, read by the paging helpers below, are
+ * always known), missing required one and bad value is collected; if any,
+ * replies 422 "invalid query parameter" with a detail naming each and
+ * returns DS_REPLIED. spec may be NULL when n is 0: a list with no
+ * filters still refuses what it does not know. */
+int		 http_query_or_reply(struct http_req *, const struct field *spec,
+		    size_t n, struct fval *out);
 /* Paging (DESIGN.md, Lists): ?limit= (default 50, max 200) and an opaque
  * ?cursor= naming the last id seen. A forged cursor is a 422; it can only
  * move within what the query's own WHERE clause already allows. */
@@ -320,12 +336,19 @@ enum field_need {
 	F_NULLABLE = 2,		/* may be left out, or null to clear it */
 };
 
+/* A spec is declared kcgi's way: an enum of its fields and a table
+ * indexed by it, [DS_TITLE] = { "title", F_STRING, ... }, so handlers
+ * read v[DS_TITLE], never v[1]. The last two members are for specs whose
+ * fields a rule of their own requires (a proposal's kinds) and are NULL
+ * elsewhere: positional initialisers may leave them out. */
 struct field {
 	const char		*name;
 	enum field_type		 type;
 	enum field_need		 need;
 	long long		 min, max;	/* 0,0 = type default */
 	const char *const	*choices;	/* F_ENUM, NULL-terminated */
+	const char		*rule;		/* spec's own, e.g. per kind */
+	const char		*article;	/* the article that asks for it */
 };
 
 struct fval {
@@ -342,6 +365,12 @@ struct fval {
  * and returns DS_EINVAL. */
 int	 json_read_or_reply(struct http_req *, json_object *obj,
 	    const struct field *spec, size_t n, struct fval *out);
+/* Reads text (a query parameter's decoded value) against f into out,
+ * with the checks of json_read_or_reply's for that type; a bad value adds
+ * a detail naming f and leaves out not present. Array and object types
+ * never come as text: a detail says so. */
+void	 json_read_text(struct http_req *, const struct field *f,
+	    const char *text, struct fval *out);
 /* Adds one 422 detail {field, problem}; json_details_reply sends them. */
 void	 json_detail(struct http_req *, const char *field, const char *problem);
 int	 json_details_reply(struct http_req *, const char *message);

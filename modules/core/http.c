@@ -208,6 +208,43 @@ http_param_bool_or_reply(struct http_req *r, const char *key, bool *out)
 	return json_details_reply(r, "invalid query parameter");
 }
 
+/* Paging is every list's: http_page_or_reply reads these two. */
+static bool
+paging_param(const char *key)
+{
+	return strcmp(key, "limit") == 0 || strcmp(key, "cursor") == 0;
+}
+
+int
+http_query_or_reply(struct http_req *r, const struct field *spec, size_t n,
+    struct fval *out)
+{
+	size_t i, k;
+
+	if (n > 0)
+		memset(out, 0, n * sizeof(*out));
+	for (i = 0; i < r->nparams; i++) {
+		const char *key = r->params[i].key;
+
+		if (paging_param(key))
+			continue;
+		for (k = 0; k < n && strcmp(spec[k].name, key) != 0; k++)
+			;
+		if (k == n)
+			json_detail(r, key, "unknown parameter");
+		else
+			json_read_text(r, &spec[k], r->params[i].value,
+			    &out[k]);
+	}
+	for (k = 0; k < n; k++)
+		if (spec[k].need == F_REQUIRED &&
+		    http_param(r, spec[k].name) == NULL)
+			json_detail(r, spec[k].name, "is required");
+	if (json_has_details(r))
+		return json_details_reply(r, "invalid query parameter");
+	return DS_OK;
+}
+
 static int
 hexval(int c)
 {

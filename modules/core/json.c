@@ -440,7 +440,6 @@ read_one(struct http_req *r, const struct field *f, json_object *v,
 {
 	enum json_type t = json_object_get_type(v);
 	long long min = f->min, max = f->max, n;
-	long long day;
 
 	switch (f->type) {
 	case F_STRING:
@@ -506,22 +505,14 @@ read_one(struct http_req *r, const struct field *f, json_object *v,
 		out->present = true;
 		return;
 	case F_DATE:
-		if (t != json_type_string ||
-		    !valid_date(json_object_get_string(v), &day)) {
-			json_detail(r, f->name, "must be a date YYYY-MM-DD");
-			return;
-		}
-		out->s = arena_strdup(r->arena, json_object_get_string(v));
-		out->present = true;
-		return;
 	case F_DATETIME:
-		if (t != json_type_string || (out->s = datetime_to_db(r->arena,
-		    json_object_get_string(v))) == NULL) {
-			json_detail(r, f->name,
-			    "must be an RFC 3339 time, e.g. 2026-01-31T08:00:00Z");
-			return;
-		}
-		out->present = true;
+		/* Dates are strings in a body as in a query: read alike. */
+		if (t == json_type_string)
+			json_read_text(r, f, json_object_get_string(v), out);
+		else
+			json_detail(r, f->name, f->type == F_DATE ?
+			    "must be a date YYYY-MM-DD" : "must be an RFC 3339 "
+			    "time, e.g. 2026-01-31T08:00:00Z");
 		return;
 	case F_ARRAY:
 	case F_STRINGS:
@@ -564,6 +555,73 @@ read_one(struct http_req *r, const struct field *f, json_object *v,
 		out->present = true;
 		return;
 	}
+}
+
+void
+json_read_text(struct http_req *r, const struct field *f, const char *text,
+    struct fval *out)
+{
+	long long min = f->min, max = f->max, n;
+	json_object *str;
+	long long day;
+
+	switch (f->type) {
+	case F_STRING:
+	case F_TEXT:
+		str = json_object_new_string(text);
+		read_string(r, f, str, out);
+		json_object_put(str);
+		return;
+	case F_ENUM:
+		str = json_object_new_string(text);
+		read_one(r, f, str, out);
+		json_object_put(str);
+		return;
+	case F_INT:
+	case F_ID:
+		if (min == 0 && max == 0) {
+			min = f->type == F_ID ? 1 : -(1LL << 53);
+			max = 1LL << 53;
+		}
+		if (parse_ll(text, min, max, &n) != 0) {
+			json_detail(r, f->name, arena_printf(r->arena,
+			    "must be an integer between %lld and %lld", min,
+			    max));
+			return;
+		}
+		out->i = n;
+		out->present = true;
+		return;
+	case F_BOOL:
+		if (strcmp(text, "true") != 0 && strcmp(text, "false") != 0) {
+			json_detail(r, f->name, "must be true or false");
+			return;
+		}
+		out->i = strcmp(text, "true") == 0;
+		out->present = true;
+		return;
+	case F_DATE:
+		if (!valid_date(text, &day)) {
+			json_detail(r, f->name, "must be a date YYYY-MM-DD");
+			return;
+		}
+		out->s = arena_strdup(r->arena, text);
+		out->present = true;
+		return;
+	case F_DATETIME:
+		if ((out->s = datetime_to_db(r->arena, text)) == NULL) {
+			json_detail(r, f->name,
+			    "must be an RFC 3339 time, e.g. 2026-01-31T08:00:00Z");
+			return;
+		}
+		out->present = true;
+		return;
+	case F_ARRAY:
+	case F_STRINGS:
+	case F_OBJECT:
+		break;
+	}
+	json_detail(r, f->name, "cannot be given as text");
 }
 
 int

@@ -22,7 +22,8 @@ comments_list(struct http_req *r)
 	struct page pg;
 
 	if (dispute_load_or_reply(r, r->captures[0], &d) ||
-	    http_page_or_reply(r, &pg))
+	    http_page_or_reply(r, &pg) ||
+	    http_query_or_reply(r, NULL, 0, NULL))
 		return;
 	{
 		/* Oldest first: a thread reads in the order it was written. */
@@ -50,8 +51,9 @@ comment_notice(const struct dispute *d, long long comment_id)
 void
 comment_create(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "body", F_TEXT, true, 1, 10000, NULL },
+	enum { CM_BODY, CM__N };
+	static const struct field spec[CM__N] = {
+		[CM_BODY] = { "body", F_TEXT, true, 1, 10000, NULL },
 	};
 	static const char *insert =
 	    "INSERT INTO dispute_comments (dispute_id, author_account_id, "
@@ -81,7 +83,7 @@ comment_create(struct http_req *r)
 	}
 	{
 		struct db_param p[] = { P_INT(d.id), P_INT(r->who.account_id),
-		    P_INT(r->who.agency_id), P_STR(v[0].s) };
+		    P_INT(r->who.agency_id), P_STR(v[CM_BODY].s) };
 		struct db_param q[1];
 
 		if ((st = db_begin()) ||

@@ -213,6 +213,14 @@ disputes_list(struct http_req *r)
 	    "  AND (? = 0 OR " OVERDUE ") "
 	    "  AND (? = 0 OR d.id < ?) "
 	    "ORDER BY d.id DESC LIMIT ?";
+	enum { Q_STATE, Q_CATEGORY, Q_AGENCY, Q_OVERDUE, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_STATE] = { "state", F_ENUM, false, 0, 0, states },
+		[Q_CATEGORY] = { "category", F_ENUM, false, 0, 0, categories },
+		[Q_AGENCY] = { "agency_id", F_ID, false, 0, 0, NULL },
+		[Q_OVERDUE] = { "overdue", F_BOOL, false, 0, 0, NULL },
+	};
+	struct fval q[Q__N];
 	const char *state, *category;
 	long long agency;
 	struct db_rows *rows;
@@ -222,11 +230,12 @@ disputes_list(struct http_req *r)
 
 	if (auth_require_role_or_reply(r, READERS) ||
 	    http_page_or_reply(r, &pg) ||
-	    http_param_enum_or_reply(r, "state", states, &state) ||
-	    http_param_enum_or_reply(r, "category", categories, &category) ||
-	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53,
-	    &agency) || http_param_bool_or_reply(r, "overdue", &overdue))
+	    http_query_or_reply(r, query, Q__N, q))
 		return;
+	state = q[Q_STATE].s;
+	category = q[Q_CATEGORY].s;
+	agency = q[Q_AGENCY].i;
+	overdue = q[Q_OVERDUE].i != 0;
 	/* DIC and auditors see every ticket; others their agency's. */
 	all = auth_has_role(&r->who, ROLE_DIC_ADMIN | ROLE_AUDITOR);
 	{
@@ -279,15 +288,15 @@ dispute_show(struct http_req *r)
 void
 dispute_create(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "subject", F_STRING, true, 1, 255, NULL },
-		{ "description", F_TEXT, true, 1, 20000, NULL },
-		{ "category", F_ENUM, true, 0, 0, categories },
-		{ "agency_id", F_ID, false, 0, 0, NULL },
-		{ "object_type", F_ENUM, false, 0, 0, object_types },
-		{ "object_id", F_ID, false, 0, 0, NULL },
+	enum { SUBJECT, DESCRIPTION, CATEGORY, AGENCY, OTYPE, OID, NDFIELDS };
+	static const struct field spec[NDFIELDS] = {
+		[SUBJECT] = { "subject", F_STRING, true, 1, 255, NULL },
+		[DESCRIPTION] = { "description", F_TEXT, true, 1, 20000, NULL },
+		[CATEGORY] = { "category", F_ENUM, true, 0, 0, categories },
+		[AGENCY] = { "agency_id", F_ID, false, 0, 0, NULL },
+		[OTYPE] = { "object_type", F_ENUM, false, 0, 0, object_types },
+		[OID] = { "object_id", F_ID, false, 0, 0, NULL },
 	};
-	enum { SUBJECT, DESCRIPTION, CATEGORY, AGENCY, OTYPE, OID };
 	static const char *insert =
 	    "INSERT INTO disputes (subject, description, category, "
 	    "  filer_agency_id, filer_account_id, agency_id, object_type, "
@@ -365,8 +374,9 @@ escalation_target_or_reply(struct http_req *r, const struct dispute *d,
 void
 dispute_escalate(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "reason", F_TEXT, true, 1, 5000, NULL },
+	enum { DE_REASON, DE__N };
+	static const struct field spec[DE__N] = {
+		[DE_REASON] = { "reason", F_TEXT, true, 1, 5000, NULL },
 	};
 	/* Conditional on the state and assignee read: a step racing this
 	 * one makes one of them 409. */
@@ -398,7 +408,7 @@ dispute_escalate(struct http_req *r)
 		return;
 	why = arena_printf(r->arena, "escalated to DIC by the %s: %s",
 	    r->who.agency_id == d.filer_agency_id ? "filer" : "assignee",
-	    v[0].s);
+	    v[DE_REASON].s);
 	if ((st = db_begin()) || (st = dispute_dues(r->arena, &due)))
 		goto fail;
 	{
@@ -418,7 +428,7 @@ dispute_escalate(struct http_req *r)
 		    "reload it");
 		return;
 	}
-	dispute_record_and_reply(r, &d, d.id, "escalate", v[0].s, 200);
+	dispute_record_and_reply(r, &d, d.id, "escalate", v[DE_REASON].s, 200);
 	return;
 fail:
 	db_rollback();

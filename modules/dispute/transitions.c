@@ -106,9 +106,10 @@ transition_find_or_reply(struct http_req *r, const struct dispute *d,
 void
 dispute_transition(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "to", F_ENUM, true, 0, 0, targets },
-		{ "reason", F_TEXT, false, 1, 5000, NULL },
+	enum { DT_TO, DT_REASON, DT__N };
+	static const struct field spec[DT__N] = {
+		[DT_TO] = { "to", F_ENUM, true, 0, 0, targets },
+		[DT_REASON] = { "reason", F_TEXT, false, 1, 5000, NULL },
 	};
 	struct fval v[NPARAMS(spec)];
 	const struct transition *t;
@@ -120,16 +121,16 @@ dispute_transition(struct http_req *r)
 
 	if (dispute_load_or_reply(r, r->captures[0], &d) ||
 	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v) ||
-	    (t = transition_find_or_reply(r, &d, v[0].s,
+	    (t = transition_find_or_reply(r, &d, v[DT_TO].s,
 	    dispute_parties(&r->who, &d, true))) == NULL)
 		return;
-	if (t->reason_required && !v[1].present) {
+	if (t->reason_required && !v[DT_REASON].present) {
 		json_detail(r, "reason", "is required to reject a ticket");
 		json_details_reply(r, "the request has invalid fields");
 		return;
 	}
 	if (t->keeps_reason)
-		p[np++] = P_STR(v[1].s);
+		p[np++] = P_STR(v[DT_REASON].s);
 	p[np++] = P_INT(d.id);
 	p[np++] = P_INT(d.assignee_agency_id);
 	if ((st = db_begin()) || (st = db_exec(t->sql, p, np, &n, NULL))) {
@@ -143,5 +144,5 @@ dispute_transition(struct http_req *r)
 		    "reload it");
 		return;
 	}
-	dispute_record_and_reply(r, &d, d.id, t->action, v[1].s, 200);
+	dispute_record_and_reply(r, &d, d.id, t->action, v[DT_REASON].s, 200);
 }

@@ -56,42 +56,38 @@ access_log_append(struct http_req *r, const struct access_entry *e)
 /* The filters every reading of the log takes; 422 naming bad ones. */
 struct log_filter {
 	long long	 grant, agency;
-	const char	*from, *to, *outcome;
+	const char	*from, *to, *outcome, *format;
+};
+
+static const char *const outcomes[] = { "delivered", "refused", NULL };
+static const char *const formats[] = { "csv", "json", NULL };
+
+/* The query parameters of the log: the list takes all but the last
+ * (LQ_FORMAT), the export all of them. */
+enum { LQ_GRANT, LQ_AGENCY, LQ_OUTCOME, LQ_FROM, LQ_TO, LQ_FORMAT, LQ__N };
+static const struct field log_query[LQ__N] = {
+	[LQ_GRANT] = { "grant_id", F_ID, false, 0, 0, NULL },
+	[LQ_AGENCY] = { "agency_id", F_ID, false, 0, 0, NULL },
+	[LQ_OUTCOME] = { "outcome", F_ENUM, false, 0, 0, outcomes },
+	[LQ_FROM] = { "from", F_DATETIME, false, 0, 0, NULL },
+	[LQ_TO] = { "to", F_DATETIME, false, 0, 0, NULL },
+	[LQ_FORMAT] = { "format", F_ENUM, false, 0, 0, formats },
 };
 
 static int
-filter_or_reply(struct http_req *r, struct log_filter *f)
+filter_or_reply(struct http_req *r, size_t n, struct log_filter *f)
 {
-	static const char *const outcomes[] = { "delivered", "refused", NULL };
-	static const struct field spec[] = {
-		{ "from", F_DATETIME, false, 0, 0, NULL },
-		{ "to", F_DATETIME, false, 0, 0, NULL },
-	};
-	struct fval v[NPARAMS(spec)];
-	json_object *times = json_object_new_object();
-	int st;
+	struct fval q[LQ__N];
 
 	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER) ||
-	    http_param_int_or_reply(r, "grant_id", 0, 1, 1LL << 53,
-	    &f->grant) ||
-	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53,
-	    &f->agency) ||
-	    http_param_enum_or_reply(r, "outcome", outcomes, &f->outcome)) {
-		json_object_put(times);
+	    http_query_or_reply(r, log_query, n, q))
 		return DS_REPLIED;
-	}
-	/* Times are read like body fields, so they are checked alike. */
-	for (size_t i = 0; i < NPARAMS(spec); i++)
-		if (http_param(r, spec[i].name) != NULL)
-			json_object_object_add(times, spec[i].name,
-			    json_object_new_string(http_param(r,
-			    spec[i].name)));
-	st = json_read_or_reply(r, times, spec, NPARAMS(spec), v);
-	json_object_put(times);
-	if (st != DS_OK)
-		return DS_REPLIED;
-	f->from = v[0].s;
-	f->to = v[1].s;
+	f->grant = q[LQ_GRANT].i;
+	f->agency = q[LQ_AGENCY].i;
+	f->outcome = q[LQ_OUTCOME].s;
+	f->from = q[LQ_FROM].s;
+	f->to = q[LQ_TO].s;
+	f->format = n > LQ_FORMAT ? q[LQ_FORMAT].s : NULL;
 	return 0;
 }
 
@@ -211,7 +207,7 @@ access_log_list(struct http_req *r)
 	struct page pg;
 	int st;
 
-	if (filter_or_reply(r, &f) || http_page_or_reply(r, &pg))
+	if (filter_or_reply(r, LQ_FORMAT, &f) || http_page_or_reply(r, &pg))
 		return;
 	if ((st = query(r, &f, pg.after, pg.limit, &rows)) != DS_OK) {
 		http_error_status(r, st);
@@ -273,7 +269,6 @@ rows_csv(struct arena *a, const struct db_rows *rows, size_t *len)
 void
 access_log_export(struct http_req *r)
 {
-	static const char *const formats[] = { "csv", "json", NULL };
 	long long max = conf_int("access_log_export_max", 100000, 1, 10000000,
 	    NULL);
 	const char *format;
@@ -283,9 +278,9 @@ access_log_export(struct http_req *r)
 	char *text;
 	int st;
 
-	if (filter_or_reply(r, &f) ||
-	    http_param_enum_or_reply(r, "format", formats, &format))
+	if (filter_or_reply(r, LQ__N, &f))
 		return;
+	format = f.format;
 	if ((st = query(r, &f, 0, max + 1, &rows)) != DS_OK) {
 		http_error_status(r, st);
 		return;

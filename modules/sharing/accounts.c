@@ -37,7 +37,8 @@ grant_accounts_list(struct http_req *r)
 	struct db_rows *g;
 	struct page pg;
 
-	if (grant_or_reply(r, &g) || http_page_or_reply(r, &pg))
+	if (grant_or_reply(r, &g) || http_page_or_reply(r, &pg) ||
+	    http_query_or_reply(r, NULL, 0, NULL))
 		return;
 	{
 		struct db_param p[] = { P_INT(r->captures[0]), P_INT(pg.after),
@@ -50,8 +51,9 @@ grant_accounts_list(struct http_req *r)
 void
 grant_account_create(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "name", F_STRING, true, 1, 255, NULL },
+	enum { GA_NAME, GA__N };
+	static const struct field spec[GA__N] = {
+		[GA_NAME] = { "name", F_STRING, true, 1, 255, NULL },
 	};
 	static const char *insert =
 	    "INSERT INTO accounts (agency_id, name, client_id, secret_hash, "
@@ -90,7 +92,7 @@ grant_account_create(struct http_req *r)
 		return;
 	}
 	{
-		struct db_param p[] = { P_INT(consumer), P_STR(v[0].s),
+		struct db_param p[] = { P_INT(consumer), P_STR(v[GA_NAME].s),
 		    P_STR(client_id), P_STR(hash), P_INT(ROLE_SYSTEM),
 		    P_INT(r->captures[0]), P_INT(r->who.account_id) };
 		struct db_param q[2];

@@ -47,6 +47,8 @@ reporter_grant(struct http_req *r, long long dataset, long long *grant)
 	return DS_OK;
 }
 
+enum { ER_DATASET, ER_FILE, ER_WHAT, ER_LOCATION, ER_EVIDENCE, ER__N };
+
 /* Only a consumer of the dataset reports errors in it. */
 static int
 reporter_or_reply(struct http_req *r, const struct fval *v,
@@ -56,11 +58,12 @@ reporter_or_reply(struct http_req *r, const struct fval *v,
 	bool open;
 	int st;
 
-	if ((st = dataset_load(r->arena, v[0].i, d)) == DS_ENOTFOUND) {
+	if ((st = dataset_load(r->arena, v[ER_DATASET].i, d)) == DS_ENOTFOUND) {
 		json_detail(r, "dataset_id", "no such dataset");
 		return json_details_reply(r, "the request has invalid fields");
 	}
-	if (st != DS_OK || (st = reporter_grant(r, v[0].i, grant)) != DS_OK)
+	if (st != DS_OK || (st = reporter_grant(r, v[ER_DATASET].i,
+	    grant)) != DS_OK)
 		return http_error_status(r, st);
 	if (db_get_int(*d, 0, "provider_agency_id") == r->who.agency_id) {
 		json_detail(r, "dataset_id", "is your own agency's dataset");
@@ -71,8 +74,9 @@ reporter_or_reply(struct http_req *r, const struct fval *v,
 	if (*grant == 0 && !open)
 		return http_error(r, 403, "forbidden", "only an agency that "
 		    "receives this dataset reports errors in it");
-	if (v[1].present) {
-		struct db_param p[] = { P_INT(v[1].i), P_INT(v[0].i) };
+	if (v[ER_FILE].present) {
+		struct db_param p[] = { P_INT(v[ER_FILE].i),
+		    P_INT(v[ER_DATASET].i) };
 		struct db_rows *f;
 
 		if ((st = db_query(r->arena, sql_version, p, 2, &f)) != DS_OK)
@@ -90,12 +94,12 @@ reporter_or_reply(struct http_req *r, const struct fval *v,
 void
 error_report_create(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "dataset_id", F_ID, true, 0, 0, NULL },
-		{ "file_id", F_ID, false, 0, 0, NULL },
-		{ "what", F_TEXT, true, 1, 5000, NULL },
-		{ "location", F_TEXT, true, 1, 5000, NULL },
-		{ "evidence", F_TEXT, false, 1, 20000, NULL },
+	static const struct field spec[ER__N] = {
+		[ER_DATASET] = { "dataset_id", F_ID, true, 0, 0, NULL },
+		[ER_FILE] = { "file_id", F_ID, false, 0, 0, NULL },
+		[ER_WHAT] = { "what", F_TEXT, true, 1, 5000, NULL },
+		[ER_LOCATION] = { "location", F_TEXT, true, 1, 5000, NULL },
+		[ER_EVIDENCE] = { "evidence", F_TEXT, false, 1, 20000, NULL },
 	};
 	static const char *insert =
 	    "INSERT INTO error_reports (dataset_id, file_id, grant_id, "
@@ -113,10 +117,12 @@ error_report_create(struct http_req *r)
 		return;
 	provider = db_get_int(d, 0, "provider_agency_id");
 	{
-		struct db_param p[] = { P_INT(v[0].i),
-		    db_param_fval(&v[1], F_ID), grant ? P_INT(grant) : P_NULL,
-		    P_INT(r->who.agency_id), P_INT(provider), P_STR(v[2].s),
-		    P_STR(v[3].s), P_STR(v[4].s), P_INT(r->who.account_id) };
+		struct db_param p[] = { P_INT(v[ER_DATASET].i),
+		    db_param_fval(&v[ER_FILE], F_ID),
+		    grant ? P_INT(grant) : P_NULL, P_INT(r->who.agency_id),
+		    P_INT(provider), P_STR(v[ER_WHAT].s),
+		    P_STR(v[ER_LOCATION].s), P_STR(v[ER_EVIDENCE].s),
+		    P_INT(r->who.account_id) };
 		struct db_param q[1];
 
 		if ((st = db_begin()) ||
@@ -150,16 +156,22 @@ error_reports_list(struct http_req *r)
 	static const char *const statuses[] = {
 		"open", "acknowledged", "corrected", "rejected", NULL
 	};
+	enum { Q_STATUS, Q_DATASET, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_STATUS] = { "status", F_ENUM, false, 0, 0, statuses },
+		[Q_DATASET] = { "dataset_id", F_ID, false, 0, 0, NULL },
+	};
+	struct fval q[Q__N];
 	const char *status;
 	long long dataset, me = r->who.agency_id;
 	struct page pg;
 
 	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER) ||
-	    http_param_enum_or_reply(r, "status", statuses, &status) ||
-	    http_page_or_reply(r, &pg) ||
-	    http_param_int_or_reply(r, "dataset_id", 0, 1, 1LL << 53,
-	    &dataset))
+	    http_query_or_reply(r, query, Q__N, q) ||
+	    http_page_or_reply(r, &pg))
 		return;
+	status = q[Q_STATUS].s;
+	dataset = q[Q_DATASET].i;
 	{
 		struct db_param p[] = { P_INT(is_overseer(&r->who)), P_INT(me),
 		    P_INT(me), P_STR(status), P_STR(status), P_INT(dataset),
@@ -244,9 +256,10 @@ error_report_acknowledge(struct http_req *r)
 void
 error_report_correct(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "file_id", F_ID, true, 0, 0, NULL },
-		{ "note", F_TEXT, false, 1, 5000, NULL },
+	enum { EC_FILE, EC_NOTE, EC__N };
+	static const struct field spec[EC__N] = {
+		[EC_FILE] = { "file_id", F_ID, true, 0, 0, NULL },
+		[EC_NOTE] = { "note", F_TEXT, false, 1, 5000, NULL },
 	};
 	static const char *sql =
 	    "UPDATE error_reports SET status = 'corrected', "
@@ -262,7 +275,7 @@ error_report_correct(struct http_req *r)
 	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v))
 		return;
 	{
-		struct db_param p[] = { P_INT(v[0].i),
+		struct db_param p[] = { P_INT(v[EC_FILE].i),
 		    P_INT(db_get_int(before, 0, "dataset_id")) };
 
 		if ((st = db_query(r->arena, sql_version, p, 2, &f)) != DS_OK) {
@@ -272,14 +285,15 @@ error_report_correct(struct http_req *r)
 	}
 	/* The correction is a version uploaded after the report. */
 	if (f->nrows != 1 || (db_get(before, 0, "file_id") != NULL &&
-	    v[0].i <= db_get_int(before, 0, "file_id"))) {
+	    v[EC_FILE].i <= db_get_int(before, 0, "file_id"))) {
 		json_detail(r, "file_id", "must name a version of the dataset "
 		    "newer than the one reported");
 		json_details_reply(r, "the request has invalid fields");
 		return;
 	}
 	{
-		struct db_param p[] = { P_INT(v[0].i), P_STR(v[1].s),
+		struct db_param p[] = { P_INT(v[EC_FILE].i),
+		    P_STR(v[EC_NOTE].s),
 		    P_INT(r->who.account_id), P_INT(r->captures[0]) };
 
 		transition(r, before, sql, p, NPARAMS(p),
@@ -290,8 +304,9 @@ error_report_correct(struct http_req *r)
 void
 error_report_reject(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "reason", F_TEXT, true, 1, 5000, NULL },
+	enum { EJ_REASON, EJ__N };
+	static const struct field spec[EJ__N] = {
+		[EJ_REASON] = { "reason", F_TEXT, true, 1, 5000, NULL },
 	};
 	static const char *sql =
 	    "UPDATE error_reports SET status = 'rejected', "
@@ -304,13 +319,13 @@ error_report_reject(struct http_req *r)
 	if (provider_or_reply(r, &before) ||
 	    json_read_or_reply(r, body_or_empty(r), spec, NPARAMS(spec), v))
 		return;
-	if (text_blank(v[0].s)) {
+	if (text_blank(v[EJ_REASON].s)) {
 		json_detail(r, "reason", "must state a reason");
 		json_details_reply(r, "the request has invalid fields");
 		return;
 	}
 	{
-		struct db_param p[] = { P_STR(v[0].s),
+		struct db_param p[] = { P_STR(v[EJ_REASON].s),
 		    P_INT(r->who.account_id), P_INT(r->captures[0]) };
 
 		transition(r, before, sql, p, NPARAMS(p),

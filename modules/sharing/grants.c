@@ -62,19 +62,27 @@ grants_list(struct http_req *r)
 	    "  AND (? = 0 OR g.id > ?) "
 	    "ORDER BY g.id LIMIT ?";
 	static const char *const sides[] = { "provider", "consumer", NULL };
+	enum { Q_STATUS, Q_SIDE, Q_DATASET, Q_AGENCY, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_STATUS] = { "status", F_ENUM, false, 0, 0, statuses },
+		[Q_SIDE] = { "side", F_ENUM, false, 0, 0, sides },
+		[Q_DATASET] = { "dataset_id", F_ID, false, 0, 0, NULL },
+		[Q_AGENCY] = { "agency_id", F_ID, false, 0, 0, NULL },
+	};
+	struct fval q[Q__N];
 	const char *status, *side;
 	long long dataset, agency, me = r->who.agency_id;
 	struct page pg;
 	struct db_rows *rows;
 	int st;
 
-	if (http_param_enum_or_reply(r, "status", statuses, &status) ||
-	    http_param_enum_or_reply(r, "side", sides, &side) ||
-	    http_page_or_reply(r, &pg) ||
-	    http_param_int_or_reply(r, "dataset_id", 0, 1, 1LL << 53,
-	    &dataset) ||
-	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency))
+	if (http_query_or_reply(r, query, Q__N, q) ||
+	    http_page_or_reply(r, &pg))
 		return;
+	status = q[Q_STATUS].s;
+	side = q[Q_SIDE].s;
+	dataset = q[Q_DATASET].i;
+	agency = q[Q_AGENCY].i;
 	{
 		struct db_param p[] = {
 			P_INT(is_overseer(&r->who)), P_INT(me), P_INT(me),

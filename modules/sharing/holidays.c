@@ -21,13 +21,19 @@ holidays_list(struct http_req *r)
 	static const char *sql =
 	    "SELECT " HOLIDAY_COLS " FROM holidays "
 	    "WHERE (? = 0 OR YEAR(day) = ?) ORDER BY day LIMIT 1000";
+	enum { Q_YEAR, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_YEAR] = { "year", F_INT, false, 1900, 9999, NULL },
+	};
+	struct fval q[Q__N];
 	struct db_rows *rows;
 	json_object *o;
 	long long year;
 	int st;
 
-	if (http_param_int_or_reply(r, "year", 0, 1900, 9999, &year))
+	if (http_query_or_reply(r, query, Q__N, q))
 		return;
+	year = q[Q_YEAR].i;
 	{
 		struct db_param p[] = { P_INT(year), P_INT(year) };
 
@@ -45,10 +51,11 @@ holidays_list(struct http_req *r)
 void
 holiday_create(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "day", F_DATE, true, 0, 0, NULL },
-		{ "name", F_STRING, true, 1, 255, NULL },
-		{ "name_en", F_STRING, false, 1, 255, NULL },
+	enum { HC_DAY, HC_NAME, HC_NAME_EN, HC__N };
+	static const struct field spec[HC__N] = {
+		[HC_DAY] = { "day", F_DATE, true, 0, 0, NULL },
+		[HC_NAME] = { "name", F_STRING, true, 1, 255, NULL },
+		[HC_NAME_EN] = { "name_en", F_STRING, false, 1, 255, NULL },
 	};
 	static const char *insert =
 	    "INSERT INTO holidays (day, name, name_en) VALUES (?, ?, ?)";
@@ -62,9 +69,9 @@ holiday_create(struct http_req *r)
 	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v))
 		return;
 	{
-		struct db_param p[] = { P_STR(v[0].s), P_STR(v[1].s),
-		    P_STR(v[2].s) };
-		struct db_param q[] = { P_STR(v[0].s) };
+		struct db_param p[] = { P_STR(v[HC_DAY].s), P_STR(v[HC_NAME].s),
+		    P_STR(v[HC_NAME_EN].s) };
+		struct db_param q[] = { P_STR(v[HC_DAY].s) };
 
 		if ((st = db_begin()) ||
 		    (st = db_exec(insert, p, NPARAMS(p), NULL, NULL)) ||
@@ -73,14 +80,16 @@ holiday_create(struct http_req *r)
 	}
 	o = db_row_json(rows, 0);
 	/* The audit trail's entity id is the day as YYYYMMDD. */
-	key = (long long)strtoll(v[0].s, NULL, 10) * 10000 +
-	    strtoll(v[0].s + 5, NULL, 10) * 100 + strtoll(v[0].s + 8, NULL, 10);
+	key = (long long)strtoll(v[HC_DAY].s, NULL, 10) * 10000 +
+	    strtoll(v[HC_DAY].s + 5, NULL, 10) * 100 + strtoll(v[HC_DAY].s + 8,
+	    NULL, 10);
 	tx_commit_reply(r, "holiday.create", "holiday", key, NULL, o, 201);
 	return;
 fail:
 	db_rollback();
 	if (st == DS_ECONFLICT)
-		http_error(r, 409, "conflict", "%s is already a holiday", v[0].s);
+		http_error(r, 409, "conflict", "%s is already a holiday",
+		    v[HC_DAY].s);
 	else
 		http_error_status(r, st);
 }
@@ -124,29 +133,27 @@ holiday_delete(struct http_req *r)
 void
 working_days_show(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "from", F_DATE, true, 0, 0, NULL },
+	enum { Q_FROM, Q_DAYS, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_FROM] = { "from", F_DATE, true, 0, 0, NULL },
+		[Q_DAYS] = { "days", F_INT, false, 0, 366, NULL },
 	};
-	struct fval v[NPARAMS(spec)];
-	json_object *in = json_object_new_object(), *o;
-	const char *from = http_param(r, "from");
+	struct fval v[Q__N];
+	json_object *o;
 	long long days;
 	char out[11];
 	int st;
 
-	if (from != NULL)
-		json_object_object_add(in, "from", json_object_new_string(from));
-	st = json_read_or_reply(r, in, spec, NPARAMS(spec), v);
-	json_object_put(in);
-	if (st != DS_OK ||
-	    http_param_int_or_reply(r, "days", 1, 0, 366, &days))
+	if (http_query_or_reply(r, query, Q__N, v))
 		return;
-	if ((st = workdays_add(r->arena, v[0].s, (int)days, out)) != DS_OK) {
+	days = v[Q_DAYS].present ? v[Q_DAYS].i : 1;
+	if ((st = workdays_add(r->arena, v[Q_FROM].s, (int)days, out)) !=
+	    DS_OK) {
 		http_error_status(r, st);
 		return;
 	}
 	o = json_object_new_object();
-	json_object_object_add(o, "from", json_object_new_string(v[0].s));
+	json_object_object_add(o, "from", json_object_new_string(v[Q_FROM].s));
 	json_object_object_add(o, "days", json_object_new_int64(days));
 	json_object_object_add(o, "date", json_object_new_string(out));
 	http_reply(r, 200, o);

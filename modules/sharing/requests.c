@@ -72,6 +72,15 @@ requests_list(struct http_req *r)
 	    "  AND (? = 0 OR r.id > ?) "
 	    "ORDER BY r.id LIMIT ?";
 	static const char *const sides[] = { "provider", "consumer", NULL };
+	enum { Q_STATUS, Q_SIDE, Q_DATASET, Q_AGENCY, Q_OVERDUE, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_STATUS] = { "status", F_ENUM, false, 0, 0, statuses },
+		[Q_SIDE] = { "side", F_ENUM, false, 0, 0, sides },
+		[Q_DATASET] = { "dataset_id", F_ID, false, 0, 0, NULL },
+		[Q_AGENCY] = { "agency_id", F_ID, false, 0, 0, NULL },
+		[Q_OVERDUE] = { "overdue", F_BOOL, false, 0, 0, NULL },
+	};
+	struct fval q[Q__N];
 	const char *status, *side;
 	long long dataset, agency, me = r->who.agency_id;
 	struct page pg;
@@ -80,14 +89,14 @@ requests_list(struct http_req *r)
 	int st;
 
 	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER) ||
-	    http_param_enum_or_reply(r, "status", statuses, &status) ||
-	    http_param_enum_or_reply(r, "side", sides, &side) ||
-	    http_page_or_reply(r, &pg) ||
-	    http_param_int_or_reply(r, "dataset_id", 0, 1, 1LL << 53,
-	    &dataset) ||
-	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency) ||
-	    http_param_bool_or_reply(r, "overdue", &overdue))
+	    http_query_or_reply(r, query, Q__N, q) ||
+	    http_page_or_reply(r, &pg))
 		return;
+	status = q[Q_STATUS].s;
+	side = q[Q_SIDE].s;
+	dataset = q[Q_DATASET].i;
+	agency = q[Q_AGENCY].i;
+	overdue = q[Q_OVERDUE].i != 0;
 	{
 		struct db_param p[] = {
 			P_INT(is_overseer(&r->who)), P_INT(me), P_INT(me),
@@ -184,16 +193,20 @@ dataset_or_reply(struct http_req *r, long long id, struct db_rows **d)
 void
 request_create(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "dataset_id", F_ID, true, 0, 0, NULL },
-		{ "service_id", F_ID, false, 0, 0, NULL },
-		{ "purpose", F_TEXT, true, 1, 5000, NULL },
-		{ "legal_basis", F_TEXT, true, 1, 5000, NULL },
-		{ "fields", F_STRINGS, true, 1, 500, NULL },
-		{ "term", F_ENUM, true, 0, 0, terms },
-		{ "starts_at", F_DATETIME, false, 0, 0, NULL },
-		{ "ends_at", F_DATETIME, false, 0, 0, NULL },
-		{ "consent_reference", F_STRING, false, 1, 255, NULL },
+	enum { RC_DATASET, RC_SERVICE, RC_PURPOSE, RC_LEGAL_BASIS, RC_FIELDS,
+	    RC_TERM, RC_STARTS, RC_ENDS, RC_CONSENT, RC__N };
+	static const struct field spec[RC__N] = {
+		[RC_DATASET] = { "dataset_id", F_ID, true, 0, 0, NULL },
+		[RC_SERVICE] = { "service_id", F_ID, false, 0, 0, NULL },
+		[RC_PURPOSE] = { "purpose", F_TEXT, true, 1, 5000, NULL },
+		[RC_LEGAL_BASIS] = { "legal_basis", F_TEXT, true, 1, 5000,
+		    NULL },
+		[RC_FIELDS] = { "fields", F_STRINGS, true, 1, 500, NULL },
+		[RC_TERM] = { "term", F_ENUM, true, 0, 0, terms },
+		[RC_STARTS] = { "starts_at", F_DATETIME, false, 0, 0, NULL },
+		[RC_ENDS] = { "ends_at", F_DATETIME, false, 0, 0, NULL },
+		[RC_CONSENT] = { "consent_reference", F_STRING, false, 1, 255,
+		    NULL },
 	};
 	static const char *insert =
 	    "INSERT INTO sharing_requests (consumer_agency_id, "
@@ -212,17 +225,19 @@ request_create(struct http_req *r)
 
 	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY) ||
 	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v) ||
-	    dataset_or_reply(r, v[0].i, &d))
+	    dataset_or_reply(r, v[RC_DATASET].i, &d))
 		return;
 	if ((st = db_now_text(r->arena, &now)) != DS_OK ||
-	    (st = check_service(r, &v[1], v[0].i)) != DS_OK) {
+	    (st = check_service(r, &v[RC_SERVICE], v[RC_DATASET].i)) !=
+	    DS_OK) {
 		http_error_status(r, st);
 		return;
 	}
-	starts = v[6].s;
-	check_term(r, v[5].s, &starts, v[7].s, now);
+	starts = v[RC_STARTS].s;
+	check_term(r, v[RC_TERM].s, &starts, v[RC_ENDS].s, now);
 	names = dataset_field_names(d);
-	names_subset(r, "fields", v[4].o, names, "in the dataset's structure");
+	names_subset(r, "fields", v[RC_FIELDS].o, names,
+	    "in the dataset's structure");
 	json_object_put(names);
 	if (json_has_details(r)) {
 		json_details_reply(r, "the request has invalid fields");
@@ -238,10 +253,13 @@ request_create(struct http_req *r)
 	provider = db_get_int(d, 0, "provider_agency_id");
 	{
 		struct db_param p[] = {
-			P_INT(r->who.agency_id), P_INT(provider), P_INT(v[0].i),
-			db_param_fval(&v[1], F_ID), P_STR(v[2].s), P_STR(v[3].s),
-			db_param_fval(&v[4], F_STRINGS), P_STR(v[5].s),
-			P_STR(starts), P_STR(v[7].s), P_STR(v[8].s), P_STR(due),
+			P_INT(r->who.agency_id), P_INT(provider),
+			P_INT(v[RC_DATASET].i),
+			db_param_fval(&v[RC_SERVICE], F_ID),
+			P_STR(v[RC_PURPOSE].s), P_STR(v[RC_LEGAL_BASIS].s),
+			db_param_fval(&v[RC_FIELDS], F_STRINGS),
+			P_STR(v[RC_TERM].s), P_STR(starts), P_STR(v[RC_ENDS].s),
+			P_STR(v[RC_CONSENT].s), P_STR(due),
 			P_INT(r->who.account_id),
 		};
 		struct db_param q[1];
@@ -326,6 +344,9 @@ fail:
 	return NULL;
 }
 
+/* The body of an approval (request_approve). */
+enum { AP_TERM, AP_STARTS, AP_ENDS, AP_FIELDS, AP_NOTE, AP__N };
+
 /* What an approval grants. */
 struct granted {
 	const char	*starts, *ends;	/* ends NULL: indefinite */
@@ -342,12 +363,12 @@ check_narrower(struct http_req *r, const struct db_rows *q,
 	const char *q_term = db_get(q, 0, "term");
 	const char *q_starts = db_get(q, 0, "starts_at");
 	const char *q_ends = db_get(q, 0, "ends_at");
-	const char *term = v[0].present ? v[0].s : q_term;
+	const char *term = v[AP_TERM].present ? v[AP_TERM].s : q_term;
 	json_object *asked = json_tokener_parse(db_get(q, 0, "fields_json"));
-	json_object *fields = v[3].present ? v[3].o : asked;
+	json_object *fields = v[AP_FIELDS].present ? v[AP_FIELDS].o : asked;
 
-	g->starts = v[1].present ? v[1].s : q_starts;
-	g->ends = v[2].present ? v[2].s :
+	g->starts = v[AP_STARTS].present ? v[AP_STARTS].s : q_starts;
+	g->ends = v[AP_ENDS].present ? v[AP_ENDS].s :
 	    strcmp(term, "fixed") == 0 ? q_ends : NULL;
 	if (strcmp(q_term, "fixed") == 0 && strcmp(term, "indefinite") == 0)
 		json_detail(r, "term", "an indefinite term is wider than the "
@@ -355,7 +376,7 @@ check_narrower(struct http_req *r, const struct db_rows *q,
 	if (time_cmp(g->starts, q_starts) < 0)
 		json_detail(r, "starts_at", "is earlier than the start "
 		    "requested");
-	if (strcmp(term, "indefinite") == 0 && v[2].present)
+	if (strcmp(term, "indefinite") == 0 && v[AP_ENDS].present)
 		json_detail(r, "ends_at", "must be absent for an indefinite "
 		    "term");
 	else if (strcmp(term, "fixed") == 0) {
@@ -429,12 +450,12 @@ grant_insert(struct http_req *r, const struct granted *g)
 void
 request_approve(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "term", F_ENUM, false, 0, 0, terms },
-		{ "starts_at", F_DATETIME, false, 0, 0, NULL },
-		{ "ends_at", F_DATETIME, false, 0, 0, NULL },
-		{ "fields", F_STRINGS, false, 1, 500, NULL },
-		{ "note", F_TEXT, false, 1, 5000, NULL },
+	static const struct field spec[AP__N] = {
+		[AP_TERM] = { "term", F_ENUM, false, 0, 0, terms },
+		[AP_STARTS] = { "starts_at", F_DATETIME, false, 0, 0, NULL },
+		[AP_ENDS] = { "ends_at", F_DATETIME, false, 0, 0, NULL },
+		[AP_FIELDS] = { "fields", F_STRINGS, false, 1, 500, NULL },
+		[AP_NOTE] = { "note", F_TEXT, false, 1, 5000, NULL },
 	};
 	static const char *approve =
 	    "UPDATE sharing_requests SET status = 'approved', "
@@ -465,7 +486,8 @@ request_approve(struct http_req *r)
 	if (still_shareable_or_reply(r, q))
 		return;
 	{
-		struct db_param p[] = { P_INT(r->who.account_id), P_STR(v[4].s),
+		struct db_param p[] = { P_INT(r->who.account_id),
+		    P_STR(v[AP_NOTE].s),
 		    P_INT(r->captures[0]) };
 
 		if ((st = db_begin()) != DS_OK) {
@@ -489,8 +511,9 @@ request_approve(struct http_req *r)
 void
 request_refuse(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "reason", F_TEXT, true, 1, 5000, NULL },
+	enum { RF_REASON, RF__N };
+	static const struct field spec[RF__N] = {
+		[RF_REASON] = { "reason", F_TEXT, true, 1, 5000, NULL },
 	};
 	static const char *refuse =
 	    "UPDATE sharing_requests SET status = 'refused', "
@@ -508,7 +531,7 @@ request_refuse(struct http_req *r)
 	    require_side_or_reply(r, q, "provider_agency_id") ||
 	    json_read_or_reply(r, body_or_empty(r), spec, NPARAMS(spec), v))
 		return;
-	if (text_blank(v[0].s)) {
+	if (text_blank(v[RF_REASON].s)) {
 		json_detail(r, "reason", "must state a reason (Art. 16.1.đ)");
 		json_details_reply(r, "the request has invalid fields");
 		return;
@@ -520,8 +543,8 @@ request_refuse(struct http_req *r)
 		return;
 	}
 	{
-		struct db_param p[] = { P_INT(r->who.account_id), P_STR(v[0].s),
-		    P_INT(r->captures[0]) };
+		struct db_param p[] = { P_INT(r->who.account_id),
+		    P_STR(v[RF_REASON].s), P_INT(r->captures[0]) };
 
 		if ((st = db_begin()) != DS_OK) {
 			http_error_status(r, st);
@@ -535,7 +558,8 @@ request_refuse(struct http_req *r)
 		return;
 	json_object_object_add(o, "dispute", dispute_call("refusal",
 	    "sharing_request", db_get_int(q, 0, "id"), arena_printf(r->arena,
-	    "Refusal of sharing request %lld", db_get_int(q, 0, "id")), v[0].s,
+	    "Refusal of sharing request %lld", db_get_int(q, 0, "id")),
+	    v[RF_REASON].s,
 	    db_get_int(q, 0, "provider_agency_id")));
 	http_reply(r, 200, o);
 }

@@ -20,9 +20,10 @@ static const char *sql_show =
 void
 usage_report_request(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "question", F_TEXT, true, 1, 5000, NULL },
-		{ "due_at", F_DATETIME, true, 0, 0, NULL },
+	enum { UQ_QUESTION, UQ_DUE_AT, UQ__N };
+	static const struct field spec[UQ__N] = {
+		[UQ_QUESTION] = { "question", F_TEXT, true, 1, 5000, NULL },
+		[UQ_DUE_AT] = { "due_at", F_DATETIME, true, 0, 0, NULL },
 	};
 	static const char *insert =
 	    "INSERT INTO usage_report_requests (grant_id, provider_agency_id, "
@@ -49,7 +50,7 @@ usage_report_request(struct http_req *r)
 		http_error_status(r, st);
 		return;
 	}
-	if (time_cmp(v[1].s, now) <= 0) {
+	if (time_cmp(v[UQ_DUE_AT].s, now) <= 0) {
 		json_detail(r, "due_at", "must be in the future");
 		json_details_reply(r, "the request has invalid fields");
 		return;
@@ -57,8 +58,9 @@ usage_report_request(struct http_req *r)
 	consumer = db_get_int(g, 0, "consumer_agency_id");
 	{
 		struct db_param p[] = { P_INT(r->captures[0]),
-		    P_INT(r->who.agency_id), P_INT(consumer), P_STR(v[0].s),
-		    P_STR(v[1].s), P_INT(r->who.account_id) };
+		    P_INT(r->who.agency_id), P_INT(consumer),
+		    P_STR(v[UQ_QUESTION].s),
+		    P_STR(v[UQ_DUE_AT].s), P_INT(r->who.account_id) };
 		struct db_param q[1];
 
 		if ((st = db_begin()) ||
@@ -92,7 +94,8 @@ grant_usage_reports_list(struct http_req *r)
 	/* Agency staff and overseers: a consumer system reads no report. */
 	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER) ||
 	    grant_load_or_reply(r, r->captures[0], &g) ||
-	    http_page_or_reply(r, &pg))
+	    http_page_or_reply(r, &pg) ||
+	    http_query_or_reply(r, NULL, 0, NULL))
 		return;
 	{
 		struct db_param p[] = { P_INT(r->captures[0]), P_INT(pg.after),
@@ -120,6 +123,13 @@ usage_reports_list(struct http_req *r)
 	    "  AND (? = 0 OR u.id > ?) "
 	    "ORDER BY u.id LIMIT ?";
 	static const char *const statuses[] = { "requested", "answered", NULL };
+	enum { Q_STATUS, Q_GRANT, Q_OVERDUE, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_STATUS] = { "status", F_ENUM, false, 0, 0, statuses },
+		[Q_GRANT] = { "grant_id", F_ID, false, 0, 0, NULL },
+		[Q_OVERDUE] = { "overdue", F_BOOL, false, 0, 0, NULL },
+	};
+	struct fval q[Q__N];
 	const char *status;
 	long long grant, me = r->who.agency_id;
 	struct db_rows *rows;
@@ -128,11 +138,12 @@ usage_reports_list(struct http_req *r)
 	int st;
 
 	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY | ROLE_OVERSEER) ||
-	    http_param_enum_or_reply(r, "status", statuses, &status) ||
-	    http_page_or_reply(r, &pg) ||
-	    http_param_int_or_reply(r, "grant_id", 0, 1, 1LL << 53, &grant) ||
-	    http_param_bool_or_reply(r, "overdue", &overdue))
+	    http_query_or_reply(r, query, Q__N, q) ||
+	    http_page_or_reply(r, &pg))
 		return;
+	status = q[Q_STATUS].s;
+	grant = q[Q_GRANT].i;
+	overdue = q[Q_OVERDUE].i != 0;
 	{
 		struct db_param p[] = { P_INT(is_overseer(&r->who)), P_INT(me),
 		    P_INT(me), P_STR(status), P_STR(status), P_INT(grant),
@@ -164,8 +175,9 @@ usage_report_show(struct http_req *r)
 void
 usage_report_answer(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "answer", F_TEXT, true, 1, 20000, NULL },
+	enum { UA_ANSWER, UA__N };
+	static const struct field spec[UA__N] = {
+		[UA_ANSWER] = { "answer", F_TEXT, true, 1, 20000, NULL },
 	};
 	static const char *answer =
 	    "UPDATE usage_report_requests SET status = 'answered', "
@@ -186,7 +198,7 @@ usage_report_answer(struct http_req *r)
 	if (json_read_or_reply(r, r->json, spec, NPARAMS(spec), v))
 		return;
 	{
-		struct db_param p[] = { P_STR(v[0].s),
+		struct db_param p[] = { P_STR(v[UA_ANSWER].s),
 		    P_INT(r->who.account_id), P_INT(r->captures[0]) };
 
 		if ((st = db_begin()) ||

@@ -72,8 +72,9 @@ notify_lift(struct http_req *r, const struct grant *g, long long id,
 void
 suspension_lift(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "note", F_TEXT, true, 0, 0, NULL },
+	enum { SL_NOTE, SL__N };
+	static const struct field spec[SL__N] = {
+		[SL_NOTE] = { "note", F_TEXT, true, 0, 0, NULL },
 	};
 	static const char *sql =
 	    "UPDATE suspensions SET state = 'lifted', "
@@ -103,7 +104,7 @@ suspension_lift(struct http_req *r)
 		goto replied;
 	{
 		struct db_param p[] = { P_INT(r->who.account_id),
-		    P_INT(r->who.agency_id), P_STR(v[0].s), P_INT(id) };
+		    P_INT(r->who.agency_id), P_STR(v[SL_NOTE].s), P_INT(id) };
 
 		if ((st = db_exec(sql, p, NPARAMS(p), &n, NULL)))
 			goto fail;

@@ -175,12 +175,13 @@ read_planned_or_reply(struct http_req *r, struct fval *v, char earliest[11])
 		"upgrade", "expansion", "maintenance", "other", NULL
 	};
 	static const struct field spec[NPFIELDS] = {
-		{ "reason", F_ENUM, true, 0, 0, reasons },
-		{ "description", F_TEXT, true, 0, 0, NULL },
-		{ "starts_at", F_DATETIME, true, 0, 0, NULL },
-		{ "ends_at", F_DATETIME, true, 0, 0, NULL },
-		{ "emergency", F_BOOL, false, 0, 0, NULL },
-		{ "emergency_reason", F_TEXT, false, 0, 0, NULL },
+		[P_REASON] = { "reason", F_ENUM, true, 0, 0, reasons },
+		[P_DESC] = { "description", F_TEXT, true, 0, 0, NULL },
+		[P_START] = { "starts_at", F_DATETIME, true, 0, 0, NULL },
+		[P_END] = { "ends_at", F_DATETIME, true, 0, 0, NULL },
+		[P_EMERG] = { "emergency", F_BOOL, false, 0, 0, NULL },
+		[P_EMERG_REASON] = { "emergency_reason", F_TEXT, false, 0, 0,
+		    NULL },
 	};
 	bool emergency;
 
@@ -332,22 +333,6 @@ fail:
 /* ------------------------------------------------------------------ */
 /* reading and cancelling                                               */
 
-/* ?emergency=true|false, or -1 when absent. */
-static int
-tristate_or_reply(struct http_req *r, const char *key, long long *out)
-{
-	bool b;
-
-	if (http_param(r, key) == NULL) {
-		*out = -1;
-		return DS_OK;
-	}
-	if (http_param_bool_or_reply(r, key, &b))
-		return DS_REPLIED;
-	*out = b;
-	return DS_OK;
-}
-
 static void
 list_reply(struct http_req *r, long long service)
 {
@@ -359,17 +344,28 @@ list_reply(struct http_req *r, long long service)
 	    "  AND (? IS NULL OR p.state = ?) "
 	    "  AND p.id > ? ORDER BY p.id LIMIT ?";
 	static const char *const states[] = { "scheduled", "cancelled", NULL };
+	/* Under /services/{id} the service is the path's: service_id, last,
+	 * is then not a parameter. */
+	enum { Q_EMERGENCY, Q_STATE, Q_SERVICE, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_EMERGENCY] = { "emergency", F_BOOL, false, 0, 0, NULL },
+		[Q_STATE] = { "state", F_ENUM, false, 0, 0, states },
+		[Q_SERVICE] = { "service_id", F_ID, false, 0, 0, NULL },
+	};
+	struct fval q[Q__N];
 	const char *state;
 	long long me = r->who.agency_id, emergency;
 	struct page pg;
 
 	if (auth_require_role_or_reply(r, ROLES_READ) ||
 	    http_page_or_reply(r, &pg) ||
-	    (service == 0 && http_param_int_or_reply(r, "service_id", 0, 1,
-	    1LL << 53, &service)) ||
-	    tristate_or_reply(r, "emergency", &emergency) ||
-	    http_param_enum_or_reply(r, "state", states, &state))
+	    http_query_or_reply(r, query, service == 0 ? Q__N : Q_SERVICE, q))
 		return;
+	if (service == 0)
+		service = q[Q_SERVICE].i;
+	/* ?emergency=true|false, or -1 (either) when absent. */
+	emergency = q[Q_EMERGENCY].present ? q[Q_EMERGENCY].i : -1;
+	state = q[Q_STATE].s;
 	{
 		struct db_param p[] = { P_INT(caller_sees_all(r)), P_INT(me),
 		    P_INT(me), P_INT(me), P_INT(service), P_INT(service),
@@ -434,8 +430,9 @@ notify_cancel(long long id, json_object *payload)
 void
 planned_cancel(struct http_req *r)
 {
-	static const struct field spec[] = {
-		{ "note", F_TEXT, true, 0, 0, NULL },
+	enum { PC_NOTE, PC__N };
+	static const struct field spec[PC__N] = {
+		[PC_NOTE] = { "note", F_TEXT, true, 0, 0, NULL },
 	};
 	static const char *sql =
 	    "UPDATE planned_suspensions SET state = 'cancelled', "
@@ -461,7 +458,7 @@ planned_cancel(struct http_req *r)
 	}
 	{
 		struct db_param p[] = { P_INT(r->who.account_id),
-		    P_STR(v[0].s), P_INT(id) };
+		    P_STR(v[PC_NOTE].s), P_INT(id) };
 
 		if ((st = db_begin()) ||
 		    (st = db_exec(sql, p, NPARAMS(p), &n, NULL)))

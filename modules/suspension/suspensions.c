@@ -70,12 +70,14 @@ read_fields_or_reply(struct http_req *r, size_t n, struct fval *v)
 	    "SELECT CAST(? AS DATETIME(6)) > "
 	    "  UTC_TIMESTAMP(6) + INTERVAL 5 MINUTE AS future";
 	struct field spec[NFIELDS] = {
-		{ "violation", F_TEXT, true, 0, 0, NULL },
-		{ "legal_ground", F_ENUM, true, 0, 0, NULL },
-		{ "determined_at", F_DATETIME, true, 0, 0, NULL },
-		{ "handling_plan", F_TEXT, true, 0, 0, NULL },
-		{ "consumer_action", F_TEXT, true, 0, 0, NULL },
-		{ "provider_agency_id", F_ID, false, 0, 0, NULL },
+		[F_VIOLATION] = { "violation", F_TEXT, true, 0, 0, NULL },
+		[F_GROUND] = { "legal_ground", F_ENUM, true, 0, 0, NULL },
+		[F_DETERMINED] = { "determined_at", F_DATETIME, true, 0, 0,
+		    NULL },
+		[F_PLAN] = { "handling_plan", F_TEXT, true, 0, 0, NULL },
+		[F_ACTION] = { "consumer_action", F_TEXT, true, 0, 0, NULL },
+		[F_PROVIDER] = { "provider_agency_id", F_ID, false, 0, 0,
+		    NULL },
 	};
 	struct db_rows *rows;
 	int st;
@@ -304,6 +306,16 @@ list_reply(struct http_req *r, long long grant)
 	    "  AND (? IS NULL OR s.state = ?) "
 	    "  AND (? = 0 OR s.notice_late = 1) "
 	    "  AND s.id > ? ORDER BY s.id LIMIT ?";
+	/* Under /grants/{id} the grant is the path's: grant_id, last, is
+	 * then not a parameter. */
+	enum { Q_AGENCY, Q_LATE, Q_STATE, Q_GRANT, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_AGENCY] = { "agency_id", F_ID, false, 0, 0, NULL },
+		[Q_LATE] = { "late_notice", F_BOOL, false, 0, 0, NULL },
+		[Q_STATE] = { "state", F_ENUM, false, 0, 0, states },
+		[Q_GRANT] = { "grant_id", F_ID, false, 0, 0, NULL },
+	};
+	struct fval q[Q__N];
 	const char *state;
 	long long agency, me = r->who.agency_id;
 	struct db_rows *rows;
@@ -314,13 +326,13 @@ list_reply(struct http_req *r, long long grant)
 
 	if (auth_require_role_or_reply(r, ROLES_READ) ||
 	    http_page_or_reply(r, &pg) ||
-	    (grant == 0 && http_param_int_or_reply(r, "grant_id", 0, 1,
-	    1LL << 53, &grant)) ||
-	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53,
-	    &agency) ||
-	    http_param_bool_or_reply(r, "late_notice", &late) ||
-	    http_param_enum_or_reply(r, "state", states, &state))
+	    http_query_or_reply(r, query, grant == 0 ? Q__N : Q_GRANT, q))
 		return;
+	if (grant == 0)
+		grant = q[Q_GRANT].i;
+	agency = q[Q_AGENCY].i;
+	late = q[Q_LATE].i != 0;
+	state = q[Q_STATE].s;
 	{
 		struct db_param p[] = { P_INT(caller_sees_all(r)), P_INT(me),
 		    P_INT(me), P_INT(grant), P_INT(grant), P_INT(agency),

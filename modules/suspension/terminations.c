@@ -91,6 +91,8 @@ revoke_accounts(struct http_req *r, long long grant, long long *n)
 	return DS_OK;
 }
 
+enum { TC_REASON, TC_LEGAL_GROUND, TC__N };
+
 /* Records the termination of a locked grant; its JSON in *out. */
 static int
 terminate(struct http_req *r, const struct grant *g, const struct fval *v,
@@ -111,7 +113,8 @@ terminate(struct http_req *r, const struct grant *g, const struct fval *v,
 	{
 		struct db_param p[] = { P_INT(g->id), P_INT(g->provider),
 		    P_INT(g->consumer), P_STR(imposed_by(r, g)),
-		    P_STR(v[0].s), P_STR(v[1].s), P_STR(g->status),
+		    P_STR(v[TC_REASON].s), P_STR(v[TC_LEGAL_GROUND].s),
+		    P_STR(g->status),
 		    P_INT(revoked), P_INT(r->who.account_id),
 		    P_INT(r->who.agency_id) };
 
@@ -135,9 +138,10 @@ terminate(struct http_req *r, const struct grant *g, const struct fval *v,
 void
 termination_create(struct http_req *r)
 {
-	struct field spec[] = {
-		{ "reason", F_TEXT, true, 0, 0, NULL },
-		{ "legal_ground", F_ENUM, true, 0, 0, NULL },
+	struct field spec[TC__N] = {
+		[TC_REASON] = { "reason", F_TEXT, true, 0, 0, NULL },
+		[TC_LEGAL_GROUND] = { "legal_ground", F_ENUM, true, 0, 0,
+		    NULL },
 	};
 	struct fval v[NPARAMS(spec)];
 	struct grant g;
@@ -189,6 +193,12 @@ terminations_list(struct http_req *r)
 	    "  AND (? = 0 OR t.provider_agency_id = ? "
 	    "    OR t.consumer_agency_id = ?) "
 	    "  AND t.id > ? ORDER BY t.id LIMIT ?";
+	enum { Q_GRANT, Q_AGENCY, Q__N };
+	static const struct field query[Q__N] = {
+		[Q_GRANT] = { "grant_id", F_ID, false, 0, 0, NULL },
+		[Q_AGENCY] = { "agency_id", F_ID, false, 0, 0, NULL },
+	};
+	struct fval q[Q__N];
 	long long grant, agency, me = r->who.agency_id;
 	struct db_rows *rows;
 	struct page pg;
@@ -197,9 +207,10 @@ terminations_list(struct http_req *r)
 
 	if (auth_require_role_or_reply(r, ROLES_READ) ||
 	    http_page_or_reply(r, &pg) ||
-	    http_param_int_or_reply(r, "grant_id", 0, 1, 1LL << 53, &grant) ||
-	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency))
+	    http_query_or_reply(r, query, Q__N, q))
 		return;
+	grant = q[Q_GRANT].i;
+	agency = q[Q_AGENCY].i;
 	{
 		struct db_param p[] = { P_INT(caller_sees_all(r)), P_INT(me),
 		    P_INT(me), P_INT(grant), P_INT(grant), P_INT(agency),

@@ -224,6 +224,139 @@ test_param_bool(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* http_query_or_reply: declared query parameters                       */
+
+static const char *const colours[] = { "red", "green", NULL };
+
+enum { Q_AGENCY, Q_YEAR, Q_COLOUR, Q_LATE, Q_DAY, Q_SINCE, Q_NAME, Q__N };
+
+static const struct field qspec[Q__N] = {
+	[Q_AGENCY] = { "agency_id", F_ID, false, 0, 0, NULL },
+	[Q_YEAR] = { "year", F_INT, false, 2000, 9999, NULL },
+	[Q_COLOUR] = { "colour", F_ENUM, false, 0, 0, colours },
+	[Q_LATE] = { "late", F_BOOL, false, 0, 0, NULL },
+	[Q_DAY] = { "day", F_DATE, false, 0, 0, NULL },
+	[Q_SINCE] = { "since", F_DATETIME, false, 0, 0, NULL },
+	[Q_NAME] = { "name", F_STRING, false, 1, 5, NULL },
+};
+
+static void
+test_query_absent_parameters_are_not_present(void **state)
+{
+	struct http_req *r = req_new();
+	struct fval v[Q__N];
+
+	(void)state;
+	req_query(r, "limit=5&cursor=abc");
+	assert_int_equal(http_query_or_reply(r, qspec, Q__N, v), DS_OK);
+	assert_int_equal(r->status, 0);
+	for (size_t i = 0; i < Q__N; i++)
+		assert_false(v[i].present);
+	assert_int_equal(v[Q_AGENCY].i, 0);
+	req_free(r);
+}
+
+static void
+test_query_reads_each_type(void **state)
+{
+	struct http_req *r = req_new();
+	struct fval v[Q__N];
+
+	(void)state;
+	req_query(r, "agency_id=7&year=2026&colour=green&late=false"
+	    "&day=2026-02-28&since=2026-01-31T08:00:00%2B07:00&name=ab");
+	assert_int_equal(http_query_or_reply(r, qspec, Q__N, v), DS_OK);
+	assert_int_equal(v[Q_AGENCY].i, 7);
+	assert_int_equal(v[Q_YEAR].i, 2026);
+	assert_string_equal(v[Q_COLOUR].s, "green");
+	assert_ptr_equal(v[Q_COLOUR].s, colours[1]);
+	assert_true(v[Q_LATE].present);
+	assert_int_equal(v[Q_LATE].i, 0);
+	assert_string_equal(v[Q_DAY].s, "2026-02-28");
+	assert_string_equal(v[Q_SINCE].s, "2026-01-31 01:00:00");
+	assert_string_equal(v[Q_NAME].s, "ab");
+	req_free(r);
+}
+
+static void
+test_query_unknown_parameter_is_422_naming_it(void **state)
+{
+	struct http_req *r = req_new();
+	struct fval v[Q__N];
+
+	(void)state;
+	req_query(r, "agency_id=7&form=csv");
+	assert_int_equal(http_query_or_reply(r, qspec, Q__N, v), DS_REPLIED);
+	assert_error(r, 422, "validation_failed");
+	assert_string_equal(resp_str(r, "error.message"),
+	    "invalid query parameter");
+	assert_string_equal(detail_for(r, "form"), "unknown parameter");
+	assert_int_equal(detail_count(r), 1);
+	req_free(r);
+
+	/* A list without filters still refuses what it does not know. */
+	r = req_new();
+	req_query(r, "limit=3&status=open");
+	assert_int_equal(http_query_or_reply(r, NULL, 0, NULL), DS_REPLIED);
+	assert_string_equal(detail_for(r, "status"), "unknown parameter");
+	req_free(r);
+
+	r = req_new();
+	req_query(r, "limit=3&cursor=x");
+	assert_int_equal(http_query_or_reply(r, NULL, 0, NULL), DS_OK);
+	req_free(r);
+}
+
+static void
+test_query_names_every_bad_value(void **state)
+{
+	struct http_req *r = req_new();
+	struct fval v[Q__N];
+
+	(void)state;
+	req_query(r, "agency_id=0&year=1999&colour=blue&late=1&day=2026-02-31"
+	    "&since=yesterday&name=toolong&x=1");
+	assert_int_equal(http_query_or_reply(r, qspec, Q__N, v), DS_REPLIED);
+	assert_error(r, 422, "validation_failed");
+	assert_string_equal(detail_for(r, "agency_id"),
+	    "must be an integer between 1 and 9007199254740992");
+	assert_string_equal(detail_for(r, "year"),
+	    "must be an integer between 2000 and 9999");
+	assert_string_equal(detail_for(r, "colour"),
+	    "must be one of: red, green");
+	assert_string_equal(detail_for(r, "late"), "must be true or false");
+	assert_string_equal(detail_for(r, "day"), "must be a date YYYY-MM-DD");
+	assert_non_null(detail_for(r, "since"));
+	assert_string_equal(detail_for(r, "name"),
+	    "must have at most 5 characters");
+	assert_string_equal(detail_for(r, "x"), "unknown parameter");
+	assert_int_equal(detail_count(r), 8);
+	req_free(r);
+
+	r = req_new();
+	req_query(r, "agency_id=&colour=");
+	assert_int_equal(http_query_or_reply(r, qspec, Q__N, v), DS_REPLIED);
+	assert_int_equal(detail_count(r), 2);
+	req_free(r);
+}
+
+static void
+test_query_required_parameter(void **state)
+{
+	static const struct field spec[] = {
+		{ "from", F_DATE, F_REQUIRED, 0, 0, NULL },
+	};
+	struct http_req *r = req_new();
+	struct fval v[1];
+
+	(void)state;
+	req_query(r, "limit=2");
+	assert_int_equal(http_query_or_reply(r, spec, 1, v), DS_REPLIED);
+	assert_string_equal(detail_for(r, "from"), "is required");
+	req_free(r);
+}
+
+/* ------------------------------------------------------------------ */
 /* paging                                                               */
 
 static void
@@ -629,6 +762,11 @@ main(void)
 		cmocka_unit_test(test_form_allows_64_pairs_not_65),
 		cmocka_unit_test(test_param_int_default_and_bounds),
 		cmocka_unit_test(test_param_bool),
+		cmocka_unit_test(test_query_absent_parameters_are_not_present),
+		cmocka_unit_test(test_query_reads_each_type),
+		cmocka_unit_test(test_query_unknown_parameter_is_422_naming_it),
+		cmocka_unit_test(test_query_names_every_bad_value),
+		cmocka_unit_test(test_query_required_parameter),
 		cmocka_unit_test(test_page_defaults),
 		cmocka_unit_test(test_page_limit_out_of_range_is_422),
 		cmocka_unit_test(test_page_cursor_round_trip),
