@@ -215,6 +215,17 @@ static const char *const search_sql[2][MAX_QUERY_WORDS] = {
 void
 search(struct http_req *r)
 {
+	enum { Q_Q, Q_TYPE, Q_KIND, Q_CLASS, Q_AGENCY, Q_DATABASE, Q__N };
+	/* q itself is read by words_or_reply; declared so that it is known. */
+	static const struct field query[Q__N] = {
+		[Q_Q] = { "q", F_TEXT, false, 0, 0, NULL },
+		[Q_TYPE] = { "type", F_ENUM, false, 0, 0, doc_types },
+		[Q_KIND] = { "kind", F_ENUM, false, 0, 0, db_kinds },
+		[Q_CLASS] = { "classification", F_ENUM, false, 0, 0, classes },
+		[Q_AGENCY] = { "agency_id", F_ID, false, 0, 0, NULL },
+		[Q_DATABASE] = { "database_id", F_ID, false, 0, 0, NULL },
+	};
+	struct fval q[Q__N];
 	const char *type, *kind, *cls;
 	long long agency, database;
 	struct word w[MAX_QUERY_WORDS + 1];
@@ -222,14 +233,14 @@ search(struct http_req *r)
 	size_t n = 0;
 	int st = DS_OK;
 
-	if (words_or_reply(r, w, &n) ||
-	    http_param_enum_or_reply(r, "type", doc_types, &type) ||
-	    http_param_enum_or_reply(r, "kind", db_kinds, &kind) ||
-	    http_param_enum_or_reply(r, "classification", classes, &cls) ||
-	    http_param_int_or_reply(r, "agency_id", 0, 1, 1LL << 53, &agency) ||
-	    http_param_int_or_reply(r, "database_id", 0, 1, 1LL << 53,
-	    &database) || http_opage_or_reply(r, &pg))
+	if (http_query_or_reply(r, query, Q__N, q) ||
+	    words_or_reply(r, w, &n) || http_opage_or_reply(r, &pg))
 		return;
+	type = q[Q_TYPE].s;
+	kind = q[Q_KIND].s;
+	cls = q[Q_CLASS].s;
+	agency = q[Q_AGENCY].i;
+	database = q[Q_DATABASE].i;
 	if ((st = rarest_first(r->arena, w, n)) != DS_OK) {
 		http_error_status(r, st);
 		return;

@@ -19,7 +19,9 @@ reply_versions(struct http_req *r, long long dataset)
 	    "ORDER BY f.id DESC LIMIT ?";
 	struct page pg;
 
-	if (http_page_or_reply(r, &pg) != DS_OK)
+	/* A version list takes paging alone: any other parameter is 422. */
+	if (http_page_or_reply(r, &pg) != DS_OK ||
+	    http_query_or_reply(r, NULL, 0, NULL) != DS_OK)
 		return;
 	{
 		struct db_param p[] = { P_INT(dataset), P_INT(pg.after),

@@ -4,9 +4,7 @@ not declare is a 422 naming it instead of being ignored (?stauts=open would
 otherwise answer the unfiltered list), while declared ones, and limit and
 cursor, work as before.
 
-/search (modules/catalog/search.c) and the file lists (sharing/files.c)
-are being split by another change and are not covered here yet; the
-reports (report/filter.c) already refused unknown parameters.
+The reports (report/filter.c) already refused unknown parameters.
 """
 
 import pytest
@@ -40,6 +38,7 @@ LISTS = [
     ("suspensions", {"late_notice": "true"}),
     ("terminations", {"agency_id": "1"}),
     ("planned-suspensions", {"emergency": "false"}),
+    ("search", {"q": "dân cư", "type": "dataset"}),
 ]
 
 
