@@ -28,7 +28,7 @@
 #define SET	"UPDATE disputes SET updated_at = UTC_TIMESTAMP(6), "
 #define WHERE	" WHERE id = ? AND assignee_agency_id = ? AND state = "
 
-static const struct transition {
+static const struct ticket_step {
 	const char	*from;
 	const char	*to;
 	unsigned	 by;		/* parties allowed */
@@ -71,11 +71,11 @@ static const char *const targets[] = {
 /* The step from d's state to `to` that the caller (parties) may take.
  * 403 when the caller may take no step to `to`, 409 when the ticket's
  * state has none (or the one reopening was used). */
-static const struct transition *
-transition_find_or_reply(struct http_req *r, const struct dispute *d,
+static const struct ticket_step *
+ticket_step_or_reply(struct http_req *r, const struct dispute *d,
     const char *to, unsigned parties)
 {
-	const struct transition *t = NULL;
+	const struct ticket_step *t = NULL;
 	unsigned allowed = 0;
 
 	for (size_t i = 0; i < NPARAMS(transitions); i++) {
@@ -111,7 +111,7 @@ dispute_transition(struct http_req *r)
 		{ "reason", F_TEXT, false, 1, 5000, NULL },
 	};
 	struct fval v[NPARAMS(spec)];
-	const struct transition *t;
+	const struct ticket_step *t;
 	struct dispute d;
 	struct db_param p[3];
 	unsigned long long n;
@@ -120,7 +120,7 @@ dispute_transition(struct http_req *r)
 
 	if (dispute_load_or_reply(r, r->captures[0], &d) ||
 	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v) ||
-	    (t = transition_find_or_reply(r, &d, v[0].s,
+	    (t = ticket_step_or_reply(r, &d, v[0].s,
 	    dispute_parties(&r->who, &d, true))) == NULL)
 		return;
 	if (t->reason_required && !v[1].present) {
