@@ -177,8 +177,8 @@ suspend_one(struct http_req *r, const struct grant *g, const struct fval *v,
 	}
 	/* R7.3: from this moment the gateway refuses the grant. A grant
 	 * already suspended stays so, with one more suspension in force. */
-	if (strcmp(g->status, "active") == 0 && (st = grant_set_status(
-	    &r->who, g, "active", "suspended", "grant.suspend")))
+	if (strcmp(g->status, "active") == 0 && (st = grant_status_move(
+	    &r->who, g->id, "active", "suspended", "grant.suspend")))
 		return st;
 	/* suspension_load_json has replied when it gives NULL (a lost
 	 * database is its 503, not a 500 here). */
