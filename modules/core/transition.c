@@ -6,7 +6,9 @@
  * is not in a state leading there gets 409 with the machine's code and a
  * message naming its state; the step itself is one conditional UPDATE
  * "... WHERE id = ? AND status = ?" on the state read before, so of two
- * racing steps one wins and the other gets the same 409.
+ * racing steps one wins and the other gets the same 409. The step opens
+ * the handler's transaction, which tx_commit_reply or tx_fail_reply
+ * ends.
  */
 #include <string.h>
 
@@ -20,11 +22,14 @@ transition_find(const struct machine *m, const char *state, const char *to,
 	unsigned allowed = 0;
 
 	for (size_t i = 0; i < m->nsteps; i++) {
-		if (strcmp(m->steps[i].to, to) != 0)
+		const struct transition *s = (const struct transition *)
+		    ((const char *)m->steps + i * m->size);
+
+		if (strcmp(s->to, to) != 0)
 			continue;
-		allowed |= m->steps[i].who;
-		if (state != NULL && strcmp(m->steps[i].from, state) == 0)
-			t = &m->steps[i];
+		allowed |= s->who;
+		if (state != NULL && strcmp(s->from, state) == 0)
+			t = s;
 	}
 	*step = t;
 	/* Who may take the step from this state; from any other, whether
@@ -53,24 +58,41 @@ transition_find_or_reply(struct http_req *r, const struct machine *m,
 }
 
 int
-transition_run_or_reply(struct http_req *r, const struct machine *m,
-    const struct transition *t, long long id, const struct db_param *p,
-    size_t n)
+transition_run(const struct transition *t, long long id,
+    const struct db_param *p, size_t n)
 {
-	struct db_param *q = arena_calloc(r->arena, n + 2, sizeof(*q));
+	struct db_param q[TRANSITION_MAX_PARAMS + 2];
 	unsigned long long moved;
 	int st;
 
+	if (n > TRANSITION_MAX_PARAMS) {
+		log_warnx(__func__, "%zu parameters for %s -> %s", n, t->from,
+		    t->to);
+		return DS_ERR;
+	}
 	if (n > 0)
 		memcpy(q, p, n * sizeof(*q));
 	q[n] = P_INT(id);
 	q[n + 1] = P_STR(t->from);
 	if ((st = db_exec(t->sql, q, n + 2, &moved, NULL)) != DS_OK)
+		return st;
+	return moved == 0 ? DS_ECONFLICT : DS_OK;
+}
+
+int
+transition_begin_or_reply(struct http_req *r, const struct machine *m,
+    const struct transition *t, long long id, const struct db_param *p,
+    size_t n)
+{
+	int st;
+
+	if ((st = db_begin()) != DS_OK)
+		return http_error_status(r, st);
+	if ((st = transition_run(t, id, p, n)) == DS_OK)
+		return DS_OK;
+	if (st != DS_ECONFLICT)
 		return tx_fail_reply(r, st);
-	if (moved == 0) {
-		db_rollback();
-		return http_error(r, 409, m->conflict, "the %s changed "
-		    "meanwhile: it is no longer %s", m->noun, t->from);
-	}
-	return DS_OK;
+	db_rollback();
+	return http_error(r, 409, m->conflict, "the %s changed meanwhile: "
+	    "it is no longer %s", m->noun, t->from);
 }

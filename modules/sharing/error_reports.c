@@ -210,9 +210,8 @@ static const struct transition report_steps[] = {
 	  "rejection_reason = ?, resolved_at = UTC_TIMESTAMP(6), "
 	  "resolved_by = ?" FROM },
 };
-static const struct machine report_life = {
-	"report", "wrong_state", report_steps, NPARAMS(report_steps)
-};
+static const struct machine report_life =
+    MACHINE("report", "wrong_state", report_steps);
 
 /* The report in the path and the step to `to` the caller may take: 403
  * but for the provider's officers, 409 from a state with no such step. */
@@ -242,11 +241,7 @@ transition(struct http_req *r, const struct db_rows *before,
 	struct db_rows *after;
 	int st;
 
-	if ((st = db_begin()) != DS_OK) {
-		http_error_status(r, st);
-		return;
-	}
-	if (transition_run_or_reply(r, &report_life, t, r->captures[0], p, n))
+	if (transition_begin_or_reply(r, &report_life, t, r->captures[0], p, n))
 		return;
 	if ((st = db_query(r->arena, sql_show, q, 1, &after)) ||
 	    (st = notify(db_get_int(before, 0, "reporter_agency_id"), kind,

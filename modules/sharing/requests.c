@@ -67,9 +67,8 @@ static const struct transition request_steps[] = {
 	{ "submitted", "withdrawn", BY_CONSUMER, DECIDE "status = 'withdrawn'"
 	  FROM },
 };
-static const struct machine request_life = {
-	"request", "already_decided", request_steps, NPARAMS(request_steps)
-};
+static const struct machine request_life =
+    MACHINE("request", "already_decided", request_steps);
 
 /* The step of request q to `to` for the caller: 403 for anyone but the
  * side the table names (the caller sees the request, so not 404), 409
@@ -480,11 +479,7 @@ request_approve(struct http_req *r)
 	{
 		struct db_param p[] = { P_INT(r->who.account_id), P_STR(v[4].s) };
 
-		if ((st = db_begin()) != DS_OK) {
-			http_error_status(r, st);
-			return;
-		}
-		if (transition_run_or_reply(r, &request_life, t, r->captures[0],
+		if (transition_begin_or_reply(r, &request_life, t, r->captures[0],
 		    p, NPARAMS(p)) ||
 		    (grant = grant_insert(r, &g)) == NULL)
 			return;
@@ -531,11 +526,7 @@ request_refuse(struct http_req *r)
 	{
 		struct db_param p[] = { P_INT(r->who.account_id), P_STR(v[0].s) };
 
-		if ((st = db_begin()) != DS_OK) {
-			http_error_status(r, st);
-			return;
-		}
-		if (transition_run_or_reply(r, &request_life, t, r->captures[0],
+		if (transition_begin_or_reply(r, &request_life, t, r->captures[0],
 		    p, NPARAMS(p)))
 			return;
 	}
@@ -556,17 +547,11 @@ request_withdraw(struct http_req *r)
 	struct db_rows *q;
 	long long to[1];
 	json_object *o;
-	int st;
 
 	if (party_load_or_reply(r, &request_record, &q) ||
-	    request_step_or_reply(r, q, "withdrawn", &t))
-		return;
-	if ((st = db_begin()) != DS_OK) {
-		http_error_status(r, st);
-		return;
-	}
-	if (transition_run_or_reply(r, &request_life, t, r->captures[0], NULL,
-	    0))
+	    request_step_or_reply(r, q, "withdrawn", &t) ||
+	    transition_begin_or_reply(r, &request_life, t, r->captures[0],
+	    NULL, 0))
 		return;
 	to[0] = db_get_int(q, 0, "provider_agency_id");
 	if ((o = record_decision(r, "sharing_request.withdraw", q,

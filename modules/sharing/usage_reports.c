@@ -176,9 +176,8 @@ static const struct transition usage_steps[] = {
 	  "answer = ?, answered_at = UTC_TIMESTAMP(6), answered_by = ? "
 	  "WHERE id = ? AND status = ?" },
 };
-static const struct machine usage_life = {
-	"report", "already_answered", usage_steps, NPARAMS(usage_steps)
-};
+static const struct machine usage_life =
+    MACHINE("report", "already_answered", usage_steps);
 
 void
 usage_report_answer(struct http_req *r)
@@ -205,11 +204,7 @@ usage_report_answer(struct http_req *r)
 		struct db_param p[] = { P_STR(v[0].s),
 		    P_INT(r->who.account_id) };
 
-		if ((st = db_begin()) != DS_OK) {
-			http_error_status(r, st);
-			return;
-		}
-		if (transition_run_or_reply(r, &usage_life, t, r->captures[0],
+		if (transition_begin_or_reply(r, &usage_life, t, r->captures[0],
 		    p, NPARAMS(p)))
 			return;
 	}

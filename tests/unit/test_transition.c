@@ -14,8 +14,7 @@ static const struct transition steps[] = {
 	{ "open", "rejected", A, "" },
 	{ "done", "rejected", B, "" },
 };
-static const struct machine m = { "thing", "wrong_state", steps,
-    NPARAMS(steps) };
+static const struct machine m = MACHINE("thing", "wrong_state", steps);
 
 static enum transition_verdict
 find(const char *state, const char *to, unsigned who,
