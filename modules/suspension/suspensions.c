@@ -19,7 +19,7 @@
 	"s.notice_notification_id, s.created_by_account_id, " \
 	"s.created_by_agency_id, s.created_at, s.lifted_at, " \
 	"s.lifted_by_account_id, s.lifted_by_agency_id, s.lift_note, " \
-	"g.status AS grant_status"
+	GRANT_EFFECTIVE_STATUS_SQL("g") " AS grant_status"
 #define SUSP_FROM " FROM suspensions s JOIN grants g ON g.id = s.grant_id "
 
 /* The request fields: the first five are every suspension's (all
