@@ -257,7 +257,8 @@ static const struct transition specialized_steps[] = {
 	{ "draft", "listed", BY_OWNER,
 	  SPECIALIZED("status = 'listed', listed_at = UTC_TIMESTAMP(6)") },
 	{ "listed", "withdrawn", BY_OWNER,
-	  SPECIALIZED("status = 'withdrawn', withdrawn_at = UTC_TIMESTAMP(6)") },
+	  SPECIALIZED("status = 'withdrawn', "
+	  "withdrawn_at = UTC_TIMESTAMP(6)") },
 };
 static const struct machine specialized_life =
     MACHINE("database", "conflict", specialized_steps);

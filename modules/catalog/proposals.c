@@ -305,7 +305,8 @@ proposal_create(struct http_req *r)
 	"review_action = '" action "', review_notes = ?, reviewed_by = ?, " \
 	"reviewed_at = UTC_TIMESTAMP(6)" FROM
 static const struct transition review_steps[] = {
-	{ "submitted", "recommended", BY_DIC, REVIEW("recommended", "recommend") },
+	{ "submitted", "recommended", BY_DIC,
+	  REVIEW("recommended", "recommend") },
 	{ "submitted", "returned", BY_DIC, REVIEW("returned", "return") },
 	{ "submitted", "rejected", BY_DIC, REVIEW("rejected", "reject") },
 };
@@ -320,8 +321,10 @@ static const struct machine review_life =
 	"decision = '" decision "', decision_notes = ?, decided_by = ?, " \
 	"decided_at = UTC_TIMESTAMP(6)" FROM
 static const struct transition decision_steps[] = {
-	{ "recommended", "approved", BY_CHAIRMAN, DECIDE("approved", "approve") },
-	{ "recommended", "rejected", BY_CHAIRMAN, DECIDE("rejected", "reject") },
+	{ "recommended", "approved", BY_CHAIRMAN,
+	  DECIDE("approved", "approve") },
+	{ "recommended", "rejected", BY_CHAIRMAN,
+	  DECIDE("rejected", "reject") },
 	{ "approved", "rejected", BY_CHAIRMAN, DECIDE("rejected", "reject") },
 };
 static const struct machine decision_life =

@@ -47,9 +47,9 @@ static const struct ticket_step steps[] = {
 	{ { "in_progress", "resolved", BY_ASSIGNEE, SET "state = 'resolved', "
 	  "resolved_at = UTC_TIMESTAMP(6), resolution = ?" WHERE }, "resolve",
 	  false, true, false },
-	{ { "resolved", "closed", BY_ASSIGNEE | BY_FILER, SET "state = 'closed', "
-	  "closed_at = UTC_TIMESTAMP(6)" WHERE }, "close", false, false,
-	  false },
+	{ { "resolved", "closed", BY_ASSIGNEE | BY_FILER,
+	  SET "state = 'closed', closed_at = UTC_TIMESTAMP(6)" WHERE }, "close",
+	  false, false, false },
 	{ { "resolved", "in_progress", BY_FILER, SET "state = 'in_progress', "
 	  "resolved_at = NULL, reopen_count = reopen_count + 1" WHERE
 	  " AND reopen_count = 0" }, "reopen", false, false, true },

@@ -200,7 +200,8 @@ error_report_show(struct http_req *r)
 static const struct transition report_steps[] = {
 	{ "open", "acknowledged", BY_PROVIDER, MOVE "status = 'acknowledged', "
 	  "acknowledged_at = UTC_TIMESTAMP(6)" FROM },
-	{ "acknowledged", "corrected", BY_PROVIDER, MOVE "status = 'corrected', "
+	{ "acknowledged", "corrected", BY_PROVIDER,
+	  MOVE "status = 'corrected', "
 	  "corrected_file_id = ?, resolution_note = ?, "
 	  "resolved_at = UTC_TIMESTAMP(6), resolved_by = ?" FROM },
 	{ "open", "rejected", BY_PROVIDER, MOVE "status = 'rejected', "

@@ -477,10 +477,11 @@ request_approve(struct http_req *r)
 	if (still_shareable_or_reply(r, q))
 		return;
 	{
-		struct db_param p[] = { P_INT(r->who.account_id), P_STR(v[4].s) };
+		struct db_param p[] = { P_INT(r->who.account_id),
+		    P_STR(v[4].s) };
 
-		if (transition_begin_or_reply(r, &request_life, t, r->captures[0],
-		    p, NPARAMS(p)) ||
+		if (transition_begin_or_reply(r, &request_life, t,
+		    r->captures[0], p, NPARAMS(p)) ||
 		    (grant = grant_insert(r, &g)) == NULL)
 			return;
 	}
@@ -524,10 +525,11 @@ request_refuse(struct http_req *r)
 		return;
 	}
 	{
-		struct db_param p[] = { P_INT(r->who.account_id), P_STR(v[0].s) };
+		struct db_param p[] = { P_INT(r->who.account_id),
+		    P_STR(v[0].s) };
 
-		if (transition_begin_or_reply(r, &request_life, t, r->captures[0],
-		    p, NPARAMS(p)))
+		if (transition_begin_or_reply(r, &request_life, t,
+		    r->captures[0], p, NPARAMS(p)))
 			return;
 	}
 	if ((o = record_decision(r, "sharing_request.refuse", q,

@@ -86,7 +86,8 @@ main(void)
 		cmocka_unit_test(test_allowed_step_from_its_state_is_found),
 		cmocka_unit_test(
 		    test_a_caller_who_never_takes_it_there_is_403_in_any_state),
-		cmocka_unit_test(test_the_wrong_state_for_an_allowed_caller_is_409),
+		cmocka_unit_test(
+		    test_the_wrong_state_for_an_allowed_caller_is_409),
 		cmocka_unit_test(
 		    test_the_step_from_this_state_decides_who_may_take_it),
 	};
