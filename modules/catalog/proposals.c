@@ -296,14 +296,18 @@ proposal_create(struct http_req *r)
 #define BY_OWNER	(1u << 2)
 #define FROM		", updated_at = UTC_TIMESTAMP(6) " \
 			"WHERE id = ? AND status = ?"
+/* An answer to a proposal: its status, the answer in column verb_col,
+ * and (notes, who) in the answerer's columns. */
+#define ANSWER(to, verb_col, verb, notes_col, by_col, at_col) \
+	"UPDATE catalog_proposals SET status = '" to "', " \
+	verb_col " = '" verb "', " notes_col " = ?, " by_col " = ?, " \
+	at_col " = UTC_TIMESTAMP(6)" FROM
 
 /* Art. 7.1, 7.2: the DIC reviews a submitted proposal: it recommends it
  * to the Chairman, returns it for changes or rejects it. Each takes
  * (notes, reviewer). */
-#define REVIEW(to, action) \
-	"UPDATE catalog_proposals SET status = '" to "', " \
-	"review_action = '" action "', review_notes = ?, reviewed_by = ?, " \
-	"reviewed_at = UTC_TIMESTAMP(6)" FROM
+#define REVIEW(to, action) ANSWER(to, "review_action", action, \
+	"review_notes", "reviewed_by", "reviewed_at")
 static const struct transition review_steps[] = {
 	{ "submitted", "recommended", BY_DIC,
 	  REVIEW("recommended", "recommend") },
@@ -316,10 +320,8 @@ static const struct machine review_life =
 /* Art. 7.1: the Chairman approves or rejects a recommended proposal, and
  * may still reject an approved one until a catalog version issues it.
  * Each takes (notes, decider). */
-#define DECIDE(to, decision) \
-	"UPDATE catalog_proposals SET status = '" to "', " \
-	"decision = '" decision "', decision_notes = ?, decided_by = ?, " \
-	"decided_at = UTC_TIMESTAMP(6)" FROM
+#define DECIDE(to, decision) ANSWER(to, "decision", decision, \
+	"decision_notes", "decided_by", "decided_at")
 static const struct transition decision_steps[] = {
 	{ "recommended", "approved", BY_CHAIRMAN,
 	  DECIDE("approved", "approve") },
