@@ -252,17 +252,39 @@ database_update(struct http_req *r)
 	    200);
 }
 
+/* Who lists and withdraws a specialized database: its owner agency. */
+#define BY_OWNER	(1u << 0)
+
+#define SPECIALIZED(set) \
+	"UPDATE `databases` SET " set ", updated_at = UTC_TIMESTAMP(6) " \
+	"WHERE kind = 'specialized' AND id = ? AND status = ?"
+
 /*
- * Lists or withdraws a specialized database (its owner's decision); a
- * shared one changes status only through an issued catalog version.
+ * The life of a specialized database, as one table: its owner lists it
+ * and withdraws it (Art. 7, 8). A shared database changes status only
+ * through an issued catalog version (Art. 7.1, versions.c), so it has no
+ * steps here.
+ *
+ *   draft -> listed -> withdrawn
  */
+static const struct transition specialized_steps[] = {
+	{ "draft", "listed", BY_OWNER,
+	  SPECIALIZED("status = 'listed', listed_at = UTC_TIMESTAMP(6)") },
+	{ "listed", "withdrawn", BY_OWNER,
+	  SPECIALIZED("status = 'withdrawn', "
+	  "withdrawn_at = UTC_TIMESTAMP(6)") },
+};
+static const struct machine specialized_life =
+    MACHINE("database", "conflict", specialized_steps);
+
+/* Takes a specialized database of the path to `to` (its owner's
+ * decision); a shared one is a 409 naming the way it changes. */
 static void
-specialized_transition(struct http_req *r, const char *sql,
-    const char *action, const char *from)
+specialized_transition(struct http_req *r, const char *to,
+    const char *action)
 {
-	struct db_param p[] = { P_INT(r->captures[0]) };
+	const struct transition *t;
 	struct db_rows *rows;
-	unsigned long long n;
 	json_object *before, *after;
 	int st;
 
@@ -275,15 +297,12 @@ specialized_transition(struct http_req *r, const char *sql,
 		    "(Art. 7.1): file a proposal");
 		return;
 	}
-	if ((st = db_begin()) || (st = db_exec(sql, p, 1, &n, NULL))) {
-		tx_fail_reply(r, st);
+	if (transition_find_or_reply(r, &specialized_life, db_get(rows, 0,
+	    "status"), to, BY_OWNER, &t))
 		return;
-	}
-	if (n == 0) {
-		db_rollback();
-		http_error(r, 409, "conflict", "the database is not %s", from);
+	if (transition_begin_or_reply(r, &specialized_life, t, r->captures[0],
+	    NULL, 0))
 		return;
-	}
 	before = db_row_json(rows, 0);
 	if ((st = reload(r, r->captures[0], &after))) {
 		json_object_put(before);
@@ -298,21 +317,11 @@ specialized_transition(struct http_req *r, const char *sql,
 void
 database_list_specialized(struct http_req *r)
 {
-	static const char *sql =
-	    "UPDATE `databases` SET status = 'listed', "
-	    "  listed_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6) "
-	    "WHERE id = ? AND kind = 'specialized' AND status = 'draft'";
-
-	specialized_transition(r, sql, "database.list", "a draft");
+	specialized_transition(r, "listed", "database.list");
 }
 
 void
 database_withdraw_specialized(struct http_req *r)
 {
-	static const char *sql =
-	    "UPDATE `databases` SET status = 'withdrawn', "
-	    "  withdrawn_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6) "
-	    "WHERE id = ? AND kind = 'specialized' AND status = 'listed'";
-
-	specialized_transition(r, sql, "database.withdraw", "listed");
+	specialized_transition(r, "withdrawn", "database.withdraw");
 }

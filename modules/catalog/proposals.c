@@ -12,9 +12,11 @@
  *   approved  --issued in a catalog version (versions.c)--> issued
  *   approved  --Chairman rejects it before it is issued--> rejected
  *
- * Each step is one conditional UPDATE from the state it leaves, so the
- * wrong state is a 409 however requests race; the owner agency hears of
- * each review and decision, the DIC of each filing.
+ * Each actor's steps are a table (review_steps, decision_steps,
+ * owner_steps) that the core runs (transition.c): each step is one
+ * conditional UPDATE from the state it leaves, so the wrong state is a
+ * 409 however requests race; the owner agency hears of each review and
+ * decision, the DIC of each filing.
  */
 #include <string.h>
 
@@ -287,42 +289,90 @@ proposal_create(struct http_req *r)
 	    "catalog.proposal_filed", 201);
 }
 
-/* 409 naming the state the proposal is in now and the one the step
- * needs. */
-static void
-conflict(struct http_req *r, const char *needed)
-{
-	static const char *sql =
-	    "SELECT status FROM catalog_proposals WHERE id = ?";
-	struct db_rows *rows;
-
-	if (row_or_reply(r, sql, r->captures[0], "proposal", &rows) == 0)
-		http_error(r, 409, "conflict", "the proposal is %s; this needs "
-		    "it %s", db_get(rows, 0, "status"), needed);
-}
-
 /*
- * Runs a step: sql moves the proposal from one state and 0 rows means
- * the proposal was not in that state (409, wrong_state says which it
- * must be in).
+ * The life of a proposal (Art. 7.1), as one table per actor: each endpoint
+ * serves one actor (its role checked first), so a step of another actor
+ * is, for it, a proposal in the wrong state (409), as a racing review
+ * that lost finds it. Every SQL ends "WHERE id = ? AND status = ?".
  */
-static void
-step(struct http_req *r, const struct db_rows *before, const char *sql,
-    const struct db_param *p, size_t n, const char *wrong_state,
-    const char *action, const char *kind_owner, const char *kind_dic)
-{
-	unsigned long long changed;
-	int st;
+#define BY_DIC		(1u << 0)
+#define BY_CHAIRMAN	(1u << 1)
+#define BY_OWNER	(1u << 2)
+#define FROM		", updated_at = UTC_TIMESTAMP(6) " \
+			"WHERE id = ? AND status = ?"
+/* An answer to a proposal: its status, the answer in column verb_col,
+ * and (notes, who) in the answerer's columns. */
+#define ANSWER(to, verb_col, verb, notes_col, by_col, at_col) \
+	"UPDATE catalog_proposals SET status = '" to "', " \
+	verb_col " = '" verb "', " notes_col " = ?, " by_col " = ?, " \
+	at_col " = UTC_TIMESTAMP(6)" FROM
 
-	if ((st = db_begin()) || (st = db_exec(sql, p, n, &changed, NULL))) {
-		tx_fail_reply(r, st);
+/* Art. 7.1, 7.2: the DIC reviews a submitted proposal: it recommends it
+ * to the Chairman, returns it for changes or rejects it. Each takes
+ * (notes, reviewer). */
+#define REVIEW(to, action) ANSWER(to, "review_action", action, \
+	"review_notes", "reviewed_by", "reviewed_at")
+static const struct transition review_steps[] = {
+	{ "submitted", "recommended", BY_DIC,
+	  REVIEW("recommended", "recommend") },
+	{ "submitted", "returned", BY_DIC, REVIEW("returned", "return") },
+	{ "submitted", "rejected", BY_DIC, REVIEW("rejected", "reject") },
+};
+static const struct machine review_life =
+    MACHINE("proposal", "conflict", review_steps);
+
+/* Art. 7.1: the Chairman approves or rejects a recommended proposal, and
+ * may still reject an approved one until a catalog version issues it.
+ * Each takes (notes, decider). */
+#define DECIDE(to, decision) ANSWER(to, "decision", decision, \
+	"decision_notes", "decided_by", "decided_at")
+static const struct transition decision_steps[] = {
+	{ "recommended", "approved", BY_CHAIRMAN,
+	  DECIDE("approved", "approve") },
+	{ "recommended", "rejected", BY_CHAIRMAN,
+	  DECIDE("rejected", "reject") },
+	{ "approved", "rejected", BY_CHAIRMAN, DECIDE("rejected", "reject") },
+};
+static const struct machine decision_life =
+    MACHINE("proposal", "conflict", decision_steps);
+
+/* The owner agency edits a returned proposal (it stays returned; the
+ * edit's own parameters first) and resubmits it. */
+static const struct transition owner_steps[] = {
+	{ "returned", "returned", BY_OWNER, "UPDATE catalog_proposals SET "
+	  "name = IF(?, ?, name), managing_unit = IF(?, ?, managing_unit), "
+	  "objective = IF(?, ?, objective), scope = IF(?, ?, scope), "
+	  "master_data = IF(?, ?, master_data), "
+	  "users_purposes = IF(?, ?, users_purposes), "
+	  "sources = IF(?, ?, sources), "
+	  "sharing_methods = IF(?, ?, sharing_methods), "
+	  "location = IF(?, ?, location), "
+	  "location_detail = IF(?, ?, location_detail), "
+	  "legal_value = IF(?, ?, legal_value), "
+	  "master_data_reference = IF(?, ?, master_data_reference), "
+	  "serves_procedures = IF(?, ?, serves_procedures), "
+	  "replacement = IF(?, ?, replacement), reason = IF(?, ?, reason)"
+	  FROM },
+	{ "returned", "submitted", BY_OWNER, "UPDATE catalog_proposals SET "
+	  "status = 'submitted'" FROM },
+};
+static const struct machine owner_life =
+    MACHINE("proposal", "conflict", owner_steps);
+
+/* Takes the proposal before (loaded, the caller's role checked) to `to`
+ * by the actor's table m, then notifies and replies. */
+static void
+step(struct http_req *r, const struct db_rows *before,
+    const struct machine *m, unsigned who, const char *to,
+    const struct db_param *p, size_t n, const char *action,
+    const char *kind_owner, const char *kind_dic)
+{
+	const struct transition *t;
+
+	if (transition_find_or_reply(r, m, db_get(before, 0, "status"), to,
+	    who, &t) ||
+	    transition_begin_or_reply(r, m, t, r->captures[0], p, n))
 		return;
-	}
-	if (changed == 0) {
-		db_rollback();
-		conflict(r, wrong_state);
-		return;
-	}
 	finish(r, r->captures[0], action, db_row_json(before, 0), kind_owner,
 	    kind_dic, 200);
 }
@@ -344,27 +394,11 @@ own_or_reply(struct http_req *r, struct db_rows **rows)
 void
 proposal_update(struct http_req *r)
 {
-	static const char *sql =
-	    "UPDATE catalog_proposals SET name = IF(?, ?, name), "
-	    "  managing_unit = IF(?, ?, managing_unit), "
-	    "  objective = IF(?, ?, objective), scope = IF(?, ?, scope), "
-	    "  master_data = IF(?, ?, master_data), "
-	    "  users_purposes = IF(?, ?, users_purposes), "
-	    "  sources = IF(?, ?, sources), "
-	    "  sharing_methods = IF(?, ?, sharing_methods), "
-	    "  location = IF(?, ?, location), "
-	    "  location_detail = IF(?, ?, location_detail), "
-	    "  legal_value = IF(?, ?, legal_value), "
-	    "  master_data_reference = IF(?, ?, master_data_reference), "
-	    "  serves_procedures = IF(?, ?, serves_procedures), "
-	    "  replacement = IF(?, ?, replacement), reason = IF(?, ?, reason), "
-	    "  updated_at = UTC_TIMESTAMP(6) "
-	    "WHERE id = ? AND status = 'returned'";
 	/* Everything but kind and database_id, which a proposal keeps. */
 	const struct field *edit = spec + P_NAME;
 	const size_t nedit = NPARAMS(spec) - P_NAME;
 	struct fval v[NPARAMS(spec)];
-	struct db_param p[2 * (NPARAMS(spec) - P_NAME) + 1];
+	struct db_param p[2 * (NPARAMS(spec) - P_NAME)];
 	struct db_rows *rows;
 
 	/* No field of spec is F_NULLABLE: a PATCH's null is a 422 for
@@ -375,23 +409,17 @@ proposal_update(struct http_req *r)
 	    rules_or_reply(r, db_get(rows, 0, "kind"), v, false))
 		return;
 	patch_params(edit, v + P_NAME, nedit, p);
-	p[2 * nedit] = P_INT(r->captures[0]);
-	step(r, rows, sql, p, NPARAMS(p), "returned", "proposal.update", NULL,
-	    NULL);
+	step(r, rows, &owner_life, BY_OWNER, "returned", p, NPARAMS(p),
+	    "proposal.update", NULL, NULL);
 }
 
 void
 proposal_resubmit(struct http_req *r)
 {
-	static const char *sql =
-	    "UPDATE catalog_proposals SET status = 'submitted', "
-	    "  updated_at = UTC_TIMESTAMP(6) "
-	    "WHERE id = ? AND status = 'returned'";
-	struct db_param p[] = { P_INT(r->captures[0]) };
 	struct db_rows *rows;
 
 	if (own_or_reply(r, &rows) == 0)
-		step(r, rows, sql, p, NPARAMS(p), "returned",
+		step(r, rows, &owner_life, BY_OWNER, "submitted", NULL, 0,
 		    "proposal.resubmit", NULL, "catalog.proposal_filed");
 }
 
@@ -418,13 +446,8 @@ proposal_review(struct http_req *r)
 		[R_ACTION] = { "action", F_ENUM, true, 0, 0, actions },
 		[R_NOTES] = { "notes", F_TEXT, false, 1, 5000, NULL },
 	};
-	static const char *sql =
-	    "UPDATE catalog_proposals SET status = CASE ? "
-	    "    WHEN 'recommend' THEN 'recommended' "
-	    "    WHEN 'return' THEN 'returned' ELSE 'rejected' END, "
-	    "  review_action = ?, review_notes = ?, reviewed_by = ?, "
-	    "  reviewed_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6) "
-	    "WHERE id = ? AND status = 'submitted'";
+	static const char *const targets[] = { "recommended", "returned",
+	    "rejected" };
 	struct fval v[NPARAMS(rspec)];
 	struct db_rows *rows;
 
@@ -434,12 +457,13 @@ proposal_review(struct http_req *r)
 	    notes_or_reply(r, v[R_ACTION].s, "recommend", &v[R_NOTES]))
 		return;
 	{
-		struct db_param p[] = { P_STR(v[R_ACTION].s),
-		    P_STR(v[R_ACTION].s), P_STR(v[R_NOTES].s),
-		    P_INT(r->who.account_id),
-		    P_INT(r->captures[0]) };
+		struct db_param p[] = { P_STR(v[R_NOTES].s),
+		    P_INT(r->who.account_id) };
+		size_t i = 0;
 
-		step(r, rows, sql, p, NPARAMS(p), "submitted",
+		while (strcmp(actions[i], v[R_ACTION].s) != 0)
+			i++;
+		step(r, rows, &review_life, BY_DIC, targets[i], p, NPARAMS(p),
 		    "proposal.review", "catalog.proposal_reviewed", NULL);
 	}
 }
@@ -458,13 +482,6 @@ proposal_decide(struct http_req *r)
 		[D_DECISION] = { "decision", F_ENUM, true, 0, 0, decisions },
 		[D_NOTES] = { "notes", F_TEXT, false, 1, 5000, NULL },
 	};
-	static const char *sql =
-	    "UPDATE catalog_proposals SET status = IF(? = 'approve', "
-	    "    'approved', 'rejected'), "
-	    "  decision = ?, decision_notes = ?, decided_by = ?, "
-	    "  decided_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6) "
-	    "WHERE id = ? AND (status = 'recommended' OR "
-	    "  (status = 'approved' AND ? = 'reject'))";
 	struct fval v[NPARAMS(dspec)];
 	struct db_rows *rows;
 
@@ -474,15 +491,12 @@ proposal_decide(struct http_req *r)
 	    notes_or_reply(r, v[D_DECISION].s, "approve", &v[D_NOTES]))
 		return;
 	{
-		struct db_param p[] = { P_STR(v[D_DECISION].s),
-		    P_STR(v[D_DECISION].s), P_STR(v[D_NOTES].s),
-		    P_INT(r->who.account_id), P_INT(r->captures[0]),
-		    P_STR(v[D_DECISION].s) };
+		struct db_param p[] = { P_STR(v[D_NOTES].s),
+		    P_INT(r->who.account_id) };
 
-		step(r, rows, sql, p, NPARAMS(p),
-		    strcmp(v[D_DECISION].s, "reject") == 0 ?
-		    "recommended, or approved and not yet issued" :
-		    "recommended", "proposal.decide", "catalog.proposal_decided",
+		step(r, rows, &decision_life, BY_CHAIRMAN,
+		    strcmp(v[D_DECISION].s, "approve") == 0 ? "approved" : "rejected", p,
+		    NPARAMS(p), "proposal.decide", "catalog.proposal_decided",
 		    "catalog.proposal_decided");
 	}
 }

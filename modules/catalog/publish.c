@@ -22,6 +22,41 @@ update_months(void)
 	return conf_int("open_data_update_months", 3, 1, 24, NULL);
 }
 
+/* Who moves a dataset: its owner agency's staff (own_or_reply). */
+#define BY_OWNER	(1u << 0)
+
+/*
+ * The life of a published dataset, as one table:
+ *
+ *   draft, withdrawn -> published   R3.1, Art. 6.2: with a passing
+ *                                   assessment of this year; never
+ *                                   excluded data (Art. 1.2); its
+ *                                   database listed (Art. 7.1)
+ *   published -> withdrawn
+ *
+ * Publishing takes (update months) before the id and state; its UPDATE
+ * holds every rule, so a dataset changed meanwhile is refused, not
+ * published.
+ */
+#define PUBLISH \
+	"UPDATE datasets d JOIN `databases` b ON b.id = d.database_id " \
+	"SET d.status = 'published', d.published_at = UTC_TIMESTAMP(6), " \
+	"  d.update_due_at = IF(d.classification = 'open', " \
+	"    UTC_TIMESTAMP(6) + INTERVAL ? MONTH, NULL), " \
+	"  d.updated_at = UTC_TIMESTAMP(6) " \
+	"WHERE d.id = ? AND d.status = ? " \
+	"  AND d.excluded = 0 AND b.status = 'listed' " \
+	"  AND " LATEST_VERDICT " = 'pass'"
+static const struct transition dataset_steps[] = {
+	{ "draft", "published", BY_OWNER, PUBLISH },
+	{ "withdrawn", "published", BY_OWNER, PUBLISH },
+	{ "published", "withdrawn", BY_OWNER,
+	  "UPDATE datasets SET status = 'withdrawn', update_due_at = NULL, "
+	  "updated_at = UTC_TIMESTAMP(6) WHERE id = ? AND status = ?" },
+};
+static const struct machine dataset_life =
+    MACHINE("dataset", "conflict", dataset_steps);
+
 /* Loads the dataset of the path, which the caller's agency must own. */
 static int
 own_or_reply(struct http_req *r, struct db_rows **rows)
@@ -34,7 +69,8 @@ own_or_reply(struct http_req *r, struct db_rows **rows)
  * Runs a conditional UPDATE (parameters: p) of the dataset loaded in rows,
  * in a new transaction. Returns 1 when it changed the row (the transaction
  * is open, *before holds the dataset as it was), 0 when the row did not
- * match (rolled back, nothing replied), -1 when it replied an error.
+ * match (rolled back, nothing replied), -1 when it replied an error. For
+ * the recorded updates, which change no state.
  */
 static int
 cond_update(struct http_req *r, const char *sql, const struct db_param *p,
@@ -109,51 +145,53 @@ publish_refusal(struct http_req *r)
 		    "database is not listed in the catalog");
 }
 
+/* Moves the dataset of the path to `to` by its table, in a new
+ * transaction, and finishes with action; a step whose UPDATE moved
+ * nothing is explained by refusal, or by the table's 409. */
+static void
+dataset_step(struct http_req *r, const char *to, const struct db_param *p,
+    size_t n, const char *action, void (*refusal)(struct http_req *))
+{
+	const struct transition *t;
+	struct db_rows *rows;
+	int st;
+
+	if (own_or_reply(r, &rows) ||
+	    transition_find_or_reply(r, &dataset_life, db_get(rows, 0,
+	    "status"), to, BY_OWNER, &t))
+		return;
+	if (refusal == NULL) {
+		if (transition_begin_or_reply(r, &dataset_life, t,
+		    r->captures[0], p, n))
+			return;
+	} else if ((st = db_begin()) != DS_OK ||
+	    (st = transition_run(t, r->captures[0], p, n)) != DS_OK) {
+		if (st != DS_ECONFLICT) {
+			tx_fail_reply(r, st);
+			return;
+		}
+		db_rollback();
+		refusal(r);
+		return;
+	}
+	finish(r, action, db_row_json(rows, 0));
+}
+
 /* POST /datasets/{id}/publish: one conditional UPDATE holds every rule,
  * so a dataset changed meanwhile is refused, not published. */
 void
 dataset_publish(struct http_req *r)
 {
-	static const char *sql =
-	    "UPDATE datasets d JOIN `databases` b ON b.id = d.database_id "
-	    "SET d.status = 'published', d.published_at = UTC_TIMESTAMP(6), "
-	    "  d.update_due_at = IF(d.classification = 'open', "
-	    "    UTC_TIMESTAMP(6) + INTERVAL ? MONTH, NULL), "
-	    "  d.updated_at = UTC_TIMESTAMP(6) "
-	    "WHERE d.id = ? AND d.status IN ('draft', 'withdrawn') "
-	    "  AND d.excluded = 0 AND b.status = 'listed' "
-	    "  AND " LATEST_VERDICT " = 'pass'";
-	struct db_param p[] = { P_INT(update_months()), P_INT(r->captures[0]) };
-	struct db_rows *rows;
-	json_object *before;
-	int rc;
+	struct db_param p[] = { P_INT(update_months()) };
 
-	if (own_or_reply(r, &rows))
-		return;
-	if ((rc = cond_update(r, sql, p, NPARAMS(p), rows, &before)) == 1)
-		finish(r, "dataset.publish", before);
-	else if (rc == 0)
-		publish_refusal(r);
+	dataset_step(r, "published", p, NPARAMS(p), "dataset.publish",
+	    publish_refusal);
 }
 
 void
 dataset_withdraw(struct http_req *r)
 {
-	static const char *sql =
-	    "UPDATE datasets SET status = 'withdrawn', update_due_at = NULL, "
-	    "  updated_at = UTC_TIMESTAMP(6) "
-	    "WHERE id = ? AND status = 'published'";
-	struct db_param p[] = { P_INT(r->captures[0]) };
-	struct db_rows *rows;
-	json_object *before;
-	int rc;
-
-	if (own_or_reply(r, &rows))
-		return;
-	if ((rc = cond_update(r, sql, p, NPARAMS(p), rows, &before)) == 1)
-		finish(r, "dataset.withdraw", before);
-	else if (rc == 0)
-		http_error(r, 409, "conflict", "the dataset is not published");
+	dataset_step(r, "withdrawn", NULL, 0, "dataset.withdraw", NULL);
 }
 
 /* POST /datasets/{id}/data-updates: the owner records that the published

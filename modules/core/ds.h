@@ -465,6 +465,73 @@ unsigned	 db_errno(void);
 #define NPARAMS(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* ------------------------------------------------------------------ */
+/* transitions (transition.c): a resource's life as a table            */
+
+/* One step of a resource's life: from state `from` to `to`, which callers
+ * holding any of the bits `who` may take (roles or parties: the module
+ * names its bits), by sql, one conditional UPDATE ending
+ * "WHERE id = ? AND <state> = ?" whose last two parameters are the
+ * record's id and `from` (transition_run binds them). */
+struct transition {
+	const char	*from;
+	const char	*to;
+	unsigned	 who;
+	const char	*sql;
+};
+
+/* A resource's steps and how a refused step reads: the noun in messages
+ * ("request") and the error code of its 409s ("already_decided"). The
+ * steps are an array of nsteps elements of size bytes, each a struct
+ * transition or a struct whose first member is one (a module's step with
+ * more to say, as a ticket's); MACHINE() fills the last three. */
+struct machine {
+	const char		*noun;
+	const char		*conflict;
+	const void		*steps;
+	size_t			 nsteps;
+	size_t			 size;
+};
+#define MACHINE(noun, conflict, steps) \
+	{ (noun), (conflict), (steps), NPARAMS(steps), sizeof((steps)[0]) }
+
+enum transition_verdict {
+	TRANSITION_OK,
+	TRANSITION_FORBIDDEN,	/* who may never take it to `to`: 403 */
+	TRANSITION_CONFLICT,	/* no step from `state` to `to`: 409 */
+};
+
+/* The one rule: the step from state to `to` for a caller holding who.
+ * FORBIDDEN when the step from state (or, without one, every step to
+ * `to`) is for others; CONFLICT when the caller may reach `to` but not
+ * from state. *step is the step from state to `to` (within m->steps: the
+ * caller may cast it back to its element type), or NULL. */
+enum transition_verdict transition_find(const struct machine *,
+	    const char *state, const char *to, unsigned who,
+	    const struct transition **step);
+/* transition_find, replying 403 "forbidden" or 409 (m->conflict, the
+ * message naming state). DS_OK or DS_REPLIED. */
+int	 transition_find_or_reply(struct http_req *, const struct machine *,
+	    const char *state, const char *to, unsigned who,
+	    const struct transition **step);
+/* The parameters a step's own SQL may take, before id and from. */
+#define TRANSITION_MAX_PARAMS	32
+/* Takes step t of record id inside the caller's open transaction: runs
+ * t->sql with p (n) then id and t->from. Replies nothing: DS_OK,
+ * DS_ECONFLICT when no row moved (the record left `from` meanwhile, or a
+ * further condition of the SQL failed: the caller says which), or the
+ * statement's status. */
+int	 transition_run(const struct transition *t, long long id,
+	    const struct db_param *p, size_t n);
+/* Opens the handler's transaction with step t (transition_run): on
+ * DS_OK it is open, for the handler to end with tx_commit_reply or
+ * tx_fail_reply. When no row moved (another step won the race) or a
+ * statement failed, rolls back and replies (409 m->conflict, or the
+ * error). DS_OK or DS_REPLIED. */
+int	 transition_begin_or_reply(struct http_req *, const struct machine *,
+	    const struct transition *t, long long id,
+	    const struct db_param *p, size_t n);
+
+/* ------------------------------------------------------------------ */
 /* jsonout: rows straight to JSON text, without json-c objects (jsonout.c) */
 
 /* The rows as the text of db_rows_json(rows) serialised as server.c does

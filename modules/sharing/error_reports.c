@@ -4,8 +4,9 @@
  * dataset (an agency holding a grant on it, or any agency for open data)
  * files what is wrong, where and the evidence; the provider acknowledges,
  * then marks it corrected, naming the file version that corrects it, or
- * rejects it with a reason. Moves are conditional UPDATEs (409 when the
- * report is not in the state the move starts from).
+ * rejects it with a reason. The moves are a table (report_steps) that the
+ * core runs: conditional UPDATEs, 409 when the report is not in the state
+ * the move starts from.
  */
 #include <string.h>
 
@@ -191,65 +192,88 @@ error_report_show(struct http_req *r)
 		http_reply(r, 200, db_row_json(rows, 0));
 }
 
-/* The report in the path, for its provider's officers (403 for the
- * reporter and overseers, who see it). */
+/* Who moves a report: an officer of the dataset's provider. The reporter
+ * and overseers see it but move nothing (403). */
+#define BY_PROVIDER	(1u << 0)
+
+#define MOVE	"UPDATE error_reports SET updated_at = UTC_TIMESTAMP(6), "
+#define FROM	" WHERE id = ? AND status = ?"
+
+/*
+ * The life of an error report, as one table (Art. 17.2.c: the consumer
+ * reports; Art. 16.2.d: the provider corrects):
+ *
+ *   open -> acknowledged -> corrected   naming the correcting version
+ *     \____________\-------> rejected   with a reason
+ *
+ * Correcting takes (file, note, resolver), rejecting (reason, resolver)
+ * before the id and state.
+ */
+static const struct transition report_steps[] = {
+	{ "open", "acknowledged", BY_PROVIDER, MOVE "status = 'acknowledged', "
+	  "acknowledged_at = UTC_TIMESTAMP(6)" FROM },
+	{ "acknowledged", "corrected", BY_PROVIDER,
+	  MOVE "status = 'corrected', "
+	  "corrected_file_id = ?, resolution_note = ?, "
+	  "resolved_at = UTC_TIMESTAMP(6), resolved_by = ?" FROM },
+	{ "open", "rejected", BY_PROVIDER, MOVE "status = 'rejected', "
+	  "rejection_reason = ?, resolved_at = UTC_TIMESTAMP(6), "
+	  "resolved_by = ?" FROM },
+	{ "acknowledged", "rejected", BY_PROVIDER, MOVE "status = 'rejected', "
+	  "rejection_reason = ?, resolved_at = UTC_TIMESTAMP(6), "
+	  "resolved_by = ?" FROM },
+};
+static const struct machine report_life =
+    MACHINE("report", "wrong_state", report_steps);
+
+/* The report in the path and the step to `to` the caller may take: 403
+ * but for the provider's officers, 409 from a state with no such step. */
 static int
-provider_or_reply(struct http_req *r, struct db_rows **rows)
+report_step_or_reply(struct http_req *r, const char *to,
+    struct db_rows **rows, const struct transition **t)
 {
+	unsigned who = 0;
+
 	if (party_load_or_reply(r, &report_record, rows))
 		return DS_REPLIED;
-	if (!auth_has_role(&r->who, ROLE_ANY_AGENCY) || r->who.agency_id !=
+	if (auth_has_role(&r->who, ROLE_ANY_AGENCY) && r->who.agency_id ==
 	    db_get_int(*rows, 0, "provider_agency_id"))
-		return http_error(r, 403, "forbidden", "only the dataset's "
-		    "provider handles its error reports");
-	return 0;
+		who = BY_PROVIDER;
+	return transition_find_or_reply(r, &report_life, db_get(*rows, 0,
+	    "status"), to, who, t);
 }
 
-/* One move of the report by the conditional UPDATE sql (params p, its id
- * last), with its audit row and the reporter's notification; replies the
- * report after it. */
+/* Takes step t (params p, before the id and state), with its audit row
+ * and the reporter's notification; replies the report after it. */
 static void
 transition(struct http_req *r, const struct db_rows *before,
-    const char *sql, const struct db_param *p, size_t n, const char *action,
-    const char *kind)
+    const struct transition *t, const struct db_param *p, size_t n,
+    const char *action, const char *kind)
 {
 	struct db_param q[] = { P_INT(r->captures[0]) };
 	struct db_rows *after;
-	unsigned long long moved;
 	int st;
 
-	if ((st = db_begin()) || (st = db_exec(sql, p, n, &moved, NULL)))
-		goto fail;
-	if (moved == 0) {
-		db_rollback();
-		http_error(r, 409, "wrong_state", "the report is %s: this step "
-		    "does not apply", db_get(before, 0, "status"));
+	if (transition_begin_or_reply(r, &report_life, t, r->captures[0], p, n))
 		return;
-	}
 	if ((st = db_query(r->arena, sql_show, q, 1, &after)) ||
 	    (st = notify(db_get_int(before, 0, "reporter_agency_id"), kind,
-	    "error_report", r->captures[0], NULL)))
-		goto fail;
+	    "error_report", r->captures[0], NULL))) {
+		tx_fail_reply(r, st);
+		return;
+	}
 	tx_commit_reply(r, action, "error_report", r->captures[0],
 	    db_row_json(before, 0), db_row_json(after, 0), 200);
-	return;
-fail:
-	tx_fail_reply(r, st);
 }
 
 void
 error_report_acknowledge(struct http_req *r)
 {
-	static const char *sql =
-	    "UPDATE error_reports SET status = 'acknowledged', "
-	    "  acknowledged_at = UTC_TIMESTAMP(6), "
-	    "  updated_at = UTC_TIMESTAMP(6) "
-	    "WHERE id = ? AND status = 'open'";
-	struct db_param p[] = { P_INT(r->captures[0]) };
+	const struct transition *t;
 	struct db_rows *before;
 
-	if (provider_or_reply(r, &before) == 0)
-		transition(r, before, sql, p, 1, "error_report.acknowledge",
+	if (report_step_or_reply(r, "acknowledged", &before, &t) == 0)
+		transition(r, before, t, NULL, 0, "error_report.acknowledge",
 		    "error_report.acknowledged");
 }
 
@@ -261,17 +285,12 @@ error_report_correct(struct http_req *r)
 		[EC_FILE] = { "file_id", F_ID, true, 0, 0, NULL },
 		[EC_NOTE] = { "note", F_TEXT, false, 1, 5000, NULL },
 	};
-	static const char *sql =
-	    "UPDATE error_reports SET status = 'corrected', "
-	    "  corrected_file_id = ?, resolution_note = ?, "
-	    "  resolved_at = UTC_TIMESTAMP(6), resolved_by = ?, "
-	    "  updated_at = UTC_TIMESTAMP(6) "
-	    "WHERE id = ? AND status = 'acknowledged'";
+	const struct transition *t;
 	struct fval v[NPARAMS(spec)];
 	struct db_rows *before, *f;
 	int st;
 
-	if (provider_or_reply(r, &before) ||
+	if (report_step_or_reply(r, "corrected", &before, &t) ||
 	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v))
 		return;
 	{
@@ -292,11 +311,10 @@ error_report_correct(struct http_req *r)
 		return;
 	}
 	{
-		struct db_param p[] = { P_INT(v[EC_FILE].i),
-		    P_STR(v[EC_NOTE].s),
-		    P_INT(r->who.account_id), P_INT(r->captures[0]) };
+		struct db_param p[] = { P_INT(v[EC_FILE].i), P_STR(v[EC_NOTE].s),
+		    P_INT(r->who.account_id) };
 
-		transition(r, before, sql, p, NPARAMS(p),
+		transition(r, before, t, p, NPARAMS(p),
 		    "error_report.correct", "error_report.corrected");
 	}
 }
@@ -308,15 +326,11 @@ error_report_reject(struct http_req *r)
 	static const struct field spec[EJ__N] = {
 		[EJ_REASON] = { "reason", F_TEXT, true, 1, 5000, NULL },
 	};
-	static const char *sql =
-	    "UPDATE error_reports SET status = 'rejected', "
-	    "  rejection_reason = ?, resolved_at = UTC_TIMESTAMP(6), "
-	    "  resolved_by = ?, updated_at = UTC_TIMESTAMP(6) "
-	    "WHERE id = ? AND status IN ('open', 'acknowledged')";
+	const struct transition *t;
 	struct fval v[NPARAMS(spec)];
 	struct db_rows *before;
 
-	if (provider_or_reply(r, &before) ||
+	if (report_step_or_reply(r, "rejected", &before, &t) ||
 	    json_read_or_reply(r, body_or_empty(r), spec, NPARAMS(spec), v))
 		return;
 	if (text_blank(v[EJ_REASON].s)) {
@@ -326,9 +340,9 @@ error_report_reject(struct http_req *r)
 	}
 	{
 		struct db_param p[] = { P_STR(v[EJ_REASON].s),
-		    P_INT(r->who.account_id), P_INT(r->captures[0]) };
+		    P_INT(r->who.account_id) };
 
-		transition(r, before, sql, p, NPARAMS(p),
+		transition(r, before, t, p, NPARAMS(p),
 		    "error_report.reject", "error_report.rejected");
 	}
 }

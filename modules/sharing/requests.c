@@ -3,8 +3,9 @@
  * agency asks a provider for a published shared or open dataset; the
  * provider approves (the same or a narrower term and scope), which makes
  * the grant, or refuses with a reason; the consumer may withdraw while
- * undecided. Each decision is a conditional UPDATE from 'submitted', so
- * of two racing decisions one wins and the other gets 409.
+ * undecided. The steps are a table (request_steps) that the core runs
+ * (transition.c): each is a conditional UPDATE from 'submitted', so of
+ * two racing decisions one wins and the other gets 409.
  *
  * The decision is due within decision_days working days (Decree 47/2020
  * Art. 35.3 as amended: 2 working days); sweep.c tells the provider when
@@ -39,19 +40,53 @@ static const struct party_record request_record = {
 	&sql_show, { "consumer_agency_id", "provider_agency_id" }, "request"
 };
 
-/* Only an officer of the given side (provider or consumer) acts. The
- * caller can see the request, so a wrong side is 403, not 404. */
+/* Who acts on a request: an officer of one of its two sides. */
+#define BY_PROVIDER	(1u << 0)
+#define BY_CONSUMER	(1u << 1)
+
+#define DECIDE	"UPDATE sharing_requests SET updated_at = UTC_TIMESTAMP(6), "
+#define FROM	" WHERE id = ? AND status = ?"
+
+/*
+ * The life of a request, as one table (Art. 13, 14.5, 16.1.đ):
+ *
+ *   submitted -> approved    the provider, which makes the grant (R4.2)
+ *   submitted -> refused     the provider, stating why (Art. 16.1.đ)
+ *   submitted -> withdrawn   the consumer, while undecided
+ *
+ * Every decision is final. A decision (approve, refuse) takes
+ * (decided_by, note or reason) before the id and state.
+ */
+static const struct transition request_steps[] = {
+	{ "submitted", "approved", BY_PROVIDER, DECIDE "status = 'approved', "
+	  "decided_at = UTC_TIMESTAMP(6), decided_by = ?, decision_note = ?"
+	  FROM },
+	{ "submitted", "refused", BY_PROVIDER, DECIDE "status = 'refused', "
+	  "decided_at = UTC_TIMESTAMP(6), decided_by = ?, refusal_reason = ?"
+	  FROM },
+	{ "submitted", "withdrawn", BY_CONSUMER, DECIDE "status = 'withdrawn'"
+	  FROM },
+};
+static const struct machine request_life =
+    MACHINE("request", "already_decided", request_steps);
+
+/* The step of request q to `to` for the caller: 403 for anyone but the
+ * side the table names (the caller sees the request, so not 404), 409
+ * once decided. */
 static int
-require_side_or_reply(struct http_req *r, const struct db_rows *rows,
-    const char *side_col)
+request_step_or_reply(struct http_req *r, const struct db_rows *q,
+    const char *to, const struct transition **t)
 {
-	if (auth_require_role_or_reply(r, ROLE_ANY_AGENCY) != DS_OK)
-		return DS_REPLIED;
-	if (r->who.agency_id != db_get_int(rows, 0, side_col))
-		return http_error(r, 403, "forbidden", "only the %s agency "
-		    "may do this", strcmp(side_col, "provider_agency_id") == 0 ?
-		    "provider" : "consumer");
-	return 0;
+	unsigned who = 0;
+
+	if (auth_has_role(&r->who, ROLE_ANY_AGENCY)) {
+		if (r->who.agency_id == db_get_int(q, 0, "provider_agency_id"))
+			who |= BY_PROVIDER;
+		if (r->who.agency_id == db_get_int(q, 0, "consumer_agency_id"))
+			who |= BY_CONSUMER;
+	}
+	return transition_find_or_reply(r, &request_life, db_get(q, 0,
+	    "status"), to, who, t);
 }
 
 void
@@ -285,25 +320,6 @@ fail:
 	tx_fail_reply(r, st);
 }
 
-/* Inside the open transaction: moves the request out of 'submitted' with
- * sql (a conditional UPDATE). 0 rows: decided meanwhile, 409. */
-static int
-decide_or_409(struct http_req *r, const char *sql, const struct db_param *p,
-    size_t n)
-{
-	unsigned long long changed;
-	int st;
-
-	if ((st = db_exec(sql, p, n, &changed, NULL)) != DS_OK)
-		return tx_fail_reply(r, st);
-	if (changed == 0) {
-		db_rollback();
-		return http_error(r, 409, "already_decided",
-		    "the request is no longer submitted");
-	}
-	return 0;
-}
-
 /* The rest of a decision's transaction: the audit row (before, after),
  * a notification to each agency in to[] (0 entries skipped, duplicates
  * once), commit. Returns the request after it (caller owns), or NULL
@@ -457,11 +473,7 @@ request_approve(struct http_req *r)
 		[AP_FIELDS] = { "fields", F_STRINGS, false, 1, 500, NULL },
 		[AP_NOTE] = { "note", F_TEXT, false, 1, 5000, NULL },
 	};
-	static const char *approve =
-	    "UPDATE sharing_requests SET status = 'approved', "
-	    "  decided_at = UTC_TIMESTAMP(6), decided_by = ?, "
-	    "  decision_note = ?, updated_at = UTC_TIMESTAMP(6) "
-	    "WHERE id = ? AND status = 'submitted'";
+	const struct transition *t;
 	struct fval v[NPARAMS(spec)];
 	struct db_rows *q;
 	struct granted g;
@@ -471,7 +483,7 @@ request_approve(struct http_req *r)
 	int st;
 
 	if (party_load_or_reply(r, &request_record, &q) ||
-	    require_side_or_reply(r, q, "provider_agency_id") ||
+	    request_step_or_reply(r, q, "approved", &t) ||
 	    json_read_or_reply(r, body_or_empty(r), spec, NPARAMS(spec), v))
 		return;
 	if ((st = db_now_text(r->arena, &now)) != DS_OK) {
@@ -487,14 +499,10 @@ request_approve(struct http_req *r)
 		return;
 	{
 		struct db_param p[] = { P_INT(r->who.account_id),
-		    P_STR(v[AP_NOTE].s),
-		    P_INT(r->captures[0]) };
+		    P_STR(v[AP_NOTE].s) };
 
-		if ((st = db_begin()) != DS_OK) {
-			http_error_status(r, st);
-			return;
-		}
-		if (decide_or_409(r, approve, p, NPARAMS(p)) ||
+		if (transition_begin_or_reply(r, &request_life, t,
+		    r->captures[0], p, NPARAMS(p)) ||
 		    (grant = grant_insert(r, &g)) == NULL)
 			return;
 	}
@@ -515,11 +523,7 @@ request_refuse(struct http_req *r)
 	static const struct field spec[RF__N] = {
 		[RF_REASON] = { "reason", F_TEXT, true, 1, 5000, NULL },
 	};
-	static const char *refuse =
-	    "UPDATE sharing_requests SET status = 'refused', "
-	    "  decided_at = UTC_TIMESTAMP(6), decided_by = ?, "
-	    "  refusal_reason = ?, updated_at = UTC_TIMESTAMP(6) "
-	    "WHERE id = ? AND status = 'submitted'";
+	const struct transition *t;
 	struct fval v[NPARAMS(spec)];
 	struct db_rows *q;
 	long long to[2];
@@ -528,7 +532,7 @@ request_refuse(struct http_req *r)
 
 	/* Art. 16.1.đ: a refusal states its reason. */
 	if (party_load_or_reply(r, &request_record, &q) ||
-	    require_side_or_reply(r, q, "provider_agency_id") ||
+	    request_step_or_reply(r, q, "refused", &t) ||
 	    json_read_or_reply(r, body_or_empty(r), spec, NPARAMS(spec), v))
 		return;
 	if (text_blank(v[RF_REASON].s)) {
@@ -544,13 +548,10 @@ request_refuse(struct http_req *r)
 	}
 	{
 		struct db_param p[] = { P_INT(r->who.account_id),
-		    P_STR(v[RF_REASON].s), P_INT(r->captures[0]) };
+		    P_STR(v[RF_REASON].s) };
 
-		if ((st = db_begin()) != DS_OK) {
-			http_error_status(r, st);
-			return;
-		}
-		if (decide_or_409(r, refuse, p, NPARAMS(p)))
+		if (transition_begin_or_reply(r, &request_life, t,
+		    r->captures[0], p, NPARAMS(p)))
 			return;
 	}
 	if ((o = record_decision(r, "sharing_request.refuse", q,
@@ -567,24 +568,15 @@ request_refuse(struct http_req *r)
 void
 request_withdraw(struct http_req *r)
 {
-	static const char *withdraw =
-	    "UPDATE sharing_requests SET status = 'withdrawn', "
-	    "  updated_at = UTC_TIMESTAMP(6) "
-	    "WHERE id = ? AND status = 'submitted'";
-	struct db_param p[] = { P_INT(r->captures[0]) };
+	const struct transition *t;
 	struct db_rows *q;
 	long long to[1];
 	json_object *o;
-	int st;
 
 	if (party_load_or_reply(r, &request_record, &q) ||
-	    require_side_or_reply(r, q, "consumer_agency_id"))
-		return;
-	if ((st = db_begin()) != DS_OK) {
-		http_error_status(r, st);
-		return;
-	}
-	if (decide_or_409(r, withdraw, p, 1))
+	    request_step_or_reply(r, q, "withdrawn", &t) ||
+	    transition_begin_or_reply(r, &request_life, t, r->captures[0],
+	    NULL, 0))
 		return;
 	to[0] = db_get_int(q, 0, "provider_agency_id");
 	if ((o = record_decision(r, "sharing_request.withdraw", q,

@@ -9,15 +9,14 @@
 #include <stdio.h>
 
 #include "ds.h"
+#include "grant_state.h"
 
 /* Roles that see every agency's records: DIC and auditors. */
 #define ROLE_OVERSEER	(ROLE_DIC_ADMIN | ROLE_AUDITOR)
 
-/* A grant's status as callers see it: an active grant past its end (by
- * the database clock) is expired, whether or not the sweep wrote it. */
-#define GRANT_STATUS_SQL \
-	"CASE WHEN g.status = 'active' AND g.ends_at IS NOT NULL AND " \
-	"g.ends_at <= UTC_TIMESTAMP(6) THEN 'expired' ELSE g.status END"
+/* A grant's status as callers see it, of the grant aliased g: the one
+ * definition, in grant_state.h. */
+#define GRANT_STATUS_SQL	GRANT_EFFECTIVE_STATUS_SQL("g")
 
 #define GRANT_COLS \
 	"g.id, g.request_id, g.provider_agency_id, g.consumer_agency_id, " \

@@ -21,30 +21,57 @@
  * backlog, after a stop, drains over the next runs). */
 #define BATCH	100
 
-/* One row moved by update (its id the only parameter, as for lock), with
- * its audit row and the notifications, in one transaction. Returns 1 when
- * moved, 0 when another sweep moved it or holds it, or a status. */
+/* Marks request id due (its audit row with it): DS_OK, DS_ECONFLICT when
+ * another sweep did, or a status. */
 static int
-move(struct arena *a, const char *lock, const char *update, long long id,
-    const char *action, const char *entity, const char *kind,
-    const long long *to, size_t nto)
+mark_due(long long id)
+{
+	static const char *mark =
+	    "UPDATE sharing_requests SET due_notified_at = "
+	    "  UTC_TIMESTAMP(6) WHERE id = ? AND status = 'submitted' "
+	    "  AND due_notified_at IS NULL";
+	struct db_param p[] = { P_INT(id) };
+	unsigned long long n;
+	int st;
+
+	if ((st = db_exec(mark, p, 1, &n, NULL)) != DS_OK)
+		return st;
+	if (n == 0)
+		return DS_ECONFLICT;
+	return audit_append(NULL, "sharing_request.due", "sharing_request",
+	    id, NULL, NULL);
+}
+
+/* Expires grant id by the one writer of grant status (grant_state.c),
+ * which checks that it is past its end and writes the audit row. */
+static int
+expire_grant(long long id)
+{
+	return grant_status_move(NULL, id, "active", "expired",
+	    "grant.expire");
+}
+
+/* One row moved by step (DS_ECONFLICT: not moved), after taking its lock
+ * (its id the only parameter), with the notifications, in one
+ * transaction. Returns 1 when moved, 0 when another sweep moved it or
+ * holds it, or a status. */
+static int
+move(struct arena *a, const char *lock, int (*step)(long long), long long id,
+    const char *entity, const char *kind, const long long *to, size_t nto)
 {
 	struct db_param p[] = { P_INT(id) };
 	struct db_rows *held;
-	unsigned long long n = 0;
 	int st;
 
 	if ((st = db_begin()) != DS_OK)
 		return st;
-	if ((st = db_query(a, lock, p, 1, &held)) != DS_OK ||
-	    (held->nrows > 0 &&
-	    (st = db_exec(update, p, 1, &n, NULL)) != DS_OK))
+	if ((st = db_query(a, lock, p, 1, &held)) != DS_OK)
 		goto fail;
-	if (n == 0) {
+	if (held->nrows == 0 || (st = step(id)) == DS_ECONFLICT) {
 		db_rollback();
 		return 0;
 	}
-	if ((st = audit_append(NULL, action, entity, id, NULL, NULL)) != DS_OK)
+	if (st != DS_OK)
 		goto fail;
 	for (size_t i = 0; i < nto; i++)
 		if ((st = notify(to[i], kind, entity, id, NULL)) != DS_OK)
@@ -67,10 +94,6 @@ sweep_due_requests(struct arena *a)
 	static const char *lock =
 	    "SELECT id FROM sharing_requests WHERE id = ? "
 	    "FOR UPDATE SKIP LOCKED";
-	static const char *mark =
-	    "UPDATE sharing_requests SET due_notified_at = "
-	    "  UTC_TIMESTAMP(6) WHERE id = ? AND status = 'submitted' "
-	    "  AND due_notified_at IS NULL";
 	struct db_param p[] = { P_INT(BATCH) };
 	struct db_rows *rows;
 	long moved = 0;
@@ -81,9 +104,8 @@ sweep_due_requests(struct arena *a)
 	for (size_t i = 0; i < rows->nrows; i++) {
 		long long to[] = { db_get_int(rows, i, "provider_agency_id") };
 
-		if ((st = move(a, lock, mark, db_get_int(rows, i, "id"),
-		    "sharing_request.due", "sharing_request",
-		    "sharing_request.due", to, 1)) < 0)
+		if ((st = move(a, lock, mark_due, db_get_int(rows, i, "id"),
+		    "sharing_request", "sharing_request.due", to, 1)) < 0)
 			return st;
 		moved += st;
 	}
@@ -97,14 +119,10 @@ sweep_expired_grants(struct arena *a)
 {
 	static const char *ended =
 	    "SELECT id, provider_agency_id, consumer_agency_id FROM grants "
-	    "WHERE status = 'active' AND ends_at <= UTC_TIMESTAMP(6) "
+	    "WHERE status = 'active' AND " GRANT_PAST_END_SQL("grants") " "
 	    "ORDER BY id LIMIT ?";
 	static const char *lock =
 	    "SELECT id FROM grants WHERE id = ? FOR UPDATE SKIP LOCKED";
-	static const char *expire =
-	    "UPDATE grants SET status = 'expired', "
-	    "  updated_at = UTC_TIMESTAMP(6) "
-	    "WHERE id = ? AND status = 'active' AND ends_at <= UTC_TIMESTAMP(6)";
 	struct db_param p[] = { P_INT(BATCH) };
 	struct db_rows *rows;
 	long moved = 0;
@@ -116,8 +134,8 @@ sweep_expired_grants(struct arena *a)
 		long long to[] = { db_get_int(rows, i, "provider_agency_id"),
 		    db_get_int(rows, i, "consumer_agency_id") };
 
-		if ((st = move(a, lock, expire, db_get_int(rows, i, "id"),
-		    "grant.expire", "grant", "grant.expired", to, 2)) < 0)
+		if ((st = move(a, lock, expire_grant, db_get_int(rows, i, "id"),
+		    "grant", "grant.expired", to, 2)) < 0)
 			return st;
 		moved += st;
 	}

@@ -172,6 +172,24 @@ usage_report_show(struct http_req *r)
 		http_reply(r, 200, db_row_json(rows, 0));
 }
 
+/* Who answers a usage report: an officer of the grant's consumer. */
+#define BY_CONSUMER	(1u << 0)
+
+/*
+ * The life of a usage report, as one table (Art. 16.1.e): the provider
+ * requires it (usage_report_request), the consumer answers it once.
+ *
+ *   requested -> answered   the consumer; takes (answer, answered_by)
+ */
+static const struct transition usage_steps[] = {
+	{ "requested", "answered", BY_CONSUMER,
+	  "UPDATE usage_report_requests SET status = 'answered', "
+	  "answer = ?, answered_at = UTC_TIMESTAMP(6), answered_by = ? "
+	  "WHERE id = ? AND status = ?" },
+};
+static const struct machine usage_life =
+    MACHINE("report", "already_answered", usage_steps);
+
 void
 usage_report_answer(struct http_req *r)
 {
@@ -179,37 +197,28 @@ usage_report_answer(struct http_req *r)
 	static const struct field spec[UA__N] = {
 		[UA_ANSWER] = { "answer", F_TEXT, true, 1, 20000, NULL },
 	};
-	static const char *answer =
-	    "UPDATE usage_report_requests SET status = 'answered', "
-	    "  answer = ?, answered_at = UTC_TIMESTAMP(6), answered_by = ? "
-	    "WHERE id = ? AND status = 'requested'";
+	const struct transition *t;
 	struct fval v[NPARAMS(spec)];
 	struct db_rows *before, *after;
-	unsigned long long n;
+	unsigned who = 0;
 	int st;
 
 	if (party_load_or_reply(r, &report_record, &before))
 		return;
-	if (!auth_has_role(&r->who, ROLE_ANY_AGENCY) || r->who.agency_id !=
-	    db_get_int(before, 0, "consumer_agency_id")) {
-		http_error(r, 403, "forbidden", "only the consumer answers");
-		return;
-	}
-	if (json_read_or_reply(r, r->json, spec, NPARAMS(spec), v))
+	if (auth_has_role(&r->who, ROLE_ANY_AGENCY) && r->who.agency_id ==
+	    db_get_int(before, 0, "consumer_agency_id"))
+		who = BY_CONSUMER;
+	if (transition_find_or_reply(r, &usage_life, db_get(before, 0,
+	    "status"), "answered", who, &t) ||
+	    json_read_or_reply(r, r->json, spec, NPARAMS(spec), v))
 		return;
 	{
 		struct db_param p[] = { P_STR(v[UA_ANSWER].s),
-		    P_INT(r->who.account_id), P_INT(r->captures[0]) };
+		    P_INT(r->who.account_id) };
 
-		if ((st = db_begin()) ||
-		    (st = db_exec(answer, p, NPARAMS(p), &n, NULL)))
-			goto fail;
-	}
-	if (n == 0) {
-		db_rollback();
-		http_error(r, 409, "already_answered", "the report was already "
-		    "answered");
-		return;
+		if (transition_begin_or_reply(r, &usage_life, t, r->captures[0],
+		    p, NPARAMS(p)))
+			return;
 	}
 	{
 		struct db_param p[] = { P_INT(r->captures[0]) };
@@ -217,12 +226,11 @@ usage_report_answer(struct http_req *r)
 		if ((st = db_query(r->arena, sql_show, p, 1, &after)) ||
 		    (st = notify(db_get_int(before, 0, "provider_agency_id"),
 		    "usage_report.answered", "usage_report", r->captures[0],
-		    NULL)))
-			goto fail;
+		    NULL))) {
+			tx_fail_reply(r, st);
+			return;
+		}
 	}
 	tx_commit_reply(r, "usage_report.answer", "usage_report",
 	    r->captures[0], db_row_json(before, 0), db_row_json(after, 0), 200);
-	return;
-fail:
-	tx_fail_reply(r, st);
 }

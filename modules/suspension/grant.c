@@ -3,10 +3,11 @@
  * who may act on it, its status transitions, and what every record here
  * shares (legal grounds, the dispute call).
  *
- * The sharing module owns the grants table; this module sets only its
- * status ('suspended', 'terminated', back to 'active' or 'expired'),
- * always after locking the row, so a suspension, a lift and a termination
- * of one grant never interleave.
+ * The sharing module owns the grants table; this module changes only its
+ * status ('suspended', 'terminated', back to 'active' or 'expired'), by
+ * the one writer of grant status (core grant_state.c), always after
+ * locking the row, so a suspension, a lift and a termination of one grant
+ * never interleave. What "past its end" means is grant_state.h's too.
  */
 #include <string.h>
 
@@ -14,7 +15,7 @@
 #include "suspension.h"
 
 #define GRANT_COLS "id, provider_agency_id, consumer_agency_id, service_id, " \
-	"status, (ends_at IS NOT NULL AND ends_at <= UTC_TIMESTAMP(6)) AS past_end"
+	"status, " GRANT_PAST_END_SQL("grants") " AS past_end"
 
 static const char *sql_grant =
     "SELECT " GRANT_COLS " FROM grants WHERE id = ?";
@@ -74,7 +75,7 @@ grants_live_lock(struct http_req *r, long long consumer, long long provider,
 	    "SELECT " GRANT_COLS " FROM grants "
 	    "WHERE consumer_agency_id = ? AND provider_agency_id = ? "
 	    "  AND status IN ('active', 'suspended') "
-	    "  AND (ends_at IS NULL OR ends_at > UTC_TIMESTAMP(6)) "
+	    "  AND NOT " GRANT_PAST_END_SQL("grants") " "
 	    "ORDER BY id FOR UPDATE";
 	struct db_param p[] = { P_INT(consumer), P_INT(provider) };
 	struct db_rows *rows;
@@ -120,29 +121,6 @@ grant_require_live_or_reply(struct http_req *r, const struct grant *g)
 		return http_error(r, 409, "grant_expired",
 		    "grant %lld has expired", g->id);
 	return DS_OK;
-}
-
-int
-grant_set_status(const struct identity *who, const struct grant *g,
-    const char *from, const char *to, const char *action)
-{
-	static const char *sql =
-	    "UPDATE grants SET status = ?, updated_at = UTC_TIMESTAMP(6) "
-	    "WHERE id = ? AND status = ?";
-	struct db_param p[] = { P_STR(to), P_INT(g->id), P_STR(from) };
-	unsigned long long n;
-	json_object *before, *after;
-	int st;
-
-	if ((st = db_exec(sql, p, NPARAMS(p), &n, NULL)) != DS_OK)
-		return st;
-	if (n == 0)
-		return DS_ECONFLICT;
-	before = json_object_new_object();
-	json_object_object_add(before, "status", json_object_new_string(from));
-	after = json_object_new_object();
-	json_object_object_add(after, "status", json_object_new_string(to));
-	return audit_append(who, action, "grant", g->id, before, after);
 }
 
 const char *

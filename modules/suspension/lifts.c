@@ -51,8 +51,10 @@ grant_settle(struct http_req *r, const struct grant *g)
 	if (db_get_int(rows, 0, "n") > 0 || strcmp(g->status, "suspended"))
 		return DS_OK;
 	return g->past_end ?
-	    grant_set_status(who, g, "suspended", "expired", "grant.expire") :
-	    grant_set_status(who, g, "suspended", "active", "grant.reactivate");
+	    grant_status_move(who, g->id, "suspended", "expired",
+	    "grant.expire") :
+	    grant_status_move(who, g->id, "suspended", "active",
+	    "grant.reactivate");
 }
 
 /* Tells the consumer (and the provider when DIC lifted). */

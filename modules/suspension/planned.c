@@ -211,7 +211,7 @@ notify_consumers(long long id, long long service, json_object *payload,
 	static const char *consumers =
 	    "SELECT DISTINCT consumer_agency_id AS agency FROM grants "
 	    "WHERE service_id = ? AND status IN ('active', 'suspended') "
-	    "  AND (ends_at IS NULL OR ends_at > UTC_TIMESTAMP(6)) "
+	    "  AND NOT " GRANT_PAST_END_SQL("grants") " "
 	    "ORDER BY consumer_agency_id";
 	static const char *recipient =
 	    "INSERT INTO planned_suspension_recipients "

@@ -3,6 +3,8 @@
 #ifndef SUSPENSION_H
 #define SUSPENSION_H
 
+#include "grant_state.h"
+
 /* Who may act on grants here: the provider's staff and DIC. */
 #define ROLES_ACT	(ROLE_ANY_AGENCY | ROLE_DIC_ADMIN)
 /* Who may read: the two sides' staff, DIC and auditors. */
@@ -40,11 +42,6 @@ int	 grant_require_not_terminated_or_reply(struct http_req *,
 	    const struct grant *);
 /* 409 unless the grant is live: neither terminated nor expired. */
 int	 grant_require_live_or_reply(struct http_req *, const struct grant *);
-/* Moves the grant from one status to another with a conditional UPDATE
- * and its audit row (action). Returns DS_OK, DS_ECONFLICT when the grant
- * was not in from, or a db status. */
-int	 grant_set_status(const struct identity *, const struct grant *,
-	    const char *from, const char *to, const char *action);
 /* "provider" or "dic": who acts, for the records' imposed_by. */
 const char *imposed_by(const struct http_req *, const struct grant *);
 /* The legal grounds a setting lists (comma separated; default def), as a

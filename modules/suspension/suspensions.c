@@ -19,7 +19,7 @@
 	"s.notice_notification_id, s.created_by_account_id, " \
 	"s.created_by_agency_id, s.created_at, s.lifted_at, " \
 	"s.lifted_by_account_id, s.lifted_by_agency_id, s.lift_note, " \
-	"g.status AS grant_status"
+	GRANT_EFFECTIVE_STATUS_SQL("g") " AS grant_status"
 #define SUSP_FROM " FROM suspensions s JOIN grants g ON g.id = s.grant_id "
 
 /* The request fields: the first five are every suspension's (all
@@ -179,8 +179,8 @@ suspend_one(struct http_req *r, const struct grant *g, const struct fval *v,
 	}
 	/* R7.3: from this moment the gateway refuses the grant. A grant
 	 * already suspended stays so, with one more suspension in force. */
-	if (strcmp(g->status, "active") == 0 && (st = grant_set_status(
-	    &r->who, g, "active", "suspended", "grant.suspend")))
+	if (strcmp(g->status, "active") == 0 && (st = grant_status_move(
+	    &r->who, g->id, "active", "suspended", "grant.suspend")))
 		return st;
 	/* suspension_load_json has replied when it gives NULL (a lost
 	 * database is its 503, not a 500 here). */

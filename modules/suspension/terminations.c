@@ -107,7 +107,7 @@ terminate(struct http_req *r, const struct grant *g, const struct fval *v,
 	long long revoked = 0;
 	int st;
 
-	if ((st = grant_set_status(&r->who, g, g->status, "terminated",
+	if ((st = grant_status_move(&r->who, g->id, g->status, "terminated",
 	    "grant.terminate")) || (st = revoke_accounts(r, g->id, &revoked)))
 		return st;
 	{
