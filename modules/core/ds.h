@@ -33,6 +33,7 @@
  *   workdays_ working days and deadlines                 workdays.c
  *   counter_ statistics added in memory, written by the master counter.c
  *   server_  pre-fork master and the FastCGI loop        server.c
+ *            the request path (server_dispatch)          dispatch.c
  *   idempotent_run  replays of an Idempotency-Key        idempotency.c
  *   log_     log lines with the function's name          log.c
  *
