@@ -11,7 +11,8 @@
  *   tx_      a handler transaction's end: commit with     tx.c
  *            its audit row and reply, or roll back
  *   router_  method + path pattern dispatch              router.c
- *   json_    strict parsing and declared-field reading   json.c
+ *   json_    strict parsing (utf8_ too)                  json.c
+ *            declared fields, bodies and queries         fields.c
  *            (utf8_ too); json_rows_text                 jsonout.c
  *   db_      Connector/C with cached prepared statements db.c
  *            (ds_now, rfc3339_from_db too); db_reply_page jsonout.c
