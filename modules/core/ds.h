@@ -13,7 +13,7 @@
  *   router_  method + path pattern dispatch              router.c
  *   json_    strict parsing (utf8_ too)                  json.c
  *            declared fields, bodies and queries         fields.c
- *            (utf8_ too); json_rows_text                 jsonout.c
+ *            json_rows_text                              jsonout.c
  *   db_      Connector/C with cached prepared statements db.c
  *            (ds_now, rfc3339_from_db too); db_reply_page jsonout.c
  *   auth_    token verification (auth_verify*)           auth_jwt.c
