@@ -15,7 +15,8 @@
  *            declared fields, bodies and queries         fields.c
  *            json_rows_text                              jsonout.c
  *   db_      Connector/C with cached prepared statements db.c
- *            (ds_now, rfc3339_from_db too); db_reply_page jsonout.c
+ *            (ds_now too); reading rows: db_get, db_row_json rows.c
+ *            (rfc3339_from_db too); db_reply_page        jsonout.c
  *   auth_    token verification (auth_verify*)           auth_jwt.c
  *            the public keys and JWKS (auth_init)        auth_keys.c
  *            roles and who sees what (role_, roles_ too) auth_roles.c
