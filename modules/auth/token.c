@@ -2,6 +2,8 @@
  * POST /api/v1/auth/token: the OAuth 2.0 client credentials grant
  * (RFC 6749 4.4), as a form with HTTP Basic or client_id/client_secret
  * fields, or as a JSON body. GET /auth/me and GET /auth/keys (JWKS).
+ * Art. 11.2 (R10.1): every non-public call is identified and
+ * authenticated by the token issued here.
  */
 #include <string.h>
 #include <strings.h>

@@ -1,6 +1,7 @@
 /*
  * What every report takes: ?from=YYYY-MM-DD&to=YYYY-MM-DD (inclusive),
- * ?agency_id=N and ?format=json|csv.
+ * ?agency_id=N and ?format=json|csv (R9: the reports of Art. 16.2.đ and
+ * 19.4).
  *
  * The dates are days of the province's calendar, as the other modules
  * count working days: local time is UTC plus utc_offset_minutes (default

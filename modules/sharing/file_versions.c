@@ -3,7 +3,8 @@
  * for whoever may receive them: the provider, the overseers, an agency
  * holding a grant on it, or anyone when it is published open data. The
  * page itself (reply_versions) also answers the grant's and the open
- * data's lists (grant_download.c, open_download.c).
+ * data's lists (grant_download.c, open_download.c). Art. 16.2.e and
+ * 17.2.b: only what was granted reaches a consumer.
  */
 #include <string.h>
 

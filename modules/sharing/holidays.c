@@ -1,7 +1,8 @@
 /*
  * The public holidays DIC keeps (working days skip them and weekends),
  * and a calculator for the working-day arithmetic every deadline uses.
- * Both reads are public: the calendar is no secret.
+ * Both reads are public: the calendar is no secret. ND47 Art. 35.3 and
+ * Art. 16.2.h: the deadlines they serve count working days.
  */
 #include <stdio.h>
 #include <stdlib.h>

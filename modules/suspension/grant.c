@@ -8,6 +8,7 @@
  * the one writer of grant status (core grant_state.c), always after
  * locking the row, so a suspension, a lift and a termination of one grant
  * never interleave. What "past its end" means is grant_state.h's too.
+ * Art. 16.1.g, 16.2.h; ND47 Art. 43, 44 (R7).
  */
 #include <string.h>
 
