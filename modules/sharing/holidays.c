@@ -1,8 +1,9 @@
 /*
  * The public holidays DIC keeps (working days skip them and weekends),
  * and a calculator for the working-day arithmetic every deadline uses.
- * Both reads are public: the calendar is no secret. ND47 Art. 35.3 and
- * Art. 16.2.h: the deadlines they serve count working days.
+ * Both reads are public: the calendar is no secret. ND47 Art. 35.3: a
+ * sharing decision is due in working days, and so are the disputes' and
+ * planned suspensions' deadlines.
  */
 #include <stdio.h>
 #include <stdlib.h>
