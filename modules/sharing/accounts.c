@@ -27,6 +27,25 @@ grant_or_reply(struct http_req *r, struct db_rows **g)
 	return grant_load_or_reply(r, r->captures[0], g);
 }
 
+/* The grant in the path (grant_or_reply) and its account {acc}, 404 when
+ * the account is not one of that grant's. */
+static int
+grant_account_or_reply(struct http_req *r, struct db_rows **g,
+    struct db_rows **acc)
+{
+	struct db_param p[] = { P_INT(r->captures[1]), P_INT(r->captures[0]) };
+	int st;
+
+	if (grant_or_reply(r, g))
+		return DS_REPLIED;
+	if ((st = db_query(r->arena, sql_show, p, 2, acc)) != DS_OK)
+		return http_error_status(r, st);
+	if ((*acc)->nrows != 1)
+		return http_error(r, 404, "not_found",
+		    "no such account on this grant");
+	return DS_OK;
+}
+
 void
 grant_accounts_list(struct http_req *r)
 {
@@ -150,16 +169,8 @@ grant_account_revoke(struct http_req *r)
 	long long provider, consumer, other;
 	int st;
 
-	if (grant_or_reply(r, &g))
+	if (grant_account_or_reply(r, &g, &before))
 		return;
-	if ((st = db_query(r->arena, sql_show, p, 2, &before)) != DS_OK) {
-		http_error_status(r, st);
-		return;
-	}
-	if (before->nrows != 1) {
-		http_error(r, 404, "not_found", "no such account on this grant");
-		return;
-	}
 	/* The provider revokes (R4.4); the consumer may too, for its own
 	 * system's credentials when they leak. */
 	provider = db_get_int(g, 0, "provider_agency_id");
@@ -199,22 +210,12 @@ fail:
 void
 grant_account_rotate(struct http_req *r)
 {
-	struct db_param p[] = { P_INT(r->captures[1]), P_INT(r->captures[0]) };
 	struct db_rows *g, *before;
 	struct notice told = { 0, "grant_account.rotated", "grant",
 	    r->captures[0] };
-	int st;
 
-	if (grant_or_reply(r, &g))
+	if (grant_account_or_reply(r, &g, &before))
 		return;
-	if ((st = db_query(r->arena, sql_show, p, 2, &before)) != DS_OK) {
-		http_error_status(r, st);
-		return;
-	}
-	if (before->nrows != 1) {
-		http_error(r, 404, "not_found", "no such account on this grant");
-		return;
-	}
 	if (!auth_has_role(&r->who, ROLE_FOCAL_POINT) || r->who.agency_id !=
 	    db_get_int(g, 0, "consumer_agency_id")) {
 		http_error(r, 403, "forbidden", "only the consumer's focal "
