@@ -192,6 +192,18 @@ struct http_req {
 	struct kv	 headers[HTTP_MAX_HEADERS];
 	size_t		 nheaders;
 	json_object	*details;	/* 422 details being collected */
+
+	/* Streamed answers (the gateway): the raw request parameters (the
+	 * FastCGI environment, "HTTP_*" being the request's headers; NULL
+	 * in tests), the writer of the response bytes, whether the handler
+	 * wrote the answer itself (http_stream_head), and whether the
+	 * answer must be cut off rather than completed (the worker ends
+	 * without finishing it, so the client sees a broken response). */
+	char		**env;
+	int		(*out_write)(void *dst, const char *buf, size_t n);
+	void		*out_dst;
+	bool		 streamed;
+	bool		 abort;
 };
 
 /* Sets the status and the JSON body (ownership of body passes to req). */
@@ -211,6 +223,14 @@ void	 http_header(struct http_req *, const char *key, const char *value);
 /* Raw body (CSV exports); text belongs to the arena. */
 void	 http_reply_raw(struct http_req *, int status, const char *type,
 	    const char *text, size_t len);
+
+/* A streamed answer: writes the status line, Content-Type (when type is
+ * not NULL), X-Request-Id and the headers set so far, then the body in
+ * pieces; the answer is then the handler's, and server.c adds nothing.
+ * Each returns 0, or -1 when the client is gone. */
+int	 http_stream_head(struct http_req *, int status, const char *type);
+int	 http_stream_write(struct http_req *, const void *buf, size_t n);
+const char	*http_status_text(int status);
 
 const char	*http_param(const struct http_req *, const char *key);
 /* Reads ?key= as an integer in [min,max]; default when absent. On a bad

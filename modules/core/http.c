@@ -32,6 +32,61 @@ http_reply_raw(struct http_req *r, int status, const char *type,
 	r->resp_raw_len = len;
 }
 
+const char *
+http_status_text(int s)
+{
+	switch (s) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	case 507: return "Insufficient Storage";
+	default: return s < 400 ? "OK" : "Error";
+	}
+}
+
+int
+http_stream_head(struct http_req *r, int status, const char *type)
+{
+	char *text;
+
+	if (r->streamed || r->out_write == NULL)
+		return -1;
+	r->streamed = true;
+	text = arena_printf(r->arena, "Status: %d %s\r\n", status,
+	    http_status_text(status));
+	if (type != NULL)
+		text = arena_printf(r->arena, "%sContent-Type: %s\r\n", text,
+		    type);
+	text = arena_printf(r->arena, "%sX-Request-Id: %s\r\n", text,
+	    r->request_id);
+	for (size_t i = 0; i < r->nheaders; i++)
+		text = arena_printf(r->arena, "%s%s: %s\r\n", text,
+		    r->headers[i].key, r->headers[i].value);
+	text = arena_printf(r->arena, "%s\r\n", text);
+	return r->out_write(r->out_dst, text, strlen(text));
+}
+
+int
+http_stream_write(struct http_req *r, const void *buf, size_t n)
+{
+	if (!r->streamed || r->out_write == NULL)
+		return -1;
+	return n == 0 ? 0 : r->out_write(r->out_dst, buf, n);
+}
+
 void
 http_header(struct http_req *r, const char *key, const char *value)
 {

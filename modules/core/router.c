@@ -3,7 +3,9 @@
  * a path whose "{name}" segments capture a positive integer id: a path
  * whose id segment is not a number matches no route (404), as there is no
  * such record. HEAD matches wherever GET does (RFC 9110 9.3.2: the same
- * answer without its body, which server.c leaves out).
+ * answer without its body, which server.c leaves out). A pattern ending
+ * in "*" matches any rest of the path, empty included: the gateway's
+ * "/gw/..." pattern takes every path under it, parsed by its handler.
  */
 #include <string.h>
 
@@ -15,7 +17,13 @@ pattern_match(const char *pat, const char *path, long long *cap, size_t *ncap)
 {
 	size_t n = 0;
 
-	while (*pat != '\0' && *path != '\0') {
+	while (*pat != '\0') {
+		if (pat[0] == '*' && pat[1] == '\0') {
+			*ncap = n;
+			return 1;
+		}
+		if (*path == '\0')
+			break;
 		if (*pat == '{') {
 			const char *pe = strchr(pat, '}');
 			long long v = 0;

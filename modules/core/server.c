@@ -44,29 +44,6 @@ static long long seal_ms;
 static long long tick_ms;
 static long long tick_next;
 
-static const char *
-status_text(int s)
-{
-	switch (s) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 204: return "No Content";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 413: return "Payload Too Large";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Entity";
-	case 429: return "Too Many Requests";
-	case 503: return "Service Unavailable";
-	case 507: return "Insufficient Storage";
-	default: return s < 400 ? "OK" : "Error";
-	}
-}
-
 /* ------------------------------------------------------------------ */
 /* FastCGI plumbing                                                     */
 
@@ -74,6 +51,20 @@ static int
 fcgi_read(void *src, char *buf, int n)
 {
 	return FCGX_GetStr(buf, n, (FCGX_Stream *)src);
+}
+
+static int
+fcgi_write(void *dst, const char *buf, size_t n)
+{
+	while (n > 0) {
+		int chunk = n > 65536 ? 65536 : (int)n;
+
+		if (FCGX_PutStr(buf, chunk, (FCGX_Stream *)dst) != chunk)
+			return -1;
+		buf += chunk;
+		n -= (size_t)chunk;
+	}
+	return 0;
 }
 
 static const char *
@@ -121,6 +112,9 @@ request_from_fcgi(struct http_req *r, FCGX_Request *fr)
 	    (parse_ll(cl, 0, 1LL << 40, &len) == 0 ? len : -1) : 0;
 	r->body_read = fcgi_read;
 	r->body_src = fr->in;
+	r->env = env;
+	r->out_write = fcgi_write;
+	r->out_dst = fr->out;
 }
 
 /* A bad query string is answered before routing: 400. */
@@ -133,12 +127,15 @@ parse_query(struct http_req *r)
 	    &r->params, &r->nparams);
 }
 
+/* The answer a handler set (a streamed one is written already). */
 static void
-write_response(struct http_req *r, FCGX_Stream *out)
+write_response(struct http_req *r)
 {
 	const char *body = NULL;
 	size_t len = 0;
 
+	if (r->streamed)
+		return;
 	if (r->resp != NULL) {
 		body = json_object_to_json_string_ext(r->resp,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -147,19 +144,13 @@ write_response(struct http_req *r, FCGX_Stream *out)
 		body = r->resp_raw;
 		len = r->resp_raw_len;
 	}
-	FCGX_FPrintF(out, "Status: %d %s\r\n", r->status,
-	    status_text(r->status));
-	if (body != NULL)
-		FCGX_FPrintF(out, "Content-Type: %s\r\n", r->resp != NULL ?
-		    "application/json; charset=utf-8" : r->resp_type);
-	FCGX_FPrintF(out, "X-Request-Id: %s\r\n", r->request_id);
-	for (size_t i = 0; i < r->nheaders; i++)
-		FCGX_FPrintF(out, "%s: %s\r\n", r->headers[i].key,
-		    r->headers[i].value);
-	FCGX_FPrintF(out, "\r\n");
+	if (http_stream_head(r, r->status, body == NULL ? NULL :
+	    r->resp != NULL ? "application/json; charset=utf-8" :
+	    r->resp_type) != 0)
+		return;
 	/* HEAD: the GET's status and headers, no body (RFC 9110 9.3.2). */
 	if (body != NULL && len > 0 && !r->head)
-		FCGX_PutStr(body, (int)len, out);
+		http_stream_write(r, body, len);
 }
 
 static void
@@ -204,8 +195,17 @@ worker_loop(const struct module *m, int fd)
 			    "the query string is malformed");
 		else
 			server_dispatch(m, &r);
-		write_response(&r, fr.out);
+		write_response(&r);
 		json_object_put(r.resp);
+		/* An answer that must not look complete (the gateway could
+		 * not log a call it forwarded): the worker leaves without
+		 * ending the request, nginx sees its upstream fail and cuts
+		 * the client's response short; the master starts another. */
+		if (r.abort) {
+			log_warnx(__func__, "%s %s: answer cut off", r.method,
+			    r.path);
+			_exit(3);
+		}
 		FCGX_Finish_r(&fr);
 		arena_reset(a);
 		busy = 0;
