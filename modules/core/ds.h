@@ -26,6 +26,7 @@
  *   token_, jws_  signing tokens and documents           token.c
  *            jws_verify                                  auth_jwt.c
  *   audit_   the audit trail                             audit.c
+ *   blob_    the warehouse's content-addressed files     blob.c
  *   notify   the notification outbox                     notify.c
  *   agency_dic_id, notify_dic  the DIC's agency          dic.c
  *   dispute_call  the prefilled call opening a dispute   calls.c
@@ -225,10 +226,12 @@ void	 http_reply_raw(struct http_req *, int status, const char *type,
 	    const char *text, size_t len);
 
 /* A streamed answer: writes the status line, Content-Type (when type is
- * not NULL), X-Request-Id and the headers set so far, then the body in
- * pieces; the answer is then the handler's, and server.c adds nothing.
- * Each returns 0, or -1 when the client is gone. */
-int	 http_stream_head(struct http_req *, int status, const char *type);
+ * not NULL), X-Request-Id, the headers set so far and extra (NULL, or
+ * header lines each ending in CRLF), then the body in pieces; the answer
+ * is then the handler's, and server.c adds nothing. Each returns 0, or -1
+ * when the client is gone. */
+int	 http_stream_head(struct http_req *, int status, const char *type,
+	    const char *extra);
 int	 http_stream_write(struct http_req *, const void *buf, size_t n);
 const char	*http_status_text(int status);
 
@@ -885,6 +888,11 @@ struct module {
 	/* The name of the setting that paces tick ("sweep_interval"; NULL:
 	 * "tick_interval"). */
 	const char		*tick_setting;
+	/* Run once by the master after the config is read, before the
+	 * workers fork: what they must share (the gateway's rate table,
+	 * mapped here, is every worker's). DS_OK or the master stops. May
+	 * be NULL. */
+	int			(*init)(void);
 };
 
 /* Parses --config --socket --workers --socket-mode --pidfile, loads the
@@ -909,5 +917,20 @@ char		*rfc3339_from_db(struct arena *, const char *);
 /* Parses a strictly bounded decimal integer. Returns 0 or -1. */
 int		 parse_ll(const char *, long long min, long long max,
 		    long long *out);
+
+/* The warehouse (blob.c): bytes stored once under their SHA-256 in
+ * warehouse_dir. */
+/* "<warehouse_dir>/<sha[0:2]>/<sha>", in the arena. */
+char	*blob_path(struct arena *, const char *sha);
+/* A new temporary file in <warehouse_dir>/tmp: its fd (the caller closes
+ * it) and *path (arena), or -1 (logged; errno says why). */
+int	blob_tmp(struct arena *, char **path);
+/* Moves the finished temporary file tmp to the address of sha, or removes
+ * it when that blob exists already. DS_OK, or DS_ERR with tmp removed and
+ * errno saying why. */
+int	blob_store(struct arena *, const char *tmp, const char *sha);
+/* Whether errno err of a write means no room (disk, quota, size limit):
+ * 507, which the operator can fix and the client retry. */
+bool	no_room(int err);
 
 #endif /* DS_H */

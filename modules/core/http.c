@@ -58,7 +58,8 @@ http_status_text(int s)
 }
 
 int
-http_stream_head(struct http_req *r, int status, const char *type)
+http_stream_head(struct http_req *r, int status, const char *type,
+    const char *extra)
 {
 	char *text;
 
@@ -75,7 +76,7 @@ http_stream_head(struct http_req *r, int status, const char *type)
 	for (size_t i = 0; i < r->nheaders; i++)
 		text = arena_printf(r->arena, "%s%s: %s\r\n", text,
 		    r->headers[i].key, r->headers[i].value);
-	text = arena_printf(r->arena, "%s\r\n", text);
+	text = arena_printf(r->arena, "%s%s\r\n", text, extra ? extra : "");
 	return r->out_write(r->out_dst, text, strlen(text));
 }
 

@@ -146,7 +146,7 @@ write_response(struct http_req *r)
 	}
 	if (http_stream_head(r, r->status, body == NULL ? NULL :
 	    r->resp != NULL ? "application/json; charset=utf-8" :
-	    r->resp_type) != 0)
+	    r->resp_type, NULL) != 0)
 		return;
 	/* HEAD: the GET's status and headers, no body (RFC 9110 9.3.2). */
 	if (body != NULL && len > 0 && !r->head)
@@ -424,6 +424,11 @@ server_main(const struct module *m, int argc, char **argv)
 	}
 	if (sodium_init() < 0 || auth_init(err, sizeof(err)) != DS_OK) {
 		fprintf(stderr, "%s: %s\n", m->name, err);
+		return 1;
+	}
+	if (m->init != NULL && m->init() != DS_OK) {
+		fprintf(stderr, "%s: cannot start (see the log above)\n",
+		    m->name);
 		return 1;
 	}
 	if (FCGX_Init() != 0) {

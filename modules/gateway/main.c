@@ -26,6 +26,7 @@ static const struct module module = {
 	.name = "datashare-gateway",
 	.routes = routes,
 	.nroutes = NPARAMS(routes),
+	.init = gw_init,
 };
 
 int

@@ -73,19 +73,7 @@ void	grant_file_download(struct http_req *);
 void	open_files_list(struct http_req *);
 void	open_file_download(struct http_req *);
 
-/* blob_store.c: files stored once under their SHA-256 in warehouse_dir */
-/* "<warehouse_dir>/<sha[0:2]>/<sha>", in the arena. */
-char	*blob_path(struct arena *, const char *sha);
-/* A new temporary file in <warehouse_dir>/tmp: its fd (the caller closes
- * it) and *path (arena), or -1 (logged; errno says why). */
-int	blob_tmp(struct arena *, char **path);
-/* Moves the finished temporary file tmp to the address of sha, or removes
- * it when that blob exists already. DS_OK, or DS_ERR with tmp removed and
- * errno saying why. */
-int	blob_store(struct arena *, const char *tmp, const char *sha);
-/* Whether errno err of a write means no room (disk, quota, size limit):
- * 507, which the operator can fix and the client retry. */
-bool	no_room(int err);
+/* blob_store.c: warehouse files handed to nginx */
 /* Replies 200 with no body and the X-Accel-Redirect that has nginx send
  * blob sha as a download named name (format: "csv" or "json"). */
 void	deliver(struct http_req *, const char *sha, const char *format,
