@@ -1,7 +1,8 @@
 """Helpers for the fault and integrity tests (test_faults.py,
-test_integrity.py): the stack's processes, a long-lived root session on
-the stack's MariaDB, a second module master on its own socket, and load
-from many threads, each with its own connection."""
+test_integrity.py, test_gateway_faults.py): the stack's processes, a
+long-lived root session on the stack's MariaDB, a second module master on
+its own socket, and load from many threads, each with its own
+connection."""
 
 import os
 import signal
@@ -114,6 +115,53 @@ class RootSession:
             except subprocess.TimeoutExpired:
                 self.p.kill()
                 self.p.wait()
+
+
+class ModuleMaster:
+    """A second master of one of the stack's modules, on its own socket
+    beside the stack's, with `workers` workers, its settings overridden
+    through DS_<KEY> variables, and preexec run in it before exec
+    (resource limits). tmp_path holds its socket and log."""
+
+    def __init__(self, module, tmp_path, overrides, preexec=None, workers=1):
+        self.sock = str(tmp_path / f"{module}.sock")
+        self.log = open(tmp_path / f"{module}.log", "w+")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DS_")}
+        env.update({f"DS_{k.upper()}": v for k, v in overrides.items()})
+        self.p = subprocess.Popen(
+            [module_exe(module), "--config", os.environ["DS_CONFIG"],
+             "--socket", self.sock, "--workers", str(workers),
+             "--socket-mode", "0600"],
+            stdout=self.log, stderr=self.log, env=env, preexec_fn=preexec)
+        for _ in range(200):
+            if os.path.exists(self.sock):
+                break
+            time.sleep(0.05)
+        assert os.path.exists(self.sock), self.output()
+
+    def workers(self):
+        out = subprocess.run(["pgrep", "-P", str(self.p.pid)],
+                             capture_output=True, text=True)
+        return sorted(int(x) for x in out.stdout.split())
+
+    def output(self):
+        self.log.seek(0)
+        return self.log.read()
+
+    def stop(self):
+        stop_process(self.p)
+        self.log.close()
+
+
+def closed_unanswered(e) -> bool:
+    """The server closed a reused keep-alive connection before reading the
+    request (a reloading nginx's old worker closing its idle connections):
+    nothing was answered, so a client may send it again (RFC 9112 9.3.1)
+    when the method is idempotent or the POST carries an Idempotency-Key."""
+    text = repr(e)
+    return any(why in text for why in (
+        "RemoteDisconnected", "ConnectionResetError", "BrokenPipeError",
+        "EOF occurred in violation of protocol"))
 
 
 def stop_process(p, timeout=10):

@@ -22,10 +22,9 @@ import pytest
 import requests
 
 import fcgi_client
-from fault_support import (MODULES, Load, RootSession, busy_worker,
-                           master_and_workers,
-                           module_exe, nginx_cmd, stop_process,
-                           wait_for_workers)
+from fault_support import (MODULES, Load, ModuleMaster, RootSession,
+                           busy_worker, closed_unanswered, master_and_workers,
+                           nginx_cmd, wait_for_workers)
 from sharing_setup import (FIELDS, Party, access_rows, file_request, granted,
                            make_dataset, request_body)
 from suspension_helpers import make_grant, suspension_body, tok
@@ -368,30 +367,12 @@ def big_csv(size) -> bytes:
     return (head + "".join(row.format(i) for i in range(n))).encode("utf-8")
 
 
-class SharingMaster:
-    """A second sharing master on its own socket beside the stack's, with
-    one worker, its settings overridden through DS_<KEY> variables, and
-    preexec run in it before exec (resource limits)."""
+class SharingMaster(ModuleMaster):
+    """A second sharing master beside the stack's (fault_support's
+    ModuleMaster), with one worker."""
 
     def __init__(self, tmp_path, overrides, preexec=None):
-        self.sock = str(tmp_path / "sharing.sock")
-        self.log = open(tmp_path / "sharing.log", "w+")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("DS_")}
-        env.update({f"DS_{k.upper()}": v for k, v in overrides.items()})
-        self.p = subprocess.Popen(
-            [module_exe("sharing"), "--config", os.environ["DS_CONFIG"],
-             "--socket", self.sock, "--workers", "1", "--socket-mode", "0600"],
-            stdout=self.log, stderr=self.log, env=env, preexec_fn=preexec)
-        for _ in range(200):
-            if os.path.exists(self.sock):
-                break
-            time.sleep(0.05)
-        assert os.path.exists(self.sock), self.output()
-
-    def workers(self):
-        out = subprocess.run(["pgrep", "-P", str(self.p.pid)],
-                             capture_output=True, text=True)
-        return sorted(int(x) for x in out.stdout.split())
+        super().__init__("sharing", tmp_path, overrides, preexec)
 
     def upload(self, token, dataset, body):
         return fcgi_client.request(
@@ -403,14 +384,6 @@ class SharingMaster:
         return fcgi_client.request(
             self.sock, "GET", f"/api/v1/data/{grant}/files/{file}",
             headers={"HTTP_AUTHORIZATION": f"Bearer {token}"}, timeout=30)
-
-    def output(self):
-        self.log.seek(0)
-        return self.log.read()
-
-    def stop(self):
-        stop_process(self.p)
-        self.log.close()
 
 
 def assert_clean_storage_failure(db, warehouse, dataset, status, body, big):
@@ -620,17 +593,6 @@ def test_connections_closed_by_wait_timeout_are_made_again(api, db, admin_token)
 
 
 # ------------------------------------------------------- nginx reload under load
-
-def closed_unanswered(e) -> bool:
-    """The server closed a reused keep-alive connection before reading the
-    request (a reloading nginx's old worker closing its idle connections):
-    nothing was answered, so a client may send it again (RFC 9112 9.3.1)
-    when the method is idempotent or the POST carries an Idempotency-Key."""
-    text = repr(e)
-    return any(why in text for why in (
-        "RemoteDisconnected", "ConnectionResetError", "BrokenPipeError",
-        "EOF occurred in violation of protocol"))
-
 
 @pytest.mark.slow
 def test_nginx_reload_under_load_fails_no_request(api, db, admin_token):
