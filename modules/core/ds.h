@@ -14,6 +14,7 @@
  *   json_    strict parsing (utf8_ too)                  json.c
  *            declared fields, bodies and queries         fields.c
  *            json_rows_text                              jsonout.c
+ *   narrow_json  only a grant's fields of each record    narrow.c
  *   db_      Connector/C with cached prepared statements db.c
  *            (ds_now too); reading rows: db_get, db_row_json rows.c
  *            (rfc3339_from_db too); db_reply_page        jsonout.c
@@ -409,6 +410,27 @@ long	 utf8_length(const char *s, size_t len);
  * code points above U+10FFFF; NUL is one), or 0 when the bytes there are
  * not one. */
 size_t	 utf8_decode(const unsigned char *p, size_t n, unsigned long *cp);
+
+/* ------------------------------------------------------------------ */
+/* narrowing: a gateway answer cut to the granted fields (narrow.c)    */
+
+/* Narrowing (issue 18; Art. 17.2.b): keeps, in a JSON document, only the
+ * granted fields of each record. text[0..len) must be strict JSON
+ * (json_parse_strict) whose numbers are RFC 8259's. The records are what
+ * pointer (RFC 6901; NULL or "" for the document itself) names: an
+ * object, or an array whose every element is an object; the rest of the
+ * document passes unchanged. Of each record only the top-level keys in
+ * keep[0..nkeep) (exact bytes; keep may be NULL when nkeep is 0) stay, in
+ * their order, their values whole; *nremoved counts the keys removed.
+ * *out gets the document as plain JSON ('/' unescaped), NUL-terminated,
+ * in the arena, *outlen its length; strings and numbers as they came
+ * (narrow.c says what else json-c changes). outlen and nremoved may be
+ * NULL. DS_OK, even when nothing was removed; DS_EINVAL with *why
+ * (static text) when the text is not JSON, the pointer is malformed or
+ * names nothing, or the records are not objects. */
+int	 narrow_json(struct arena *a, const char *text, size_t len,
+	    const char *pointer, const char *const *keep, size_t nkeep,
+	    char **out, size_t *outlen, long long *nremoved, const char **why);
 
 /* ------------------------------------------------------------------ */
 /* db                                                                   */
