@@ -100,9 +100,6 @@ void	 opmon_records(struct http_req *);
 void	 service_health(struct http_req *);
 
 /* TEMPORARY until the narrow and services branches are merged. */
-int narrow_json(struct arena *a, const char *text, size_t len,
-    const char *pointer, const char *const *keep, size_t nkeep,
-    char **out, size_t *outlen, long long *nremoved, const char **why);
 struct sockaddr;
 const char *netpolicy_url_check(const char *url);
 bool netpolicy_addr_allowed(const struct sockaddr *sa, size_t salen);
