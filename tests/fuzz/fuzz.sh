@@ -22,7 +22,7 @@
 #   FUZZ_SEED        libFuzzer's seed for smoke (default 1: reproducible)
 set -euo pipefail
 
-HARNESSES=(json jwt dispatch form router cursor b64url)
+HARNESSES=(json jwt dispatch form router cursor b64url netpolicy)
 
 die() { printf 'fuzz: error: %s\n' "$*" >&2; exit 1; }
 log() { printf 'fuzz: %s\n' "$*" >&2; }
@@ -63,6 +63,7 @@ max_len() {
 		router) echo 512 ;;
 		cursor) echo 256 ;;
 		b64url) echo 2048 ;;
+		netpolicy) echo 1100 ;;
 		*) echo 4096 ;;
 	esac
 }
