@@ -1,6 +1,6 @@
 /*
- * Where the gateway's upstreams may be (issue 18, /work/gw-contract.md
- * "Where upstreams may be", docs/gateway.md): the URLs providers register
+ * Where the gateway's upstreams may be (issue 18, "Where upstreams may
+ * be"; settings in docs/operations.md, Gateway): the URLs providers register
  * (netpolicy_url_check, judged by their text alone: no DNS) and the
  * addresses the gateway is about to connect to once a name is resolved
  * (netpolicy_addr_allowed). A gateway that forwards wherever a provider

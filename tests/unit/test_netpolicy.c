@@ -1,7 +1,7 @@
 /*
  * netpolicy.c: which upstream URLs a provider may register and which
- * resolved addresses the gateway may connect to (/work/gw-contract.md,
- * "Where upstreams may be").
+ * resolved addresses the gateway may connect to (issue 18, "Where
+ * upstreams may be").
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
