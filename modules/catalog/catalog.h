@@ -75,10 +75,15 @@ int	 catalog_year(void);
  * (what names the record) when absent. Returns 0 or -1 (replied). */
 int	 row_or_reply(struct http_req *, const char *sql, long long id,
 	    const char *what, struct db_rows **rows);
+/* row_or_reply for a statement with parameters p (n of them). */
+int	 row_params_or_reply(struct http_req *, const char *sql,
+	    const struct db_param *p, size_t n, const char *what,
+	    struct db_rows **rows);
 
 /* For "col = IF(?, ?, col)" updates: p[2i] tells whether field i was
  * given (a null clears: json_read_or_reply lets a PATCH's null through
- * only for F_NULLABLE fields), p[2i+1] is its value. p holds 2n
+ * only for F_NULLABLE fields; elsewhere the null of any other field is
+ * as if it were left out, and it is), p[2i+1] is its value. p holds 2n
  * parameters. */
 void	 patch_params(const struct field *spec, const struct fval *v,
 	    size_t n, struct db_param *p);

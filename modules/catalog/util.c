@@ -35,9 +35,18 @@ row_or_reply(struct http_req *r, const char *sql, long long id,
     const char *what, struct db_rows **rows)
 {
 	struct db_param p[] = { P_INT(id) };
+
+	return row_params_or_reply(r, sql, p, 1, what, rows);
+}
+
+int
+row_params_or_reply(struct http_req *r, const char *sql,
+    const struct db_param *p, size_t n, const char *what,
+    struct db_rows **rows)
+{
 	int st;
 
-	if ((st = db_query(r->arena, sql, p, 1, rows)) != DS_OK) {
+	if ((st = db_query(r->arena, sql, p, n, rows)) != DS_OK) {
 		if (db_in_tx())
 			db_rollback();
 		return http_error_status(r, st);
@@ -55,7 +64,8 @@ patch_params(const struct field *spec, const struct fval *v, size_t n,
     struct db_param *p)
 {
 	for (size_t i = 0; i < n; i++) {
-		p[2 * i] = P_INT(v[i].present || v[i].is_null);
+		p[2 * i] = P_INT(v[i].present ||
+		    (v[i].is_null && spec[i].need == F_NULLABLE));
 		p[2 * i + 1] = db_param_fval(&v[i], spec[i].type);
 	}
 }

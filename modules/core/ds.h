@@ -40,6 +40,7 @@
  *            the request path (server_dispatch)          dispatch.c
  *   idempotent_run  replays of an Idempotency-Key        idempotency.c
  *   log_     log lines with the function's name          log.c
+ *   netpolicy_  where gateway upstreams may be           netpolicy.c
  *
  * Status convention: functions return DS_OK (0) or a negative ds_status.
  * Helpers whose name ends in _or_reply have already written the HTTP error
@@ -797,6 +798,33 @@ struct chain_purge_report {
  * for datashare-admin. Strings in rep belong to the arena. */
 int	 chain_purge(struct arena *, const char *chain, long long keep_days,
 	    struct chain_purge_report *);
+
+/* ------------------------------------------------------------------ */
+/* netpolicy (netpolicy.c): where gateway upstreams may be              */
+
+struct sockaddr;
+/* An upstream or health URL a provider registers: NULL when it may be
+ * registered (and called), else why not (static English text, worded as
+ * a 422 detail's problem: "must ..."). http or https only, a host, no
+ * user:pass@, a port 1-65535, at most 1000 characters, no space, control
+ * or non-ASCII character, no fragment. A literal address (IPv4, or IPv6
+ * in brackets) must lie inside gateway_upstream_networks, a name must be
+ * in gateway_upstream_hosts ("*.example.vn": names under example.vn); the
+ * unspecified, link-local, multicast and broadcast addresses (and their
+ * ::ffff: forms) never, nor db_host:db_port. No DNS lookup: a name is
+ * judged by its text. */
+const char	*netpolicy_url_check(const char *url);
+/* A resolved address the gateway is about to connect to: the address
+ * rules above (a name allowed by name may resolve to a private address,
+ * never to an always-refused one, to loopback outside the networks or to
+ * the database's address and port; db_host as a name is looked up once
+ * per process for this). */
+bool		 netpolicy_addr_allowed(const struct sockaddr *sa,
+		    size_t salen);
+/* The settings are read once per process, at the first call; this
+ * forgets them, so that the next call reads them again (tests, after
+ * conf_set). */
+void		 netpolicy_reset(void);
 
 /* ------------------------------------------------------------------ */
 /* dates (dates.c): the one parser and writer of each spelling          */

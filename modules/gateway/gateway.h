@@ -99,9 +99,4 @@ void	 opmon_records(struct http_req *);
 /* GET /api/v1/services/{id}/health: a service's recent calls (opmon.c). */
 void	 service_health(struct http_req *);
 
-/* TEMPORARY until the narrow and services branches are merged. */
-struct sockaddr;
-const char *netpolicy_url_check(const char *url);
-bool netpolicy_addr_allowed(const struct sockaddr *sa, size_t salen);
-
 #endif /* GATEWAY_H */

@@ -22,7 +22,7 @@
 #   FUZZ_SEED        libFuzzer's seed for smoke (default 1: reproducible)
 set -euo pipefail
 
-HARNESSES=(json jwt dispatch form router cursor b64url narrow)
+HARNESSES=(json jwt dispatch form router cursor b64url narrow netpolicy)
 
 die() { printf 'fuzz: error: %s\n' "$*" >&2; exit 1; }
 log() { printf 'fuzz: %s\n' "$*" >&2; }
@@ -64,6 +64,7 @@ max_len() {
 		cursor) echo 256 ;;
 		b64url) echo 2048 ;;
 		narrow) echo 16384 ;;
+		netpolicy) echo 1100 ;;
 		*) echo 4096 ;;
 	esac
 }
