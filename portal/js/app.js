@@ -15,6 +15,7 @@ import * as grants from './views/grants.js';
 import * as susp from './views/suspensions.js';
 import * as disp from './views/disputes.js';
 import * as dic from './views/dic.js';
+import * as connect from './views/connection.js';
 
 // [pattern, view, needs sign-in]; :name captures one path segment.
 const ROUTES = [
@@ -22,6 +23,7 @@ const ROUTES = [
   ['/search', pub.search, false],
   ['/datasets/:id', pub.dataset, false],
   ['/services', pub.services, false],
+  ['/services/:id', connect.show, false],
   ['/catalog', pub.versions, false],
   ['/catalog/:id', pub.version, false],
   ['/signin', auth.signin, false],

@@ -73,3 +73,14 @@ export function table(columns, rows, { caption, empty } = {}) {
 export function link(route, text, attrs = {}) {
   return h('a', { ...attrs, href: `#${route}` }, text);
 }
+
+// Hands blob to the browser as a download named name: an object URL on a
+// hidden link, clicked, and released once the browser has taken it.
+export function saveBlob(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const a = h('a', { href: url, download: name, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}

@@ -87,6 +87,16 @@ async function textOf(page, selector) {
   return (await page.textContent(selector)).trim();
 }
 
+// JSON with every object's keys sorted: equal for equal documents,
+// whatever order a server wrote their keys in.
+function canonical(v) {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v).sort().map(k => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
 // ----------------------------------------------------------- scenarios
 
 const scenarios = {
@@ -293,6 +303,81 @@ const scenarios = {
     await routeMatch(page, new RegExp(`^#/datasets/${world.dataset_id}$`));
     check(await page.evaluate(() => document.activeElement.tagName) === 'H1', 'focus did not move to the new page');
     console.log(`keyboard: ${tabs} tabs to the search box, ${more} to the first result`);
+  },
+
+  // A consumer's officer goes from a dataset to its service's connection
+  // page: the call URL the API gives, the curl example, the headers and
+  // the assertion, the error codes, the limits and the OpenAPI operations;
+  // the document downloads with the keyboard.
+  async connection(context) {
+    const page = await newPage(context, 'consumer');
+    await signIn(page, world.consumer);
+    await open(page, `/datasets/${world.dataset_id}`);
+    await page.getByRole('link', { name: world.name, exact: true }).click();
+    await routeMatch(page, new RegExp(`^#/services/${world.service_id}$`));
+    check((await textOf(page, 'h1')) === `Kết nối dịch vụ: ${world.name}`, 'the page has another heading');
+    check(!(await page.locator('#not-callable').count()) && await page.locator('#gateway-url').count(),
+      'the page shows no call URL: GET /services/{id} sent no gateway_url');
+    const url = await textOf(page, '#gateway-url');
+    check(url === world.gateway_url, `the call URL is ${url}, not ${world.gateway_url}`);
+
+    const curl = await textOf(page, '#curl-example');
+    for (const part of [`'${BASE}/api/v1/auth/token'`, 'grant_type=client_credentials',
+      '-u "$CLIENT_ID:$CLIENT_SECRET"', '-H "Authorization: Bearer $TOKEN"',
+      `'${world.gateway_url}${world.example_path}'`]) {
+      check(curl.includes(part), `the curl example lacks ${part}`);
+    }
+
+    const cells = sel => page.locator(`${sel} tbody tr`).evaluateAll(trs =>
+      trs.map(tr => [...tr.children].map(c => c.textContent.trim())));
+    const errors = await cells('#error-codes');
+    check(errors.length === world.error_codes.length, `the error table has ${errors.length} rows`);
+    check(JSON.stringify(errors.map(r => [Number(r[0]), r[1]])) === JSON.stringify(world.error_codes),
+      'the error table differs from the contract\'s codes');
+    const suspended = errors.find(r => r[1] === 'grant_suspended');
+    check(suspended[2] === 'Quyền khai thác đang bị tạm dừng.', `grant_suspended means "${suspended[2]}"`);
+
+    const main = await page.textContent('main');
+    for (const text of ['X-Datashare-Consumer', 'X-Datashare-Grant', 'X-Datashare-Request-Id',
+      'X-Datashare-Assertion', 'X-Request-Id', 'X-Request-Hash', 'RS256', `${BASE}/api/v1/auth/keys`]) {
+      check(main.includes(text), `the page does not name ${text}`);
+    }
+    const claims = (await cells('#assertion-claims')).map(r => r[0]);
+    check(claims.join(' ') === 'iss sub aud grant service request_id iat exp', `the claims are ${claims.join(' ')}`);
+    check((await textOf(page, '#claim-aud')) === world.audience, 'the assertion\'s audience differs');
+    const limits = await textOf(page, '#limits');
+    for (const text of world.limits) check(limits.includes(text), `the limits lack "${text}"`);
+
+    // The operations, the summary with markup shown as the characters it is.
+    const ops = await cells('#openapi-operations');
+    check(JSON.stringify(ops) === JSON.stringify(world.operations), `the operations are ${JSON.stringify(ops)}`);
+    await page.focus('#openapi-download');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+    check(download.suggestedFilename() === `${world.code}-openapi.json`,
+      `downloaded ${download.suggestedFilename()}`);
+    const saved = join(DOWNLOADS, download.suggestedFilename());
+    await download.saveAs(saved);
+    const doc = JSON.parse(readFileSync(saved, 'utf8'));
+    check(canonical(doc) === canonical(world.openapi), 'the downloaded document differs');
+    console.log(`service ${world.service_id}: ${url}`);
+  },
+
+  // Anyone opens, from an open dataset, the page of a service its provider
+  // has not made callable: it says so, in both languages, and shows no
+  // call URL, example or error codes.
+  async not_callable(context) {
+    const page = await newPage(context, 'visitor');
+    await open(page, `/datasets/${world.dataset_id}`);
+    await page.getByRole('link', { name: world.name, exact: true }).click();
+    await routeMatch(page, new RegExp(`^#/services/${world.service_id}$`));
+    const notice = await textOf(page, '#not-callable');
+    check(notice.includes('chưa gọi được qua cổng kết nối'), `the notice says "${notice}"`);
+    for (const sel of ['#gateway-url', '#curl-example', '#error-codes']) {
+      check(!(await page.locator(sel).count()), `${sel} is shown for a service not callable`);
+    }
+    await page.click('.btn.lang');
+    await page.locator('#not-callable', { hasText: 'cannot be called through the gateway' }).waitFor();
+    console.log(`service ${world.service_id}: not callable`);
   },
 };
 

@@ -214,6 +214,94 @@ def test_a_wrong_secret_is_said_in_the_form_and_signing_out_forgets_the_token(
     assert "signed out" in run.stdout
 
 
+# The gateway's refusals and failures, in the contract's order (issue 18,
+# docs/gateway.md): what a service's connection page lists.
+GATEWAY_ERRORS = [
+    [404, "no_such_service"], [401, "unauthorized"], [403, "no_grant"],
+    [403, "grant_suspended"], [403, "grant_terminated"], [403, "grant_expired"],
+    [503, "service_suspended"], [403, "undeclared_operation"],
+    [429, "rate_limited"], [429, "quota_exceeded"], [413, "payload_too_large"],
+    [502, "upstream_refused_address"], [502, "upstream_unreachable"],
+    [502, "upstream_redirect"], [502, "bad_upstream_response"],
+    [502, "cannot_narrow"], [504, "upstream_timeout"], [503, "database_unavailable"],
+]
+
+# A provider's OpenAPI document; one summary carries markup, which the page
+# must show as the characters it is.
+PARCELS_API = {
+    "openapi": "3.0.3",
+    "info": {"title": "Tra cứu thửa đất", "version": "1.0"},
+    "paths": {
+        "/parcels": {"get": {"summary": "Danh sách thửa đất",
+                             "responses": {"200": {"description": "ok"}}}},
+        "/parcels/{ma_thua}": {"get": {"summary": "Một thửa đất theo mã thửa",
+                                       "responses": {"200": {"description": "ok"}}}},
+        "/parcels/search": {"post": {"summary": "Tìm <b>theo loại đất</b>",
+                                     "responses": {"200": {"description": "ok"}}}},
+    },
+}
+
+
+def new_service(api, tok, dataset_id, name) -> dict:
+    r = api.post("services", tok, json={
+        "dataset_id": dataset_id, "name": name, "protocol": "rest",
+        "endpoint": "https://lgsp.example.vn/api/thua-dat", "version": "1.0"})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def set_gateway_fields(db, service_id, **fields):
+    """Gives a service its gateway fields (sql/0012_gateway.sql) in the
+    database: POST/PATCH /services take them only with the catalog's part
+    of issue 18, built on another branch; the page reads them from
+    GET /services/{id} either way."""
+    sets = ", ".join(f"{column} = %s" for column in fields)
+    db(f"UPDATE services SET {sets} WHERE id = %s", (*fields.values(), service_id))
+
+
+def test_a_service_s_connection_page_shows_its_call_url_curl_example_and_error_codes(
+        api, db, base_url, new_agency, portal_runner):
+    consumer, _ = officer(new_agency, api, "GC")
+    provider, ptok = officer(new_agency, api, "GP")
+    ds = published_dataset(api, ptok, "shared", title=unique("Thửa đất"), fields=LAND_FIELDS)
+    svc = new_service(api, ptok, ds["id"], unique("Tra cứu thửa đất"))
+    code = "thua-dat"
+    # The test stack allows upstreams on 127.0.0.0/8; nothing is called here.
+    set_gateway_fields(db, svc["id"], code=code, upstream_url="http://127.0.0.1:9/api/",
+                       rate_limit_per_minute=60, openapi=json.dumps(PARCELS_API))
+    gateway_url = f"{base_url}/gw/{provider.code}/{code}/"
+
+    run = portal_runner("connection", {
+        "consumer": creds(consumer), "dataset_id": ds["id"], "service_id": svc["id"],
+        "name": svc["name"], "code": code, "gateway_url": gateway_url,
+        "example_path": "parcels", "audience": f"{provider.code}/{code}",
+        "error_codes": GATEWAY_ERRORS,
+        "limits": ["5 giây", "30 giây", "60 lời gọi mỗi phút cho mỗi quyền khai thác",
+                   "Không giới hạn"],
+        "operations": [["GET", "/parcels", "Danh sách thửa đất"],
+                       ["GET", "/parcels/{ma_thua}", "Một thửa đất theo mã thửa"],
+                       ["POST", "/parcels/search", "Tìm <b>theo loại đất</b>"]],
+        "openapi": PARCELS_API})
+
+    assert_ok(run, "connection")
+    assert f"service {svc['id']}: {gateway_url}" in run.stdout
+
+
+def test_a_service_without_an_upstream_is_shown_as_not_callable_through_the_gateway(
+        api, db, new_agency, portal_runner):
+    provider, tok = officer(new_agency, api, "GN")
+    ds = published_dataset(api, tok, "open", title=unique("Đất đai"), fields=LAND_FIELDS)
+    svc = new_service(api, tok, ds["id"], unique("Tải dữ liệu đất đai"))
+    # A code alone does not make a service callable (gateway_url stays null).
+    set_gateway_fields(db, svc["id"], code="dat-dai")
+
+    run = portal_runner("not_callable", {"dataset_id": ds["id"], "service_id": svc["id"],
+                                         "name": svc["name"]})
+
+    assert_ok(run, "not_callable")
+    assert f"service {svc['id']}: not callable" in run.stdout
+
+
 # ------------------------------------------------- without the browser
 
 PORTAL = os.path.join(SRC, "portal")

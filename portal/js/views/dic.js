@@ -1,7 +1,7 @@
 // For the DIC (Sở TTTT): what is overdue across the province, and the
 // reports (R9.3; Art. 19.4), as tables with a CSV download.
 
-import { h, link, facts, table, replace } from '../dom.js';
+import { h, link, facts, table, replace, saveBlob } from '../dom.js';
 import { t, tOr, label } from '../i18n.js';
 import { get, all, request } from '../api.js';
 import { isDic } from '../session.js';
@@ -25,15 +25,6 @@ function csvCell(v) {
 export function toCsv(rows) {
   const cols = [...new Set(rows.flatMap(r => Object.keys(r)))];
   return [cols, ...rows.map(r => cols.map(c => r[c]))].map(line => line.map(csvCell).join(',')).join('\r\n') + '\r\n';
-}
-
-function saveBlob(blob, name) {
-  const url = URL.createObjectURL(blob);
-  const a = h('a', { href: url, download: name, hidden: true });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
 function csvButton(name, rows) {

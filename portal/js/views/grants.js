@@ -138,6 +138,7 @@ export async function show({ id }, query) {
     h('p', { class: 'meta' }, badge('status', g.status), g.not_started ? [' ', badge('flag', 'not_started')] : null),
     section(t('grant.details'), facts([
       [t('grant.dataset'), datasetLink(g.dataset_id)],
+      [t('request.service'), g.service_id ? link(`/services/${g.service_id}`, t('connect.link')) : null],
       [t('grant.provider'), agencyLabel(names, g.provider_agency_id)],
       [t('grant.consumer'), agencyLabel(names, g.consumer_agency_id)],
       [t('grant.fields'), (g.fields || []).join(', ')],

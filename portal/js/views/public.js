@@ -67,7 +67,7 @@ const FILTERS = FACETS.map(f => f[0]);
 
 function resultLink(r) {
   if (r.type === 'dataset') return link(`/datasets/${r.id}`, r.title);
-  if (r.type === 'service') return link(route('/services', { id: r.id }), r.title);
+  if (r.type === 'service') return link(`/services/${r.id}`, r.title);
   return h('span', null, r.title);
 }
 
@@ -150,7 +150,7 @@ function fieldTable(fields) {
 
 function serviceTable(services) {
   return table([
-    { label: t('service.name'), value: s => s.name },
+    { label: t('service.name'), value: s => link(`/services/${s.id}`, s.name) },
     { label: t('service.protocol'), value: s => label('protocol', s.protocol) },
     { label: t('service.endpoint'), value: s => h('code', { class: 'wrap' }, s.endpoint) },
     { label: t('service.version'), value: s => s.version },
@@ -242,7 +242,7 @@ export async function services(params, query) {
     h('p', { class: 'lead' }, t('services.lead')),
     only ? h('p', null, link('/services', t('services.all'))) : form,
     table([
-      { label: t('service.name'), value: s => s.name },
+      { label: t('service.name'), value: s => link(`/services/${s.id}`, s.name) },
       { label: t('service.dataset'), value: s => link(`/datasets/${s.dataset_id}`, s.dataset_title || t('dataset.numbered', { id: s.dataset_id })) },
       { label: t('service.provider'), value: s => s.agency_name },
       { label: t('service.protocol'), value: s => label('protocol', s.protocol) },
