@@ -38,6 +38,7 @@
 struct fwd {
 	struct gw_call	*c;
 	struct http_req	*r;
+	long long	 started;	/* epoch ms: the transfer began */
 	long long	 deadline;	/* epoch ms: the answer's next piece */
 	long long	 timeout_ms;
 	long long	 max_bytes;
@@ -89,7 +90,8 @@ hop_by_hop(const char *name)
 }
 
 /* The consumer's headers that go on: not hop-by-hop ones, nor Host,
- * Authorization, Cookie, Expect, Content-Length (libcurl sets it), a
+ * Authorization, Cookie, Expect, Content-Length (libcurl sets it),
+ * Content-Type (added from CONTENT_TYPE, which nginx also passes), a
  * Proxy (httpoxy) or any X-Datashare-* the consumer made up. */
 static bool
 header_forwarded(const char *name)
@@ -99,6 +101,7 @@ header_forwarded(const char *name)
 	    strcasecmp(name, "cookie") != 0 &&
 	    strcasecmp(name, "expect") != 0 &&
 	    strcasecmp(name, "content-length") != 0 &&
+	    strcasecmp(name, "content-type") != 0 &&
 	    strcasecmp(name, "proxy") != 0 &&
 	    strncasecmp(name, "x-datashare-", 12) != 0;
 }
@@ -535,6 +538,22 @@ easy_setup(struct fwd *f, struct body_src *b, struct curl_slist *hdrs)
 	easy_method(c, b);
 }
 
+/* Once libcurl has connected and begins to send, the answer has
+ * response_timeout_ms to begin (until then, the deadline leaves room for
+ * the connection, which libcurl bounds with connect_timeout_ms). */
+static void
+request_out(struct fwd *f)
+{
+	curl_off_t us = 0;
+
+	if (curl_easy_getinfo(easy, CURLINFO_PRETRANSFER_TIME_T, &us) !=
+	    CURLE_OK || us <= 0)
+		return;
+	f->c->t_req_out = f->started + us / 1000;
+	if (f->c->t_resp_in == 0)
+		f->deadline = f->c->t_req_out + f->timeout_ms;
+}
+
 /* Runs the transfer in the worker's own loop, so that the deadline (the
  * answer's next piece) holds to within POLL_MS. */
 static CURLcode
@@ -551,7 +570,10 @@ transfer(struct fwd *f)
 		if (curl_multi_perform(multi, &running) != CURLM_OK ||
 		    !running || f->fault != NULL)
 			break;
-		if ((now = gw_now_ms()) >= f->deadline) {
+		now = gw_now_ms();
+		if (f->c->t_req_out == 0)
+			request_out(f);
+		if (now >= f->deadline) {
 			stop(f, 504, "upstream_timeout", "the provider did "
 			    "not answer within the service's timeout");
 			break;
@@ -609,6 +631,16 @@ fault_of(struct fwd *f, CURLcode res)
 	}
 }
 
+static void
+digest_final(struct fwd *f)
+{
+	unsigned char md[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256_final(&f->sha, md);
+	sodium_bin2hex(f->c->resp_sha, sizeof(f->c->resp_sha), md,
+	    sizeof(md));
+}
+
 /* A transfer that did not end well: the envelope when nothing went out
  * yet; else the row says why and the answer is cut off, unless the
  * consumer is the one who left. */
@@ -621,6 +653,7 @@ end_failed(struct fwd *f)
 		gw_refuse(c, f->fault_status, f->fault, "%s", f->fault_text);
 		return;
 	}
+	digest_final(f);	/* of the answer as far as it came */
 	c->status = (int)f->status;
 	c->outcome = "failed";
 	c->fault_code = f->consumer_gone ? "consumer_gone" : f->fault;
@@ -629,16 +662,6 @@ end_failed(struct fwd *f)
 	if (gw_record(c) != DS_OK)
 		log_warnx(__func__, "%s: not logged", c->r->request_id);
 	f->r->abort = !f->consumer_gone;
-}
-
-static void
-digest_final(struct fwd *f)
-{
-	unsigned char md[crypto_hash_sha256_BYTES];
-
-	crypto_hash_sha256_final(&f->sha, md);
-	sodium_bin2hex(f->c->resp_sha, sizeof(f->c->resp_sha), md,
-	    sizeof(md));
 }
 
 /* The answer narrowed to the granted fields, recorded, then sent. */
@@ -771,8 +794,10 @@ gw_forward(struct gw_call *c)
 	full_mode_open(&f);
 	hdrs = request_headers(c, f.narrow);
 	easy_setup(&f, &b, hdrs);
-	c->t_req_out = gw_now_ms();
+	f.started = gw_now_ms();
 	res = transfer(&f);
+	if (c->t_req_out == 0)
+		request_out(&f);
 	curl_slist_free_all(hdrs);
 	c->t_resp_out = gw_now_ms();
 	if (res == CURLE_OK && f.fault == NULL && !f.consumer_gone &&
