@@ -938,6 +938,9 @@ struct module {
 	/* The name of the setting that paces tick ("sweep_interval"; NULL:
 	 * "tick_interval"). */
 	const char		*tick_setting;
+	/* The seconds between ticks when the setting is not given (0:
+	 * TICK_DEFAULT_S). */
+	int			 tick_default;
 	/* Run once by the master after the config is read, before the
 	 * workers fork: what they must share (the gateway's rate table,
 	 * mapped here, is every worker's). DS_OK or the master stops. May

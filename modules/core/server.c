@@ -401,7 +401,8 @@ server_main(const struct module *m, int argc, char **argv)
 		const char *key = m->tick_setting != NULL ? m->tick_setting :
 		    "tick_interval", *errstr = NULL;
 
-		tick_ms = 1000 * conf_int(key, TICK_DEFAULT_S, 1, 86400,
+		tick_ms = 1000 * conf_int(key, m->tick_default > 0 ?
+		    m->tick_default : TICK_DEFAULT_S, 1, 86400,
 		    &errstr);
 		if (errstr != NULL) {
 			fprintf(stderr, "%s: %s must be 1..86400 (seconds)\n",

@@ -7,6 +7,8 @@
  *   forward.c  the call to the provider (libcurl): request and answer
  *              streamed, narrowed when due
  *   record.c   the call's access-log row and, in "full" mode, its bodies
+ *   spool.c    rows the database could not take, kept on disk until it
+ *              is back
  *   rate.c     each grant's calls a minute and a day, in shared memory
  *   opmon.c    the log's operational-monitoring records and each
  *              service's health, for providers and DIC (Art. 12.4)
@@ -84,6 +86,14 @@ void	 gw_forward(struct gw_call *);
  * mode). DS_OK, or a database status: the caller then cuts the answer
  * off, since a call must not be acknowledged without its row. */
 int	 gw_record(struct gw_call *);
+/* The row's INSERT from its GW_RECORD_PARAMS parameters. */
+#define GW_RECORD_PARAMS	28
+int	 gw_record_params(const struct db_param *);
+
+/* spool.c: rows the database could not take, on the local disk until
+ * the master's tick moves them (spool_replay) into the table. */
+int	 spool_append(struct arena *, const struct db_param *, size_t n);
+int	 spool_replay(void);
 
 /* rate.c */
 enum rate_verdict { RATE_OK, RATE_MINUTE, RATE_DAY };

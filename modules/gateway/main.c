@@ -27,6 +27,9 @@ static const struct module module = {
 	.routes = routes,
 	.nroutes = NPARAMS(routes),
 	.init = gw_init,
+	.tick = spool_replay,
+	.tick_setting = "gateway_spool_interval",
+	.tick_default = 2,
 };
 
 int

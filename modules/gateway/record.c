@@ -3,7 +3,9 @@
  * provider keeps the history of requests and of the content shared for at
  * least 3 months; Art. 5.4).
  *
- * One INSERT in autocommit: the row is durable when it returns, and
+ * One INSERT in autocommit (or, when the database stopped during the
+ * call, a line fsync'ed to the spool, spool.c): the row is durable when
+ * it returns, and
  * forward.c sends the answer's last piece only after that, so a consumer
  * never holds a whole answer whose call is not in the log. The master
  * links the row into the 'access' hash chain at its next sealing round
@@ -15,6 +17,7 @@
  * are kept points at files that exist.
  */
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ds.h"
@@ -26,9 +29,9 @@ static const char *insert_sql =
     "  request_path, outcome, reason, http_status, bytes, sha256, narrowed, "
     "  remote_addr, request_id, method, request_in_ms, request_out_ms, "
     "  response_in_ms, response_out_ms, succeeded, fault_code, fault_text, "
-    "  request_bytes, request_sha256, bodies_kept) "
+    "  request_bytes, request_sha256, bodies_kept, created_at) "
     "VALUES ('gateway', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-    "  ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "  ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 static struct db_param
 opt_int(long long v)
@@ -85,6 +88,25 @@ request_kept(struct gw_call *c)
 	return blob_store(a, tmp, c->req_sha) == DS_OK;
 }
 
+/* The call's arrival as the row's created_at (a spooled row keeps it). */
+static const char *
+created_at(struct arena *a, long long ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	return arena_printf(a, "%04d-%02d-%02d %02d:%02d:%02d.%03lld",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, ms % 1000);
+}
+
+int
+gw_record_params(const struct db_param *p)
+{
+	return db_exec(insert_sql, p, GW_RECORD_PARAMS, NULL, NULL);
+}
+
 int
 gw_record(struct gw_call *c)
 {
@@ -110,8 +132,14 @@ gw_record(struct gw_call *c)
 		opt_str(a, c->fault_code, 64), opt_str(a, c->fault_text, 255),
 		c->req_sha[0] ? P_INT((long long)c->body_len) : P_NULL,
 		c->req_sha[0] ? P_STR(c->req_sha) : P_NULL, P_INT(kept),
+		P_STR(created_at(a, c->t_req_in)),
 	};
 
+	_Static_assert(NPARAMS(p) == GW_RECORD_PARAMS, "the row's fields");
 	c->bodies_kept = kept;
-	return db_exec(insert_sql, p, NPARAMS(p), NULL, NULL);
+	if (gw_record_params(p) == DS_OK)
+		return DS_OK;
+	/* The database stopped during the call: the row waits on the local
+	 * disk (spool.c), durable before the answer completes. */
+	return spool_append(a, p, NPARAMS(p));
 }
