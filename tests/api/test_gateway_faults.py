@@ -280,7 +280,9 @@ def test_kill_9_of_a_gateway_worker_during_200_calls_loses_no_answered_row(
 def test_database_stopped_under_load_refuses_503_and_forwards_nothing_unlogged(
         admin, db, gw_world, db_stop, db_start):
     """Pass: while MariaDB is down, calls are 200 or 503
-    database_unavailable (X-Gateway-Error too), none slower than 2.5 s;
+    database_unavailable (X-Gateway-Error too), none hanging (10 s: a call
+    in flight when MariaDB begins its shutdown waits for the server to
+    close its connection, up to ~3 s on the sanitizer build);
     some were 503; afterwards calls succeed again; every 200 has its row
     and every request the provider got has its row."""
     w = gw_world()
@@ -300,7 +302,7 @@ def test_database_stopped_under_load_refuses_503_and_forwards_nothing_unlogged(
     bad = [r for r in results if not (r[0] == 200 or
                                       (r[0] == 503 and r[3] == "database_unavailable"))]
     assert not bad, bad[:10]
-    assert not [r for r in results if r[4] >= 2.5], "a call hung"
+    assert not [r for r in results if r[4] >= 10], "a call hung"
     assert any(r[0] == 503 for r in results[down_from:]), "the database never looked down"
     assert all(r[0] == 200 for r in results[-10:]), results[-10:]
     assert_answers_logged(db, w, results)
