@@ -848,7 +848,7 @@ bool	 gw_path_split(struct arena *a, const char *path, const char **agency,
  * In the arena. */
 char	*gw_path_encode(struct arena *a, const char *p);
 /* Whether a header name (any case) is hop-by-hop (RFC 9110 7.6.1, and
- * Proxy-Connection, Trailers): it never crosses the gateway. */
+ * Trailers and every Proxy-*): it never crosses the gateway. */
 bool	 gw_hop_by_hop(const char *name);
 /* Whether a consumer's header goes on to the provider: not hop-by-hop,
  * nor Host, Authorization, Cookie, Expect, Content-Length (libcurl sets

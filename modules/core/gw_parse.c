@@ -83,14 +83,16 @@ gw_path_encode(struct arena *a, const char *p)
 bool
 gw_hop_by_hop(const char *name)
 {
-	static const char *const hop[] = { "connection", "keep-alive",
-	    "proxy-authenticate", "proxy-authorization", "proxy-connection",
-	    "te", "trailer", "trailers", "transfer-encoding", "upgrade", NULL };
+	static const char *const hop[] = { "connection", "keep-alive", "te",
+	    "trailer", "trailers", "transfer-encoding", "upgrade", NULL };
 
 	for (size_t i = 0; hop[i] != NULL; i++)
 		if (strcasecmp(name, hop[i]) == 0)
 			return true;
-	return false;
+	/* Proxy-Authorization, Proxy-Authenticate, Proxy-Connection and
+	 * any other Proxy-* (docs/gateway.md): meant for a proxy on the way,
+	 * never for the other side. */
+	return strncasecmp(name, "proxy-", 6) == 0;
 }
 
 bool
