@@ -863,9 +863,9 @@ bool	 gw_header_forwarded(const char *name);
 char	*gw_header_from_env(struct arena *a, const char *kv);
 /* A byte of an RFC 9110 token (a header name). */
 bool	 gw_token_char(char ch);
-/* Whether a header of a provider's answer is well formed: a name that is
- * a non-empty token, a value without a control character (tab aside).
- * A malformed one is dropped. */
+/* Whether a header is well formed: a name that is a non-empty token, a
+ * value without a control character (0x00-0x1f but tab, 0x7f). A
+ * malformed one is dropped. */
 bool	 gw_header_valid(const char *name, const char *value);
 /* Whether a provider's header reaches the consumer: not a hop-by-hop
  * one, nor one that nginx or the gateway reads or sets itself (Status,

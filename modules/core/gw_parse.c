@@ -146,8 +146,11 @@ gw_header_valid(const char *name, const char *value)
 			return false;
 	if (*name == '\0')
 		return false;
+	/* RFC 5234's CTL is 0x00-0x1f and 0x7f (DEL), which RFC 9110's
+	 * field-value leaves out too. */
 	for (const char *p = value; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 && *p != '\t')
+		if (((unsigned char)*p < 0x20 && *p != '\t') ||
+		    (unsigned char)*p == 0x7f)
 			return false;
 	return true;
 }
