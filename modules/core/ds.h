@@ -858,8 +858,9 @@ bool	 gw_header_forwarded(const char *name);
 /* A consumer's header as FastCGI passes it, "HTTP_X_FOO_BAR=v", as the
  * line for the provider, "X-Foo-Bar: v" (each '_' a '-', each letter
  * lower case but the first of the name and those after a '-'); NULL when
- * kv is not an HTTP_ variable with a name or the header does not go on
- * (gw_header_forwarded). In the arena. */
+ * kv is not an HTTP_ variable with a name, when the header is malformed
+ * (gw_header_valid) or when it does not go on (gw_header_forwarded). In
+ * the arena. */
 char	*gw_header_from_env(struct arena *a, const char *kv);
 /* A byte of an RFC 9110 token (a header name). */
 bool	 gw_token_char(char ch);

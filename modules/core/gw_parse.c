@@ -125,7 +125,11 @@ gw_header_from_env(struct arena *a, const char *kv)
 		else if (i > 0 && name[i - 1] != '-')
 			name[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ?
 			    name[i] + 32 : name[i]);
-	if (!gw_header_forwarded(name))
+	/* libcurl sends the line as it is: a name with ':' or a blank in it
+	 * would be another header (an "Authorization:-x" name is an
+	 * Authorization), a CR or LF in the value another line. nginx
+	 * passes neither; the provider must not depend on that. */
+	if (!gw_header_valid(name, eq + 1) || !gw_header_forwarded(name))
 		return NULL;
 	return arena_printf(a, "%s: %s", name, eq + 1);
 }
