@@ -41,6 +41,8 @@
  *   idempotent_run  replays of an Idempotency-Key        idempotency.c
  *   log_     log lines with the function's name          log.c
  *   netpolicy_  where gateway upstreams may be           netpolicy.c
+ *   gw_      the gateway's parsing: its path, headers,     gw_parse.c
+ *            OpenAPI operations
  *
  * Status convention: functions return DS_OK (0) or a negative ds_status.
  * Helpers whose name ends in _or_reply have already written the HTTP error
@@ -825,6 +827,62 @@ bool		 netpolicy_addr_allowed(const struct sockaddr *sa,
  * forgets them, so that the next call reads them again (tests, after
  * conf_set). */
 void		 netpolicy_reset(void);
+
+/* ------------------------------------------------------------------ */
+/* gw_parse (gw_parse.c): the gateway's parsing of what it is sent      */
+
+#define GW_AGENCY_CODE_MAX	32
+#define GW_SERVICE_CODE_MAX	64
+/* Splits a call's path "/gw/{agency}/{service}{rest}" (nginx has decoded
+ * it and resolved its dot segments): the agency code is 1 to 32 letters,
+ * digits, '.', '_' or '-', the service code 1 to 64 letters, digits or
+ * '-'. *agency and *service get copies (arena); *rest points into path
+ * after the service code, or is "/" when nothing follows it, so it
+ * always begins with '/'. false (outputs untouched) for a path that
+ * names no service, one not under "/gw/" included. */
+bool	 gw_path_split(struct arena *a, const char *path, const char **agency,
+	    const char **service, const char **rest);
+/* The path after the service code, percent-encoded again for the
+ * provider (nginx decoded it): every byte but the unreserved and
+ * sub-delimiter ones, ':', '@' and '/' becomes %XX (upper-case hex).
+ * In the arena. */
+char	*gw_path_encode(struct arena *a, const char *p);
+/* Whether a header name (any case) is hop-by-hop (RFC 9110 7.6.1, and
+ * Trailers and every Proxy-*): it never crosses the gateway. */
+bool	 gw_hop_by_hop(const char *name);
+/* Whether a consumer's header goes on to the provider: not hop-by-hop,
+ * nor Host, Authorization, Cookie, Expect, Content-Length (libcurl sets
+ * it), Content-Type (added from CONTENT_TYPE, which nginx also passes),
+ * Proxy (httpoxy) or any X-Datashare-* the consumer made up. */
+bool	 gw_header_forwarded(const char *name);
+/* A consumer's header as FastCGI passes it, "HTTP_X_FOO_BAR=v", as the
+ * line for the provider, "X-Foo-Bar: v" (each '_' a '-', each letter
+ * lower case but the first of the name and those after a '-'); NULL when
+ * kv is not an HTTP_ variable with a name, when the header is malformed
+ * (gw_header_valid) or when it does not go on (gw_header_forwarded). In
+ * the arena. */
+char	*gw_header_from_env(struct arena *a, const char *kv);
+/* A byte of an RFC 9110 token (a header name). */
+bool	 gw_token_char(char ch);
+/* Whether a header is well formed: a name that is a non-empty token, a
+ * value without a control character (0x00-0x1f but tab, 0x7f). A
+ * malformed one is dropped. */
+bool	 gw_header_valid(const char *name, const char *value);
+/* Whether a provider's header reaches the consumer: not a hop-by-hop
+ * one, nor one that nginx or the gateway reads or sets itself (Status,
+ * X-Accel-*, which would have nginx send a warehouse file, X-Request-Id,
+ * X-Request-Hash, X-Gateway-Error, X-Datashare-*, Content-Length). */
+bool	 gw_header_passed(const char *name);
+/* Whether path matches an OpenAPI path template, segment by segment: a
+ * "{name}" segment matches one non-empty segment, other bytes
+ * themselves. */
+bool	 gw_template_matches(const char *tpl, const char *path);
+/* Whether a service's OpenAPI document (JSON text) declares method on
+ * path (the path after the service code): a "paths" key that matches
+ * (gw_template_matches) whose item holds the method in lower case, or
+ * "get" for HEAD. A document that cannot be read declares nothing. */
+bool	 gw_openapi_declares(const char *doc, const char *method,
+	    const char *path);
 
 /* ------------------------------------------------------------------ */
 /* dates (dates.c): the one parser and writer of each spelling          */

@@ -83,45 +83,6 @@ gw_refuse(struct gw_call *c, int status, const char *code, const char *fmt,
 }
 
 /* ------------------------------------------------------------------ */
-/* the path                                                             */
-
-static bool
-code_valid(const char *s, size_t n, size_t max, const char *extra)
-{
-	if (n == 0 || n > max)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' &&
-		    s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
-		    strchr(extra, s[i]) != NULL) || s[i] == '\0')
-			return false;
-	return true;
-}
-
-/* Splits /gw/{agency}/{service}{rest} (nginx has decoded the path and
- * resolved its dot segments). Returns false for a path that names no
- * service; the rest is "/" at least. */
-static bool
-path_split(struct gw_call *c)
-{
-	struct arena *a = c->r->arena;
-	const char *p = c->r->path + strlen("/gw/"), *s1, *s2;
-
-	if ((s1 = strchr(p, '/')) == NULL ||
-	    !code_valid(p, (size_t)(s1 - p), 32, "._-"))
-		return false;
-	s2 = strchr(s1 + 1, '/');
-	if (s2 == NULL)
-		s2 = s1 + 1 + strlen(s1 + 1);
-	if (!code_valid(s1 + 1, (size_t)(s2 - s1 - 1), 64, "-"))
-		return false;
-	c->agency_code = arena_strndup(a, p, (size_t)(s1 - p));
-	c->service_code = arena_strndup(a, s1 + 1, (size_t)(s2 - s1 - 1));
-	c->rest = *s2 == '\0' ? "/" : s2;
-	return true;
-}
-
-/* ------------------------------------------------------------------ */
 /* the check statement                                                  */
 
 static const char *check_sql =
@@ -405,8 +366,8 @@ checks_or_reply(struct gw_call *c, const struct identity *who, bool good,
 	    (st = check_grant(c)) != DS_OK ||
 	    (st = check_service(c)) != DS_OK)
 		return st;
-	if (col(c, "openapi") != NULL && !openapi_declares(col(c, "openapi"),
-	    c->method, c->rest))
+	if (col(c, "openapi") != NULL && !gw_openapi_declares(col(c,
+	    "openapi"), c->method, c->rest))
 		return gw_refuse(c, 403, "undeclared_operation", "%s %s is "
 		    "not in the service's OpenAPI document", c->method,
 		    c->rest);
@@ -432,7 +393,8 @@ gw_call(struct http_req *r)
 	 * carry its hash. */
 	if (r->content_length <= GW_BODY_MEMORY && body_or_reply(&c) != DS_OK)
 		return;
-	if (!path_split(&c)) {
+	if (!gw_path_split(r->arena, r->path, &c.agency_code,
+	    &c.service_code, &c.rest)) {
 		gw_refuse(&c, 404, "no_such_service", "the path names no "
 		    "service: /gw/{agency code}/{service code}/...");
 		return;

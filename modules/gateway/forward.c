@@ -76,58 +76,6 @@ static CURL	*easy;
 /* ------------------------------------------------------------------ */
 /* the request                                                          */
 
-static bool
-hop_by_hop(const char *name)
-{
-	static const char *const hop[] = { "connection", "keep-alive",
-	    "proxy-authenticate", "proxy-authorization", "proxy-connection",
-	    "te", "trailer", "trailers", "transfer-encoding", "upgrade", NULL };
-
-	for (size_t i = 0; hop[i] != NULL; i++)
-		if (strcasecmp(name, hop[i]) == 0)
-			return true;
-	return false;
-}
-
-/* The consumer's headers that go on: not hop-by-hop ones, nor Host,
- * Authorization, Cookie, Expect, Content-Length (libcurl sets it),
- * Content-Type (added from CONTENT_TYPE, which nginx also passes), a
- * Proxy (httpoxy) or any X-Datashare-* the consumer made up. */
-static bool
-header_forwarded(const char *name)
-{
-	return !hop_by_hop(name) && strcasecmp(name, "host") != 0 &&
-	    strcasecmp(name, "authorization") != 0 &&
-	    strcasecmp(name, "cookie") != 0 &&
-	    strcasecmp(name, "expect") != 0 &&
-	    strcasecmp(name, "content-length") != 0 &&
-	    strcasecmp(name, "content-type") != 0 &&
-	    strcasecmp(name, "proxy") != 0 &&
-	    strncasecmp(name, "x-datashare-", 12) != 0;
-}
-
-/* "HTTP_X_FOO_BAR=v" -> "X-Foo-Bar: v". */
-static char *
-header_from_env(struct arena *a, const char *kv)
-{
-	const char *eq = strchr(kv, '=');
-	size_t n;
-	char *name;
-
-	if (eq == NULL || (n = (size_t)(eq - kv)) <= 5)
-		return NULL;
-	name = arena_strndup(a, kv + 5, n - 5);
-	for (size_t i = 0; name[i] != '\0'; i++)
-		if (name[i] == '_')
-			name[i] = '-';
-		else if (i > 0 && name[i - 1] != '-')
-			name[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ?
-			    name[i] + 32 : name[i]);
-	if (!header_forwarded(name))
-		return NULL;
-	return arena_printf(a, "%s: %s", name, eq + 1);
-}
-
 /* The assertion the provider may verify against /api/v1/auth/keys. */
 static char *
 assertion(struct gw_call *c)
@@ -167,7 +115,7 @@ request_headers(struct gw_call *c, bool narrow)
 		/* An answer to narrow must come as plain JSON. */
 		if (strncmp(*e, "HTTP_", 5) == 0 && !(narrow &&
 		    strncmp(*e, "HTTP_ACCEPT_ENCODING=", 21) == 0) &&
-		    (h = header_from_env(a, *e)) != NULL)
+		    (h = gw_header_from_env(a, *e)) != NULL)
 			l = curl_slist_append(l, h);
 	if (ct != NULL && *ct != '\0')
 		l = curl_slist_append(l, arena_printf(a, "Content-Type: %s",
@@ -186,28 +134,6 @@ request_headers(struct gw_call *c, bool narrow)
 	return l;
 }
 
-/* The path after the service code, percent-encoded again (nginx decoded
- * it): every byte but the unreserved and sub-delimiter ones, ':', '@'
- * and '/'. */
-static char *
-path_encode(struct arena *a, const char *p)
-{
-	static const char keep[] = "-._~!$&'()*+,;=:@/";
-	char *out = arena_alloc(a, strlen(p) * 3 + 1), *o = out;
-
-	for (; *p != '\0'; p++) {
-		unsigned char ch = (unsigned char)*p;
-
-		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		    (ch >= '0' && ch <= '9') || strchr(keep, ch) != NULL)
-			*o++ = (char)ch;
-		else
-			o += sprintf(o, "%%%02X", ch);
-	}
-	*o = '\0';
-	return out;
-}
-
 static char *
 upstream_url(struct gw_call *c)
 {
@@ -218,7 +144,7 @@ upstream_url(struct gw_call *c)
 	while (n > 0 && base[n - 1] == '/')
 		n--;
 	return arena_printf(c->r->arena, "%.*s%s%s%s", (int)n, base,
-	    path_encode(c->r->arena, c->rest), q && *q ? "?" : "",
+	    gw_path_encode(c->r->arena, c->rest), q && *q ? "?" : "",
 	    q && *q ? q : "");
 }
 
@@ -306,29 +232,6 @@ head_end(struct fwd *f)
 	return 1;
 }
 
-static bool
-token_char(char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-	    (ch >= '0' && ch <= '9') || (ch != '\0' &&
-	    strchr("!#$%&'*+-.^_`|~", ch) != NULL);
-}
-
-/* Whether a provider's header reaches the consumer: not a hop-by-hop
- * one, nor one that nginx or the gateway reads or sets itself (an
- * X-Accel-Redirect would have nginx send a warehouse file). */
-static bool
-header_passed(const char *name)
-{
-	return !hop_by_hop(name) && strcasecmp(name, "status") != 0 &&
-	    strncasecmp(name, "x-accel-", 8) != 0 &&
-	    strcasecmp(name, "x-request-id") != 0 &&
-	    strcasecmp(name, "x-request-hash") != 0 &&
-	    strcasecmp(name, "x-gateway-error") != 0 &&
-	    strncasecmp(name, "x-datashare-", 12) != 0 &&
-	    strcasecmp(name, "content-length") != 0;
-}
-
 /* Keeps one header of the provider's head for the consumer. A malformed
  * one (a name that is not a token, a control character in the value) is
  * dropped; a head past HEAD_MAX ends the call. */
@@ -338,20 +241,14 @@ head_line(struct fwd *f, const char *name, const char *value)
 	struct arena *a = f->r->arena;
 	size_t need;
 
-	for (const char *p = name; *p != '\0'; p++)
-		if (!token_char(*p))
-			return true;
-	if (*name == '\0')
+	if (!gw_header_valid(name, value))
 		return true;
-	for (const char *p = value; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 && *p != '\t')
-			return true;
 	if (strcasecmp(name, "content-length") == 0 &&
 	    parse_ll(value, 0, 1LL << 50, &f->content_length) != 0)
 		f->content_length = -1;
 	if (strcasecmp(name, "content-type") == 0)
 		f->ctype = arena_strdup(a, value);
-	if (!header_passed(name))
+	if (!gw_header_passed(name))
 		return true;
 	need = strlen(name) + strlen(value) + 4;
 	if (f->head_len + need > HEAD_MAX) {

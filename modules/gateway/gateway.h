@@ -2,8 +2,8 @@
  * datashare-gateway: the province's integration platform (LGSP) for
  * calls between agencies' systems (issue 18, docs/gateway.md).
  *
- *   call.c     GET|POST|... /gw/{agency}/{service}/{path}: the path,
- *              the checks (one statement), the order of the steps
+ *   call.c     GET|POST|... /gw/{agency}/{service}/{path}: the checks
+ *              (one statement), the order of the steps
  *   forward.c  the call to the provider (libcurl): request and answer
  *              streamed, narrowed when due
  *   record.c   the call's access-log row and, in "full" mode, its bodies
@@ -12,6 +12,10 @@
  *   rate.c     each grant's calls a minute and a day, in shared memory
  *   opmon.c    the log's operational-monitoring records and each
  *              service's health, for providers and DIC (Art. 12.4)
+ *
+ * The parsing of what consumers and providers send (the path, the
+ * headers each way, the path sent upstream, a service's OpenAPI
+ * operations) is core's gw_parse.c, where the fuzz harness reaches it.
  */
 #ifndef GATEWAY_H
 #define GATEWAY_H
@@ -71,11 +75,6 @@ bool	 gw_narrow_due(const struct gw_call *);
 /* The grant's field names (arena), and how many. */
 const char *const *gw_granted(struct gw_call *);
 size_t	 gw_ngranted(struct gw_call *);
-
-/* openapi.c: whether the service's OpenAPI document (JSON text) declares
- * method on path (the path after the service code). */
-bool	 openapi_declares(const char *doc, const char *method,
-	    const char *path);
 
 /* forward.c: sends the call upstream and streams the answer back. */
 /* The master's start: libcurl's global state and the rate table. */

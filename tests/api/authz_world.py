@@ -6,9 +6,10 @@ between them: catalog records of the provider (a draft and a listed
 database, a draft and a published dataset, open data, a service, a
 proposal, an assessment), a sharing request and a grant of the consumer,
 accounts, files, reports, suspensions, a termination, a planned
-suspension, a dispute. The matrix builds two: "own" (the agencies the
-actors belong to) and "other" (two agencies no actor but DIC, the
-Chairman and the auditor has anything to do with).
+suspension, a dispute, a service the gateway calls and a call through it.
+The matrix builds two: "own" (the agencies the actors belong to) and
+"other" (two agencies no actor but DIC, the Chairman and the auditor has
+anything to do with).
 
 Records are made when first asked for (World.get) and kept; a request
 that consumes one (an approval, a lift) makes the matrix drop it
@@ -18,10 +19,13 @@ that consumes one (an approval, a lift) makes the matrix drop it
 import datetime as dt
 import itertools
 import random
+import time
 import uuid
 
 from catalog_helpers import (FIELDS, Actor, add_body, create_database, create_dataset,
                              listed_database, record_assessment, unique)
+from gateway_support import stack_conf
+from sharing_setup import eventually
 from suspension_helpers import suspension_body
 
 NAMES = [f["name"] for f in FIELDS]
@@ -53,12 +57,15 @@ class World:
 
     prov and cons are catalog_helpers.Actor (agency_id, token of an
     agency_officer); dic and chair are the DIC admin's and the Chairman's
-    tokens, used where a step belongs to them (reviewing a proposal).
+    tokens, used where a step belongs to them (reviewing a proposal);
+    upstream is the test provider (gateway_support.Upstream) the world's
+    gateway service calls.
     """
 
-    def __init__(self, api, db, new_agency, prov, cons, dic, chair):
+    def __init__(self, api, db, new_agency, prov, cons, dic, chair, upstream=None):
         self.api, self.db, self.new_agency = api, db, new_agency
         self.prov, self.cons, self.dic, self.chair = prov, cons, dic, chair
+        self.upstream = upstream
         self.cache = {}
 
     # ------------------------------------------------------------ cache
@@ -357,6 +364,54 @@ class World:
     def make_comment(self):
         return self.post(self.cons.token, f"disputes/{self.get('dispute')}/comments",
                          {"body": "Đề nghị kiểm tra lại"})["id"]
+
+    # ---------------------------------------------------------- gateway
+
+    def make_gw_service(self):
+        """A service of the published dataset that the gateway calls: a
+        code, and the test provider as its upstream, under a tag of this
+        world's (docs/gateway.md, "Registering a service")."""
+        tag = uuid.uuid4().hex[:12]
+        svc = self.post(self.prov.token, "services", dict(
+            self.service_body(), code=f"mx-{tag}", upstream_url=self.upstream.url(tag)))
+        self.cache["gw_service_code"] = svc["code"]
+        return svc["id"]
+
+    @property
+    def gw_service_code(self):
+        self.get("gw_service")
+        return self.cache["gw_service_code"]
+
+    def make_gw_row(self):
+        """A call by the consumer's system through the gateway (the grant
+        is on the service's dataset): the id of its access-log row, which
+        is committed before the answer ends; its request_in_ms is kept."""
+        _, token = self.get("sysacc")
+        r = self.api.get(f"/gw/{self.prov.code}/{self.gw_service_code}/echo", token)
+        self._ok(r, 200)
+        rid = r.headers["X-Request-Id"]
+
+        def row():
+            """the call's access-log row"""
+            return self.db("SELECT id, request_in_ms FROM access_log "
+                           "WHERE request_id = %s AND kind = 'gateway'", (rid,))
+        (rowid, at), = eventually(row)
+        self.cache["gw_row_ms"] = int(at)
+        return int(rowid)
+
+    def opmon_span(self):
+        """GET /opmon/records' range: the millisecond of gw_row's call.
+        The records of the newest opmon_settle_s seconds (60 by default)
+        are held back until no call still running can add one before
+        them, so this first waits until the call is older than that."""
+        self.get("gw_row")
+        at = self.cache["gw_row_ms"]
+        settle_ms = int(stack_conf().get("opmon_settle_s", 60)) * 1000
+        while True:
+            (now,), = self.db("SELECT CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)")
+            if int(now) > at + settle_ms + 1000:
+                return {"records_from": at, "records_to": at}
+            time.sleep(min(5.0, (at + settle_ms + 1000 - int(now)) / 1000 + 0.1))
 
     # ------------------------------------------------------------- auth
 

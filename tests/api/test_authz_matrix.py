@@ -7,6 +7,10 @@ The records are made once, through the API (authz_world.py); each cell is
 then one request. REQUESTS below says, per endpoint, which record a cell
 names and which body it sends: a body valid for the actor allowed to act,
 so the table is about who gets 401/403/404 and who gets through.
+
+The gateway's route is a prefix, "/gw/*" (router.c): the table asks it of
+one path under it, GATEWAY, a call to the world's gateway service, whose
+upstream is the test provider (gateway_support's `upstream`).
 """
 
 import os
@@ -21,11 +25,17 @@ import pytest
 from authz_world import World, csv_bytes, unique, word
 from catalog_helpers import ASSESSMENT_CRITERIA, Actor, add_body
 from conftest import parse_json_line
+from gateway_support import upstream  # noqa: F401 (fixture)
 from suspension_helpers import suspension_body
 
 SRC = pathlib.Path(os.environ.get("DS_SRC") or pathlib.Path(__file__).parents[2])
 TABLE = pathlib.Path(__file__).with_name("authz_matrix.txt")
-ROUTE = re.compile(r'\{\s*"(GET|POST|PUT|PATCH|DELETE)",\s*"(/api/v1/[^"]*)"')
+ROUTE = re.compile(r'\{\s*"(GET|POST|PUT|PATCH|DELETE)",\s*"(/api/v1/[^"]*|/gw/\*)"')
+# The path under the gateway's prefix route that the table asks.
+GATEWAY = "/gw/{agency}/{service}/echo"
+# The gateway's code for each refusal the table expects of it (its
+# envelope's and X-Gateway-Error's; docs/gateway.md, "The checks").
+GATEWAY_CODES = {401: "unauthorized", 403: "no_grant"}
 ACTORS = ("none", "dic_admin", "chairman", "officer", "officer_other",
           "focal_point", "auditor", "system")
 CELL = re.compile(r"^(-|[1-5][0-9][0-9][+-]?)$")
@@ -61,10 +71,12 @@ def read_table():
 
 
 def served_routes():
-    """(method, path) of every route table, and core's health check."""
+    """(method, path) of every route table, and core's health check; the
+    gateway's prefix route as the path the table asks of it."""
     routes = {("GET", "/api/v1/health")}
     for main in SRC.glob("modules/*/main.c"):
-        routes |= set(ROUTE.findall(main.read_text()))
+        routes |= {(method, GATEWAY if path == "/gw/*" else path)
+                   for method, path in ROUTE.findall(main.read_text())}
     return routes
 
 
@@ -82,6 +94,11 @@ class Req:
     match           other item fields the listed record has ("type")
     consumes        a record key the request uses up when it succeeds: the
                     world makes a new one for the next cell
+    items, pages    where a list answer has its items, and (its key, the
+                    parameter that asks for it) of the next page's start
+    codes           the error code of each refusal status, which the
+                    answer must carry in its envelope and, the gateway's
+                    way, in X-Gateway-Error (absent from its other answers)
     """
     ids: Optional[Callable] = None
     body: Optional[Callable] = None
@@ -90,6 +107,9 @@ class Req:
     listed: Optional[Callable] = None
     match: Optional[dict] = None
     consumes: Optional[str] = None
+    items: str = "items"
+    pages: tuple = ("next_cursor", "cursor")
+    codes: Optional[dict] = None
 
 
 def rec(key, name="id"):
@@ -353,13 +373,24 @@ REQUESTS = {
         query=lambda w: {"agency_id": w.prov.agency_id})
        for name in ("sharing-requests", "grants", "suspensions", "disputes",
                     "catalog")},
+
+    # ------------------------------------------------------- gateway
+    **{(method, GATEWAY): Req(
+        ids=lambda w: {"agency": w.prov.code, "service": w.gw_service_code},
+        body=fixed({"ma_ho_so": "HS000001"}) if method in ("POST", "PUT", "PATCH")
+        else None, codes=GATEWAY_CODES)
+       for method in ("GET", "POST", "PUT", "PATCH", "DELETE")},
+    ("GET", "/api/v1/opmon/records"): Req(
+        query=lambda w: w.opmon_span(), listed=lst("gw_row"), items="records",
+        pages=("next_records_from", "next_records_from")),
+    ("GET", "/api/v1/services/{id}/health"): Req(ids=rec("gw_service")),
 }
 
 
 # --------------------------------------------------------------- fixtures
 
 @pytest.fixture(scope="module")
-def matrix(api, db, admin, new_agency, admin_creds):
+def matrix(api, db, admin, new_agency, admin_creds, upstream):
     """The two worlds and every actor's token, made once."""
 
     def actor(prefix, roles="agency_officer"):
@@ -376,11 +407,14 @@ def matrix(api, db, admin, new_agency, admin_creds):
     _, rr = actor("MXR")
     focal = parse_json_line(admin(["account", "create", "--agency", p.agency_id,
                                    "--name", "dau-moi", "--roles", "focal_point"]))
-    own = World(api, db, new_agency, p, c, dic, chair.token)
-    other = World(api, db, new_agency, q, rr, dic, chair.token)
+    own = World(api, db, new_agency, p, c, dic, chair.token, upstream)
+    other = World(api, db, new_agency, q, rr, dic, chair.token, upstream)
     own.creds = other.creds = (p_raw.client_id, p_raw.client_secret)
     _, system = own.get("sysacc")
     other.get("sysacc")
+    # First, so that the monitoring records have them by their turn.
+    own.get("gw_row")
+    other.get("gw_row")
     tokens = {"none": None, "dic_admin": dic, "chairman": chair.token,
               "officer": p.token, "officer_other": c.token,
               "focal_point": api.token(focal["client_id"], focal["client_secret"]),
@@ -428,15 +462,17 @@ def _ask(api, method, path, token, kw):
 
 def _listed(api, r, req, want, method, path, token, kw):
     """Whether the record is among the list's items, over every page."""
+    key, param = req.pages
     for _ in range(25):
         body = r.json()
-        for item in body.get("items", []):
+        for item in body.get(req.items, []):
             if item.get("id") == want and all(
                     item.get(k) == v for k, v in (req.match or {}).items()):
                 return True
-        if not body.get("next_cursor"):
+        if not body.get(key):
             return False
-        params = dict(kw.get("params") or {}, cursor=body["next_cursor"], limit=200)
+        params = dict(kw.get("params") or {}, limit=200)
+        params[param] = body[key]
         r = api.request(method, path, token, params=params)
         assert r.status_code == 200, f"{path} next page: {r.status_code} {r.text}"
     raise AssertionError(f"{path}: more than 25 pages")
@@ -464,6 +500,13 @@ def _check(api, row, column, worlds, tokens):
         body = r.json()
         if set(body) != {"error"} or "code" not in body["error"]:
             problem = f"{got} without the error envelope: {r.text[:120]}"
+        elif req.codes and (body["error"]["code"], r.headers.get("X-Gateway-Error")) \
+                != (req.codes.get(r.status_code),) * 2:
+            problem = (f"{got} {body['error']['code']} (X-Gateway-Error "
+                       f"{r.headers.get('X-Gateway-Error')}), expected "
+                       f"{req.codes.get(r.status_code)}")
+    elif req.codes and "X-Gateway-Error" in r.headers:
+        problem = f"{got} with X-Gateway-Error {r.headers['X-Gateway-Error']}"
     elif expected[3:] in ("+", "-"):
         seen = _listed(api, r, req, want, row.method, path, tokens[row.actor], kw)
         if seen != (expected[3:] == "+"):

@@ -22,7 +22,7 @@
 #   FUZZ_SEED        libFuzzer's seed for smoke (default 1: reproducible)
 set -euo pipefail
 
-HARNESSES=(json jwt dispatch form router cursor b64url narrow netpolicy)
+HARNESSES=(json jwt dispatch form router cursor b64url narrow netpolicy gw_parse)
 
 die() { printf 'fuzz: error: %s\n' "$*" >&2; exit 1; }
 log() { printf 'fuzz: %s\n' "$*" >&2; }
@@ -65,6 +65,7 @@ max_len() {
 		b64url) echo 2048 ;;
 		narrow) echo 16384 ;;
 		netpolicy) echo 1100 ;;
+		gw_parse) echo 2048 ;;
 		*) echo 4096 ;;
 	esac
 }

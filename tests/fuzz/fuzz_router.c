@@ -1,10 +1,12 @@
 /*
  * Fuzzes router.c (router_match) with the route table of DESIGN.md's
- * endpoints, against a reference matcher written here from the rules
- * router.c states: a pattern is '/'-separated segments; a literal
- * segment matches itself; a "{name}" segment matches 1 to 15 decimal
- * digits whose value is not 0 and captures it; the path must have the
- * same segments and nothing else.
+ * endpoints and the gateway's, against a reference matcher written here
+ * from the rules router.c states: a pattern is '/'-separated segments; a
+ * literal segment matches itself; a "{name}" segment matches 1 to 15
+ * decimal digits whose value is not 0 and captures it; a last segment
+ * "*" matches any rest of the path, empty included (the gateway's
+ * "/gw/" and a star takes "/gw/" and every path under it, not "/gw");
+ * otherwise the path must have the same segments and nothing else.
  *
  * The input is: method \n path.
  *
@@ -96,6 +98,14 @@ static const struct route routes[] = {
 	{ "PUT", "/api/v1/health", h, RT_PUBLIC },
 	{ "DELETE", "/api/v1/health", h, RT_PUBLIC },
 	{ "OPTIONS", "/api/v1/health", h, RT_PUBLIC },
+	/* the gateway (modules/gateway/main.c) */
+	{ "GET", "/gw/*", h, RT_PUBLIC | RT_RAW_BODY },
+	{ "POST", "/gw/*", h, RT_PUBLIC | RT_RAW_BODY },
+	{ "PUT", "/gw/*", h, RT_PUBLIC | RT_RAW_BODY },
+	{ "PATCH", "/gw/*", h, RT_PUBLIC | RT_RAW_BODY },
+	{ "DELETE", "/gw/*", h, RT_PUBLIC | RT_RAW_BODY },
+	{ "GET", "/api/v1/opmon/records", h, 0 },
+	{ "GET", "/api/v1/services/{id}/health", h, 0 },
 };
 
 /* Next '/'-separated segment of *s; returns its length, moves *s. */
@@ -126,6 +136,9 @@ ref_match(const char *pat, const char *path, long long *cap, size_t *ncap)
 		bool slast = strchr(path, '/') == NULL;
 		size_t pn = segment(&pat), sn = segment(&path);
 
+		/* "*" last: whatever is left, nothing included. */
+		if (plast && pn == 1 && ps[0] == '*')
+			return true;
 		if (pn >= 2 && ps[0] == '{' && ps[pn - 1] == '}') {
 			long long v = 0;
 
