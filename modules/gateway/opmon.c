@@ -151,11 +151,13 @@ plain_number(const char *s, size_t n)
 	return true;
 }
 
-/* Reads "<ms>:<id>" exactly as records_next writes it: 0, or -1. */
+/* Reads "<ms>:<id>" exactly as records_next writes it: 0, or -1 (and
+ * *ms, *id untouched). */
 static int
 cursor_parse(const char *s, long long *ms, long long *id)
 {
 	const char *colon = strchr(s, ':');
+	long long m, i;
 	char head[20];
 	size_t n;
 
@@ -164,8 +166,12 @@ cursor_parse(const char *s, long long *ms, long long *id)
 		return -1;
 	memcpy(head, s, n);
 	head[n] = '\0';
-	return parse_ll(head, 0, MS_MAX, ms) == 0 &&
-	    parse_ll(colon + 1, 0, 1LL << 62, id) == 0 ? 0 : -1;
+	if (parse_ll(head, 0, MS_MAX, &m) != 0 ||
+	    parse_ll(colon + 1, 0, 1LL << 62, &i) != 0)
+		return -1;
+	*ms = m;
+	*id = i;
+	return 0;
 }
 
 /* The range and where the page begins: records_to defaults to now;
