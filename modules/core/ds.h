@@ -15,6 +15,7 @@
  *            declared fields, bodies and queries         fields.c
  *            json_rows_text                              jsonout.c
  *   narrow_json  only a grant's fields of each record    narrow.c
+ *   csv_     rows as CSV (RFC 4180)                      csvout.c
  *   db_      Connector/C with cached prepared statements db.c
  *            (ds_now too); reading rows: db_get, db_row_json rows.c
  *            (rfc3339_from_db too); db_reply_page        jsonout.c
@@ -600,6 +601,11 @@ void	 http_reply_page_rows(struct http_req *, const struct page *,
  * straight from the rows: the body of every page. */
 void	 http_reply_items(struct http_req *, const struct db_rows *,
 	    const char *cursor);
+/* The same for a list whose members are named otherwise: 200
+ * {items_key: rows, next_key: next as a string, or null when NULL}
+ * (the gateway's {"records": ..., "next_records_from": ...}). */
+void	 http_reply_list(struct http_req *, const char *items_key,
+	    const struct db_rows *, const char *next_key, const char *next);
 /* http_reply(r, status, db_row_json(rows, row)) written straight from the
  * row, as a raw JSON body (the same bytes, as json_rows_text): for a
  * handler that replies one row as it was read. */
@@ -609,6 +615,17 @@ void	 http_reply_row(struct http_req *, int status, const struct db_rows *,
  * with http_reply_page_rows, or the error its status maps to. */
 void	 db_reply_page(struct http_req *, const struct page *,
 	    const char *sql, const struct db_param *, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* csvout: rows as CSV (csvout.c)                                       */
+
+/* The rows as CSV (RFC 4180): a header line of the column names, then a
+ * line per row, CRLF line ends; a cell holding a comma, a quote or a line
+ * break is quoted with its quotes doubled; SQL NULL is the empty cell;
+ * every other cell is db_cell's text (times as stored, booleans 1 or 0).
+ * The text is NUL-terminated and belongs to the arena; *len (may be NULL)
+ * gets its length. */
+char	*csv_rows_text(struct arena *, const struct db_rows *, size_t *len);
 
 /* ------------------------------------------------------------------ */
 /* auth                                                                 */

@@ -607,13 +607,24 @@ void
 http_reply_items(struct http_req *r, const struct db_rows *rows,
     const char *cursor)
 {
+	http_reply_list(r, "items", rows, "next_cursor", cursor);
+}
+
+void
+http_reply_list(struct http_req *r, const char *items_key,
+    const struct db_rows *rows, const char *next_key, const char *next)
+{
 	struct jbuf b = { .a = r->arena };
 
-	jb_lit(&b, "{\"items\":");
+	jb_lit(&b, "{");
+	jb_string(&b, items_key, strlen(items_key));
+	jb_lit(&b, ":");
 	jb_items(&b, rows);
-	jb_lit(&b, ",\"next_cursor\":");
-	if (cursor != NULL)
-		jb_string(&b, cursor, strlen(cursor));
+	jb_lit(&b, ",");
+	jb_string(&b, next_key, strlen(next_key));
+	jb_lit(&b, ":");
+	if (next != NULL)
+		jb_string(&b, next, strlen(next));
 	else
 		jb_lit(&b, "null");
 	jb_lit(&b, "}");

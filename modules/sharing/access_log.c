@@ -9,8 +9,6 @@
  * Provider and consumer read their own grants' rows, DIC and auditors
  * all; as a page of JSON, or exported whole as CSV or JSON (R5.4).
  */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ds.h"
@@ -216,54 +214,6 @@ access_log_list(struct http_req *r)
 	http_reply_page_rows(r, &pg, rows);
 }
 
-static void
-csv_cell(FILE *out, const char *v)
-{
-	if (v == NULL)
-		return;
-	if (strpbrk(v, ",\"\r\n") == NULL) {
-		fputs(v, out);
-		return;
-	}
-	fputc('"', out);
-	for (; *v != '\0'; v++) {
-		if (*v == '"')
-			fputc('"', out);
-		fputc(*v, out);
-	}
-	fputc('"', out);
-}
-
-/* The rows as CSV (RFC 4180, a header line, UTC times as stored). */
-static char *
-rows_csv(struct arena *a, const struct db_rows *rows, size_t *len)
-{
-	char *mem = NULL, *text;
-	size_t n = 0;
-	FILE *out = open_memstream(&mem, &n);
-
-	if (out == NULL)
-		abort();
-	for (size_t c = 0; c < rows->ncols; c++) {
-		fputs(c ? "," : "", out);
-		csv_cell(out, rows->names[c]);
-	}
-	fputs("\r\n", out);
-	for (size_t i = 0; i < rows->nrows; i++) {
-		for (size_t c = 0; c < rows->ncols; c++) {
-			fputs(c ? "," : "", out);
-			csv_cell(out, db_cell(rows, i, c));
-		}
-		fputs("\r\n", out);
-	}
-	fclose(out);
-	text = arena_alloc(a, n + 1);
-	memcpy(text, mem, n + 1);
-	free(mem);
-	*len = n;
-	return text;
-}
-
 /* GET /access-log/export?format=csv|json: every matching row at once, up
  * to access_log_export_max (a narrower time range gets the rest). */
 void
@@ -299,7 +249,7 @@ access_log_export(struct http_req *r)
 		    len);
 		return;
 	}
-	text = rows_csv(r->arena, rows, &len);
+	text = csv_rows_text(r->arena, rows, &len);
 	http_header(r, "Content-Disposition",
 	    "attachment; filename=\"access-log.csv\"");
 	http_reply_raw(r, 200, "text/csv; charset=utf-8", text, len);

@@ -635,6 +635,43 @@ test_page_cursor_from_the_last_of_two_ids(void **state)
 	arena_free(a);
 }
 
+/* The raw body of r's answer (not NUL-terminated) is text. */
+static void
+same_text(const struct http_req *r, const char *text)
+{
+	assert_non_null(r->resp_raw);
+	assert_int_equal(r->resp_raw_len, strlen(text));
+	assert_memory_equal(r->resp_raw, text, r->resp_raw_len);
+}
+
+/* A list under other names (the gateway's records) is the page's body with
+ * its two names changed, and its next as given, or null. */
+static void
+test_list_under_other_names_as_items(void **state)
+{
+	static const char *names[] = { "id", "narrowed" };
+	static const enum col_kind kinds[] = { COL_INT, COL_BOOL };
+	struct arena *a = arena_new();
+	struct db_rows *r = rows_new(a, 2, 2, names, kinds);
+	struct http_req *got = req_new();
+
+	(void)state;
+	cells(a, r, 0, 0, "7");
+	cells(a, r, 0, 1, "1");
+	cells(a, r, 1, 0, "9");
+	http_reply_list(got, "records", r, "next_records_from", "1767:9");
+	assert_int_equal(got->status, 200);
+	same_text(got, "{\"records\":[{\"id\":7,\"narrowed\":true},"
+	    "{\"id\":9,\"narrowed\":null}],\"next_records_from\":\"1767:9\"}");
+	req_free(got);
+	got = req_new();
+	r->nrows = 0;
+	http_reply_list(got, "records", r, "next_records_from", NULL);
+	same_text(got, "{\"records\":[],\"next_records_from\":null}");
+	req_free(got);
+	arena_free(a);
+}
+
 int
 main(void)
 {
@@ -657,6 +694,7 @@ main(void)
 		cmocka_unit_test(test_page_body_and_cursor_as_http_reply_page),
 		cmocka_unit_test(test_page_cursor_from_an_id_of_another_kind),
 		cmocka_unit_test(test_page_cursor_from_the_last_of_two_ids),
+		cmocka_unit_test(test_list_under_other_names_as_items),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
