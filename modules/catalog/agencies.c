@@ -11,8 +11,11 @@ static const char *const levels[] = {
 	NULL
 };
 
-#define AGENCY_COLS "id, code, name, name_en, level, parent_id, is_dic, " \
-	"created_at, updated_at"
+/* An agency's columns, of table t ("g.", or "" alone). */
+#define AGENCY_COLS_OF(t) \
+	t "id, " t "code, " t "name, " t "name_en, " t "level, " \
+	t "parent_id, " t "is_dic, " t "created_at, " t "updated_at"
+#define AGENCY_COLS	AGENCY_COLS_OF("")
 
 static const char *sql_show =
     "SELECT " AGENCY_COLS " FROM agencies WHERE id = ?";
@@ -60,13 +63,29 @@ agencies_list(struct http_req *r)
 	}
 }
 
+/* GET /agencies/{id} (RT_ACCOUNT_JOINED): the agency and the caller's
+ * account in one statement, the account checked first. */
 void
 agency_show(struct http_req *r)
 {
-	json_object *o;
+	static const char *sql =
+	    "SELECT " AGENCY_COLS_OF("g.") ", " AUTH_ACCOUNT_COLS
+	    " FROM agencies g" AUTH_ACCOUNT_JOIN "WHERE g.id = ?";
+	struct db_param p[] = { AUTH_ACCOUNT_PARAM(r),
+	    P_INT(r->captures[0]) };
+	struct db_rows *rows;
+	int st;
 
-	if (load_or_reply(r, r->captures[0], &o) == 0)
-		http_reply(r, 200, o);
+	if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows)) != DS_OK) {
+		http_error_status(r, st);
+		return;
+	}
+	if (auth_settle_or_reply(r, rows, 0) != DS_OK)
+		return;
+	if (rows->nrows != 1)
+		http_error(r, 404, "not_found", "no such agency");
+	else
+		http_reply(r, 200, db_row_json(rows, 0));
 }
 
 /* A parent must exist; 422 naming the field otherwise. */

@@ -23,6 +23,19 @@ static const char *const statuses[] = { "draft", "published", "withdrawn",
 static const char *const field_types[] = { "string", "integer", "number",
     "boolean", "date", "datetime", "geometry", "file", "other", NULL };
 
+/* The dataset read into rows (one row, or none) if the caller may see
+ * it; otherwise 404, the open transaction rolled back. */
+static int
+visible_or_reply(struct http_req *r, const struct db_rows *rows)
+{
+	if (rows->nrows == 1 && auth_sees(&r->who, db_get(rows, 0,
+	    "visibility"), db_get_int(rows, 0, "agency_id")))
+		return 0;
+	if (db_in_tx())
+		db_rollback();
+	return http_error(r, 404, "not_found", "no such dataset");
+}
+
 int
 dataset_load_or_reply(struct http_req *r, long long id, bool lock,
     struct db_rows **rows)
@@ -34,13 +47,7 @@ dataset_load_or_reply(struct http_req *r, long long id, bool lock,
 
 	if (row_or_reply(r, lock ? locked : show, id, "dataset", rows))
 		return DS_REPLIED;
-	if (!auth_sees(&r->who, db_get(*rows, 0, "visibility"),
-	    db_get_int(*rows, 0, "agency_id"))) {
-		if (db_in_tx())
-			db_rollback();
-		return http_error(r, 404, "not_found", "no such dataset");
-	}
-	return 0;
+	return visible_or_reply(r, *rows);
 }
 
 void
@@ -79,12 +86,25 @@ datasets_list(struct http_req *r)
 	}
 }
 
+/* GET /datasets/{id} (RT_ACCOUNT_JOINED): the dataset and the caller's
+ * account in one statement, the account checked first. */
 void
 dataset_show(struct http_req *r)
 {
+	static const char *sql =
+	    "SELECT " DATASET_COLS ", " AUTH_ACCOUNT_COLS DATASET_FROM
+	    AUTH_ACCOUNT_JOIN "WHERE d.id = ?";
+	struct db_param p[] = { AUTH_ACCOUNT_PARAM(r),
+	    P_INT(r->captures[0]) };
 	struct db_rows *rows;
+	int st;
 
-	if (dataset_load_or_reply(r, r->captures[0], false, &rows) == 0)
+	if ((st = db_query(r->arena, sql, p, NPARAMS(p), &rows)) != DS_OK) {
+		http_error_status(r, st);
+		return;
+	}
+	if (auth_settle_or_reply(r, rows, 0) == DS_OK &&
+	    visible_or_reply(r, rows) == 0)
 		http_reply_row(r, 200, rows, 0);
 }
 

@@ -1,8 +1,11 @@
 /*
  * Token verification (DESIGN.md, Auth): a compact JWS checked with the
  * pinned algorithm and the key its header names (auth_keys.c), its claims
- * read, then its times and, for a request, its account (auth_verify).
- * A token verified before comes from the memo (auth_memo.c) instead.
+ * read, then its times and, for a request, its account: in a statement of
+ * its own (auth_verify), or in the handler's, which joins the account
+ * (auth_verify_deferred, then auth_settle_or_reply; both apply
+ * account_rule). A token verified before comes from the memo
+ * (auth_memo.c) instead.
  *
  * libjwt 1.10 takes the algorithm from the token's own header and parses
  * the PEM key on every call (about 290 us). So the signature is checked
@@ -290,51 +293,151 @@ auth_verify_token(struct arena *a, const char *token, long long now,
 	return st;
 }
 
-int
-auth_verify(struct arena *a, const char *authorization, struct identity *who,
-    const char **why)
-{
-	static const char *sql =
-	    "SELECT a.status, a.agency_id, a.roles, a.grant_id, "
-	    "  UNIX_TIMESTAMP() AS now FROM accounts a WHERE a.id = ?";
-	struct db_rows *rows;
-	struct db_param p[1];
-	struct times t;
-	long long granted;
-	int st;
+/* The columns AUTH_ACCOUNT_COLS selects: account_rule reads them, and
+ * auth_settle_or_reply takes them out of the handler's rows. */
+static const char *const account_cols[] = { "caller_status",
+    "caller_agency_id", "caller_roles", "caller_grant_id", "caller_now",
+    NULL };
 
-	memset(who, 0, sizeof(*who));
-	if (authorization == NULL) {
-		*why = "a bearer token is required";
-		return DS_EINVAL;
-	}
-	if (strncasecmp(authorization, "Bearer ", 7) != 0) {
-		*why = "the Authorization header must be 'Bearer <token>'";
-		return DS_EINVAL;
-	}
-	if ((st = verify(a, authorization + 7, -1, who, &t, why)) != DS_OK)
-		return st;
-	p[0] = P_INT(who->account_id);
-	if ((st = db_query(a, sql, p, 1, &rows)) != DS_OK) {
-		*why = "database unavailable";
-		return st;
-	}
-	if (rows->nrows != 1 || strcmp(db_get(rows, 0, "status"),
-	    "active") != 0 || db_get_int(rows, 0, "agency_id") !=
-	    who->agency_id) {
+/*
+ * The one account rule (R10.1), for auth_verify's own statement and for a
+ * handler's that joined the account (auth_settle_or_reply): row of rows
+ * holds AUTH_ACCOUNT_COLS; a row past the end, or no status (the join
+ * found no account), is no account. The account must be active and of
+ * the token's agency, and the token's times t must hold by the database
+ * clock read with it. The database's roles are authoritative: a role
+ * removed from the account is gone at once, whatever the token says.
+ * On DS_OK who is authenticated; otherwise it is cleared, with *why.
+ */
+static int
+account_rule(struct identity *who, const struct times *t,
+    const struct db_rows *rows, size_t row, const char **why)
+{
+	const char *status = db_get(rows, row, "caller_status");
+
+	if (status == NULL || strcmp(status, "active") != 0 ||
+	    db_get_int(rows, row, "caller_agency_id") != who->agency_id) {
 		memset(who, 0, sizeof(*who));
 		*why = "the account is not active";
 		return DS_EINVAL;
 	}
-	if (check_times(&t, db_get_int(rows, 0, "now"), why) != DS_OK) {
+	if (check_times(t, db_get_int(rows, row, "caller_now"), why) != DS_OK) {
 		memset(who, 0, sizeof(*who));
 		return DS_EINVAL;
 	}
-	/* The database's roles are authoritative: a role removed from the
-	 * account is gone at once, whatever the token says. */
-	granted = db_get_int(rows, 0, "roles");
-	who->roles &= (unsigned)granted;
-	who->grant_id = db_get_int(rows, 0, "grant_id");
+	who->roles &= (unsigned)db_get_int(rows, row, "caller_roles");
+	who->grant_id = db_get_int(rows, row, "caller_grant_id");
 	who->authenticated = true;
+	return DS_OK;
+}
+
+/* Reads the token's account on its own and applies account_rule. On a
+ * database failure who is left unauthenticated and the status returned. */
+static int
+account_check(struct arena *a, struct identity *who, const struct times *t,
+    const char **why)
+{
+	static const char *sql =
+	    "SELECT " AUTH_ACCOUNT_COLS " FROM accounts caller "
+	    "WHERE caller.id = ?";
+	struct db_param p[] = { P_INT(who->account_id) };
+	struct db_rows *rows;
+	int st;
+
+	if ((st = db_query(a, sql, p, NPARAMS(p), &rows)) != DS_OK) {
+		*why = "database unavailable";
+		return st;
+	}
+	return account_rule(who, t, rows, 0, why);
+}
+
+/* The token of an Authorization header "Bearer <token>", or NULL with
+ * *why. */
+static const char *
+bearer_token(const char *authorization, const char **why)
+{
+	if (authorization == NULL) {
+		*why = "a bearer token is required";
+		return NULL;
+	}
+	if (strncasecmp(authorization, "Bearer ", 7) != 0) {
+		*why = "the Authorization header must be 'Bearer <token>'";
+		return NULL;
+	}
+	return authorization + 7;
+}
+
+int
+auth_verify(struct arena *a, const char *authorization, struct identity *who,
+    const char **why)
+{
+	const char *token;
+	struct times t;
+	int st;
+
+	memset(who, 0, sizeof(*who));
+	if ((token = bearer_token(authorization, why)) == NULL)
+		return DS_EINVAL;
+	if ((st = verify(a, token, -1, who, &t, why)) != DS_OK)
+		return st;
+	return account_check(a, who, &t, why);
+}
+
+int
+auth_refusal_reply(struct http_req *r, int st, const char *why)
+{
+	if (st == DS_EUNAVAIL)
+		return http_error_status(r, st);
+	http_header(r, "WWW-Authenticate", "Bearer");
+	return http_error(r, 401, "unauthorized", "%s", why);
+}
+
+int
+auth_verify_deferred(struct http_req *r, unsigned route_flags,
+    const char **why)
+{
+	struct auth_pending *p;
+	const char *token;
+	int st;
+
+	memset(&r->who, 0, sizeof(r->who));
+	r->pending = NULL;
+	if ((token = bearer_token(r->authorization, why)) == NULL)
+		return DS_EINVAL;
+	p = arena_calloc(r->arena, 1, sizeof(*p));
+	if ((st = verify(r->arena, token, -1, &p->who, &p->t, why)) != DS_OK)
+		return st;
+	p->route_flags = route_flags;
+	r->pending = p;
+	return DS_OK;
+}
+
+long long
+auth_pending_account(const struct http_req *r)
+{
+	return r->pending != NULL ? r->pending->who.account_id : 0;
+}
+
+int
+auth_settle_or_reply(struct http_req *r, struct db_rows *rows, size_t row)
+{
+	struct auth_pending *p = r->pending;
+	const char *why;
+	int st;
+
+	if (p != NULL) {
+		r->pending = NULL;
+		st = row < rows->nrows ?
+		    account_rule(&p->who, &p->t, rows, row, &why) :
+		    account_check(r->arena, &p->who, &p->t, &why);
+		if (st != DS_OK) {
+			if (db_in_tx())
+				db_rollback();
+			return auth_refusal_reply(r, st, why);
+		}
+		r->who = p->who;
+		auth_confine_system(&r->who, p->route_flags);
+	}
+	db_rows_drop(rows, account_cols);
 	return DS_OK;
 }

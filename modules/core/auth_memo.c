@@ -17,7 +17,8 @@
  * (bench/RESULTS.md). The same bytes under the same keys (loaded once,
  * auth_init) always give the same signature and claims, so the memo
  * changes no answer: what can change is still checked on every use, the
- * times against the clock and the account against its row (auth_verify).
+ * times against the clock and the account against its row (account_rule,
+ * from auth_verify or auth_settle_or_reply).
  * Only tokens that verified are kept, by their BLAKE2b-256 digest (to
  * find one with the same digest is as hard as forging the signature),
  * compared in constant time; a slot is simply overwritten.

@@ -18,6 +18,14 @@ struct times {
 	long long	exp, nbf, iat;
 };
 
+/* A token checked by auth_verify_deferred, its account not yet: what
+ * auth_settle_or_reply needs to finish the check (r->pending). */
+struct auth_pending {
+	struct identity	 who;		/* from the claims; not authenticated */
+	struct times	 t;
+	unsigned	 route_flags;	/* for auth_confine_system */
+};
+
 /* auth_keys.c: the ready verify context (owned by the key table, valid
  * for the process; never freed by the caller) of the key the JWS header
  * hdr[0..n) names, RS256 pinned; NULL with *why otherwise. */

@@ -3,10 +3,11 @@
  * struct http_req to its answer (docs/architecture.md, "The request
  * path"): route (404, or 405 with Allow), body size (413) and type (415),
  * the token (401; a grant's system account confined to its grant's
- * routes), the strict JSON parse (400), then the handler, through an
- * Idempotency-Key's replay when the request carries one. server.c reads
- * requests from FastCGI and writes the answers; tests call
- * server_dispatch directly.
+ * routes; on an RT_ACCOUNT_JOINED GET the account is left to the
+ * handler's own statement), the strict JSON parse (400), then the
+ * handler, through an Idempotency-Key's replay when the request carries
+ * one. server.c reads requests from FastCGI and writes the answers; tests
+ * call server_dispatch directly.
  */
 #include <stdio.h>
 #include <string.h>
@@ -142,17 +143,18 @@ prepare(const struct module *m, struct http_req *r)
 	}
 	if (!(rt->flags & RT_PUBLIC) && (!(rt->flags & RT_OPTIONAL_AUTH) ||
 	    r->authorization != NULL)) {
-		st = auth_verify(r->arena, r->authorization, &r->who, &why);
-		if (st == DS_EUNAVAIL) {
-			http_error_status(r, st);
-			return NULL;
-		}
+		/* A joined read checks the account in its own statement
+		 * (auth_settle_or_reply); only GETs, see ds.h. */
+		if ((rt->flags & RT_ACCOUNT_JOINED) &&
+		    strcmp(r->method, "GET") == 0)
+			st = auth_verify_deferred(r, rt->flags, &why);
+		else if ((st = auth_verify(r->arena, r->authorization,
+		    &r->who, &why)) == DS_OK)
+			auth_confine_system(&r->who, rt->flags);
 		if (st != DS_OK) {
-			http_header(r, "WWW-Authenticate", "Bearer");
-			http_error(r, 401, "unauthorized", "%s", why);
+			auth_refusal_reply(r, st, why);
 			return NULL;
 		}
-		auth_confine_system(&r->who, rt->flags);
 	}
 	if (r->body_len > 0 && is_json_type(r->content_type)) {
 		char err[160];
@@ -170,10 +172,37 @@ prepare(const struct module *m, struct http_req *r)
 	return rt;
 }
 
+/* A handler of an RT_ACCOUNT_JOINED route answered without checking
+ * the caller's account. A 5xx stays (its statement failed: the database
+ * is down); anything else is a bug, and whatever it wrote is taken back
+ * for a 500, so that a disabled account learns nothing (a streamed
+ * answer is cut off). */
+static void
+unsettled(struct http_req *r)
+{
+	r->pending = NULL;
+	if (r->status >= 500 && !r->streamed)
+		return;
+	log_warnx(__func__, "%s %s answered %d without checking the account",
+	    r->method, r->path, r->status);
+	if (r->streamed) {
+		r->abort = true;
+		return;
+	}
+	json_object_put(r->resp);
+	r->resp = NULL;
+	r->resp_raw = NULL;
+	r->status = 0;
+	r->nheaders = 0;
+	http_error_status(r, DS_ERR);
+}
+
 static void
 run_handler(const struct route *rt, struct http_req *r)
 {
 	rt->fn(r);
+	if (r->pending != NULL)
+		unsettled(r);
 	if (db_in_tx()) {
 		log_warnx(__func__, "%s %s left a transaction open",
 		    r->method, r->path);

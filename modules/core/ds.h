@@ -155,6 +155,8 @@ struct kv {
 	const char	*value;
 };
 
+struct auth_pending;	/* auth_jwt.c's own */
+
 #define HTTP_MAX_CAPTURES	4
 #define HTTP_MAX_HEADERS	16
 
@@ -188,6 +190,11 @@ struct http_req {
 	json_object	*json;		/* parsed body for JSON routes */
 
 	struct identity	 who;
+	/* A token whose signature and claims are checked but whose account
+	 * is not yet (RT_ACCOUNT_JOINED): who stays unauthenticated until
+	 * auth_settle_or_reply checks the account and sets it. Arena owned,
+	 * private to auth_jwt.c; NULL otherwise. */
+	struct auth_pending *pending;
 
 	/* the response */
 	int		 status;
@@ -306,6 +313,8 @@ enum route_flags {
 	RT_RAW_BODY = 1 << 3,	/* handler reads the body itself (uploads) */
 	RT_FORM_OR_JSON = 1 << 4, /* form or JSON body (token endpoint) */
 	RT_GRANT = 1 << 5,	/* a grant's system account acts as itself */
+	RT_ACCOUNT_JOINED = 1 << 6, /* a GET whose own statement reads the
+				 * caller's account: auth_settle_or_reply */
 };
 
 typedef void (*route_fn)(struct http_req *);
@@ -489,6 +498,10 @@ long long	 db_get_int(const struct db_rows *, size_t row, const char *name);
 json_object	*db_row_json(const struct db_rows *, size_t row);
 /* Every row as a JSON array. */
 json_object	*db_rows_json(const struct db_rows *);
+/* Takes the columns named in names (NULL-terminated) out of every row,
+ * as if the statement had not selected them; names not there are
+ * ignored. The cells stay in the arena. */
+void		 db_rows_drop(struct db_rows *, const char *const *names);
 
 int		 db_begin(void);
 /* fn runs first in every transaction db_begin() starts, until one
@@ -638,6 +651,54 @@ int	 auth_init(char *errbuf, size_t errlen);
  * DS_EUNAVAIL, with a reason in *why. */
 int	 auth_verify(struct arena *, const char *authorization,
 	    struct identity *who, const char **why);
+/* The answer to a token or account refused with status st (auth_verify's
+ * or auth_settle_or_reply's): 503 when the database is down (DS_EUNAVAIL),
+ * otherwise 401 with WWW-Authenticate: Bearer and why. DS_REPLIED. */
+int	 auth_refusal_reply(struct http_req *, int st, const char *why);
+/*
+ * A read whose own statement also reads the caller's account (R10.1: it
+ * is checked on every request), so that the request costs one round trip
+ * to MariaDB, not two (bench/RESULTS.md). Its route is marked
+ * RT_ACCOUNT_JOINED; dispatch then checks only the token (signature,
+ * claims) and leaves r->who unauthenticated. The handler's statement
+ * selects AUTH_ACCOUNT_COLS and adds AUTH_ACCOUNT_JOIN to its FROM clause
+ * (after its own tables: its ? comes before those of the WHERE clause),
+ * bound with AUTH_ACCOUNT_PARAM(r); then, before it looks at the rows,
+ * auth_settle_or_reply applies to the account's columns exactly the rules
+ * auth_verify applies to its own SELECT. Only GETs: a POST's identity is
+ * needed before its handler (Idempotency-Key replays), so on other
+ * methods the flag changes nothing and dispatch runs auth_verify.
+ */
+#define AUTH_ACCOUNT_COLS \
+	"caller.status AS caller_status, " \
+	"caller.agency_id AS caller_agency_id, caller.roles AS caller_roles, " \
+	"caller.grant_id AS caller_grant_id, UNIX_TIMESTAMP() AS caller_now"
+#define AUTH_ACCOUNT_JOIN	" LEFT JOIN accounts caller ON caller.id = ? "
+#define AUTH_ACCOUNT_PARAM(r)	P_INT(auth_pending_account(r))
+/* The account id the handler's statement binds: the token's, or 0 (no
+ * account) when nothing is pending (no token on an RT_OPTIONAL_AUTH
+ * route, or the account already checked by auth_verify). */
+long long auth_pending_account(const struct http_req *);
+/* Dispatch's half for RT_ACCOUNT_JOINED routes: checks "Bearer <jwt>" as
+ * auth_verify does, but neither its times nor its account, and keeps it
+ * in r->pending for auth_settle_or_reply (route_flags: for the
+ * confinement of system accounts). DS_OK, or DS_EINVAL with *why. */
+int	 auth_verify_deferred(struct http_req *, unsigned route_flags,
+	    const char **why);
+/*
+ * The handler's half: checks the pending token's account against row of
+ * rows, the handler's statement read with AUTH_ACCOUNT_COLS (a row past
+ * the end, when the statement found nothing, makes it read the account on
+ * its own), by auth_verify's rules: active, of the token's agency, the
+ * times against the database clock; roles narrowed to the database's,
+ * the grant; then auth_confine_system. On DS_OK r->who is the caller (or
+ * stays unauthenticated when no token was pending) and the AUTH_ACCOUNT_COLS
+ * columns are taken out of rows (every row), which then read as the
+ * handler's own statement without them. Otherwise replies 401 with
+ * WWW-Authenticate: Bearer (503 when the database is down), rolls back an
+ * open transaction and returns DS_REPLIED.
+ */
+int	 auth_settle_or_reply(struct http_req *, struct db_rows *, size_t row);
 /* Verifies only the token (no database): unit tests and fuzzing. */
 int	 auth_verify_token(struct arena *, const char *token,
 	    long long now, struct identity *who, const char **why);

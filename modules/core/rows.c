@@ -115,3 +115,38 @@ db_rows_json(const struct db_rows *rows)
 		json_object_array_add(a, db_row_json(rows, r));
 	return a;
 }
+
+void
+db_rows_drop(struct db_rows *rows, const char *const *names)
+{
+	size_t nc = rows->ncols, keep = 0, on_stack[64], *from = on_stack;
+
+	if (nc > NPARAMS(on_stack) && (from = calloc(nc, sizeof(*from))) ==
+	    NULL)
+		abort();
+	for (size_t c = 0; c < nc; c++) {
+		const char *const *n;
+
+		for (n = names; *n != NULL && strcmp(*n, rows->names[c]); n++)
+			;
+		if (*n == NULL)
+			from[keep++] = c;
+	}
+	/* Row by row, cell by cell: a kept cell only ever moves to a lower
+	 * index (r * keep + k <= r * nc + from[k]), so none is overwritten
+	 * before it has moved. */
+	for (size_t r = 0; keep < nc && r < rows->nrows; r++)
+		for (size_t k = 0; k < keep; k++) {
+			rows->cells[r * keep + k] = rows->cells[r * nc + from[k]];
+			if (rows->lens != NULL)
+				rows->lens[r * keep + k] =
+				    rows->lens[r * nc + from[k]];
+		}
+	for (size_t k = 0; k < keep; k++) {
+		rows->names[k] = rows->names[from[k]];
+		rows->kinds[k] = rows->kinds[from[k]];
+	}
+	rows->ncols = keep;
+	if (from != on_stack)
+		free(from);
+}

@@ -55,6 +55,28 @@ def test_any_authenticated_caller_reads_agencies(api, new_agency):
     assert nxt["items"][0]["id"] > body["items"][-1]["id"]
 
 
+def test_show_reads_the_account_with_the_agency(api, admin, new_agency):
+    """GET /agencies/{id} checks the caller's account in the agency's own
+    statement (RT_ACCOUNT_JOINED): the same answer as the list's row, and
+    a disabled account is refused whether the agency exists or not."""
+    o = new_agency("AO")
+    tok = api.token(o.client_id, o.client_secret)
+    r = api.get(f"agencies/{o.agency_id}", token=tok)
+    assert r.status_code == 200
+    page = api.get("agencies", token=tok, params={"limit": 200}).json()
+    while not any(i["id"] == o.agency_id for i in page["items"]):
+        page = api.get("agencies", token=tok, params={
+            "limit": 200, "cursor": page["next_cursor"]}).json()
+    assert r.json() == next(i for i in page["items"] if i["id"] == o.agency_id)
+    assert api.get("agencies/99999999", token=tok).status_code == 404
+    admin(["account", "disable", o.account_id])
+    for path in (f"agencies/{o.agency_id}", "agencies/99999999"):
+        r = api.get(path, token=tok)
+        assert r.status_code == 401
+        assert r.headers["WWW-Authenticate"] == "Bearer"
+        assert r.json()["error"]["message"] == "the account is not active"
+
+
 def test_duplicate_code_is_409_and_writes_nothing(api, admin_token, db):
     c = code()
     assert api.post("agencies", token=admin_token,

@@ -7,10 +7,17 @@ import os
 import pathlib
 import re
 import subprocess
+import time
 
+import pytest
+
+import jwt_forge as jf
 from catalog_helpers import (FIELDS, actor, audit_rows, create_database,  # noqa: F401
                              create_dataset, detail_fields, listed_database,
                              published_dataset, unique)
+from sharing_setup import grant_account, granted, make_dataset
+
+MISSING = 999_999_999_999  # an id no dataset of a test run has
 
 
 def test_owner_describes_a_dataset_with_its_structure(api, db, actor):
@@ -156,6 +163,104 @@ def test_list_filters_and_paging(api, actor):
                                                  "cursor": page1["next_cursor"]}).json()
     assert [x["id"] for x in page1["items"] + page2["items"]] == [m["id"] for m in made]
     assert page2["next_cursor"] is None
+
+
+
+# --------------------------- the caller's account read with the dataset
+# GET /datasets/{id} reads the caller's account in the dataset's own
+# statement (RT_ACCOUNT_JOINED, core's auth_settle_or_reply): each answer
+# below is the one the separate account check gave, found or not found.
+
+def test_show_answers_the_dataset_as_the_list_does(api, actor):
+    a = actor("DS")
+    ds = published_dataset(api, a.token, classification="shared")
+    r = api.get(f"datasets/{ds['id']}", a.token)
+    assert r.status_code == 200, r.text
+    items = api.get("datasets", a.token, params={"agency_id": a.agency_id}).json()["items"]
+    assert r.json() == next(i for i in items if i["id"] == ds["id"])
+    assert not [k for k in r.json() if k.startswith("caller")]
+
+
+# Why each token is refused: the account first, then the token's times by
+# the database's clock (auth_verify's order).
+REFUSED = {
+    "disabled": "the account is not active",
+    "no_such_account": "the account is not active",
+    "account_of_another_agency": "the account is not active",
+    "expired": "the token has expired",
+    "not_yet_valid": "the token is not valid yet",
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_a_refused_account_or_time_is_401_whether_the_dataset_exists_or_not(
+        api, db, admin, new_agency, case):
+    a = new_agency("DJ")
+    tok = api.token(a.client_id, a.client_secret)
+    ds = make_dataset(db, a.agency_id, classification="shared")
+    assert api.get(f"datasets/{ds}", tok).status_code == 200
+    now = int(time.time())
+    c = jf.claims(a.account_id, a.agency_id, ["agency_officer"])
+    if case == "disabled":
+        admin(["account", "disable", a.account_id])
+    elif case == "no_such_account":
+        (top,), = db("SELECT MAX(id) FROM accounts")
+        tok = jf.rs256(dict(c, sub=str(int(top) + 1000)))
+    elif case == "account_of_another_agency":
+        tok = jf.rs256(dict(c, agency=new_agency("DJ").agency_id))
+    elif case == "expired":
+        tok = jf.rs256(dict(c, exp=now - 120, iat=now - 1000, nbf=now - 1000))
+    else:
+        tok = jf.rs256(dict(c, nbf=now + 600))
+    for path in (f"datasets/{ds}", f"datasets/{MISSING}"):
+        r = api.get(path, tok)
+        assert r.status_code == 401, (path, r.text)
+        assert r.headers["WWW-Authenticate"] == "Bearer"
+        assert r.json()["error"]["code"] == "unauthorized"
+        assert r.json()["error"]["message"] == REFUSED[case]
+
+
+def test_an_active_account_gets_404_for_a_missing_dataset(api, actor):
+    r = api.get(f"datasets/{MISSING}", actor("DS").token)
+    assert r.status_code == 404
+    assert r.json()["error"]["message"] == "no such dataset"
+
+
+def test_a_role_removed_in_the_database_narrows_the_view_at_once(api, db, actor):
+    owner, aud = actor("DS"), actor("AU", "auditor,agency_officer")
+    draft = create_dataset(api, owner.token, listed_database(api, owner.token)["id"])
+    shared = published_dataset(api, owner.token, classification="shared")
+    for ds in (draft, shared):
+        assert api.get(f"datasets/{ds['id']}", aud.token).status_code == 200
+    # The same token still claims auditor; the database now says officer only.
+    db("UPDATE accounts SET roles = 4 WHERE id = %s", (aud.account_id,))
+    r = api.get(f"datasets/{draft['id']}", aud.token)
+    assert r.status_code == 404 and r.json()["error"]["message"] == "no such dataset"
+    assert api.get(f"datasets/{shared['id']}", aud.token).status_code == 200
+
+
+def test_a_system_account_is_confined_on_a_dataset_as_before(api, db, new_agency):
+    s = granted(api, db, new_agency)
+    _, systok = grant_account(api, s)
+    own = make_dataset(db, s.consumer.agency_id, classification="restricted")
+    assert api.get(f"datasets/{own}", s.consumer.token).status_code == 200
+    # Its own agency's restricted data, as to a stranger: not found.
+    r = api.get(f"datasets/{own}", systok)
+    assert r.status_code == 404 and r.json()["error"]["message"] == "no such dataset"
+    r = api.get(f"datasets/{s.dataset_id}", systok)
+    assert r.status_code == 200 and r.json()["id"] == s.dataset_id
+
+
+def test_no_token_is_401_as_before(api, actor):
+    """The route is not RT_OPTIONAL_AUTH: the public reads open data at
+    /open-data/{id}."""
+    ds = published_dataset(api, actor("DS").token, classification="open")
+    for path in (f"datasets/{ds['id']}", f"datasets/{MISSING}"):
+        r = api.get(path)
+        assert r.status_code == 401
+        assert r.headers["WWW-Authenticate"] == "Bearer"
+        assert r.json()["error"]["message"] == "a bearer token is required"
+    assert api.get(f"open-data/{ds['id']}").status_code == 200
 
 
 SRC = pathlib.Path(os.environ.get("DS_SRC") or pathlib.Path(__file__).parents[2])

@@ -1083,6 +1083,292 @@ test_garbage_is_refused(void **state)
 	refused(tok, "malformed token");
 }
 
+/* ------------------------------------------------------------------ */
+/* the account read by the handler's statement (RT_ACCOUNT_JOINED)      */
+
+/* What the handler's statement "reads": a record (id, title) and the
+ * caller's account as AUTH_ACCOUNT_COLS gives it. status NULL: the join
+ * found no account; found false: the statement found no record at all. */
+static struct {
+	const char	*status;
+	long long	 agency, roles, grant, now;
+	bool		 found;
+} account;
+/* What the handler saw: the account id it bound, who after settling, and
+ * the columns left in its rows. */
+static struct {
+	int		 reached;
+	long long	 bound;
+	struct identity	 who;
+	size_t		 ncols;
+} seen;
+
+static void
+account_active(void)
+{
+	account.status = "active";
+	account.agency = 3;
+	account.roles = ROLE_AGENCY_OFFICER | ROLE_FOCAL_POINT;
+	account.grant = 0;
+	account.now = NOW;
+	account.found = true;
+}
+
+static struct db_rows *
+joined_rows(struct arena *a)
+{
+	static const char *names[] = { "id", "title", "caller_status",
+	    "caller_agency_id", "caller_roles", "caller_grant_id",
+	    "caller_now" };
+	const char *cells[NPARAMS(names)] = { "11", "Hộ tịch", account.status,
+	    arena_printf(a, "%lld", account.agency),
+	    arena_printf(a, "%lld", account.roles),
+	    account.grant ? arena_printf(a, "%lld", account.grant) : NULL,
+	    arena_printf(a, "%lld", account.now) };
+	struct db_rows *rows = arena_calloc(a, 1, sizeof(*rows));
+
+	rows->nrows = account.found ? 1 : 0;
+	rows->ncols = NPARAMS(names);
+	rows->names = arena_calloc(a, rows->ncols, sizeof(char *));
+	rows->kinds = arena_calloc(a, rows->ncols, sizeof(enum col_kind));
+	rows->cells = arena_calloc(a, rows->ncols, sizeof(char *));
+	rows->lens = arena_calloc(a, rows->ncols, sizeof(size_t));
+	for (size_t c = 0; c < rows->ncols; c++) {
+		rows->names[c] = names[c];
+		rows->kinds[c] = c == 1 || c == 2 ? COL_STR : COL_INT;
+		rows->cells[c] = (char *)cells[c];
+		rows->lens[c] = cells[c] ? strlen(cells[c]) : 0;
+	}
+	return rows;
+}
+
+/* A joined read, as dataset_show is one. */
+static void
+h_joined(struct http_req *r)
+{
+	struct db_rows *rows = joined_rows(r->arena);
+
+	seen.reached++;
+	seen.bound = auth_pending_account(r);
+	if (auth_settle_or_reply(r, rows, 0) != DS_OK)
+		return;
+	seen.who = r->who;
+	seen.ncols = rows->ncols;
+	http_reply(r, 200, db_row_json(rows, 0));
+}
+
+/* A handler that forgets to settle (a bug dispatch must catch). */
+static void
+h_forgets(struct http_req *r)
+{
+	seen.reached++;
+	http_reply(r, 200, json_object_new_object());
+}
+
+static const struct route joined_routes[] = {
+	{ "GET", "/api/v1/joined/{id}", h_joined, RT_ACCOUNT_JOINED },
+	{ "GET", "/api/v1/grant-joined/{id}", h_joined,
+	    RT_ACCOUNT_JOINED | RT_GRANT },
+	{ "GET", "/api/v1/maybe-joined/{id}", h_joined,
+	    RT_ACCOUNT_JOINED | RT_OPTIONAL_AUTH },
+	{ "GET", "/api/v1/forgets/{id}", h_forgets, RT_ACCOUNT_JOINED },
+};
+
+static const struct module joined_mod = {
+	.name = "unit-joined",
+	.routes = joined_routes,
+	.nroutes = NPARAMS(joined_routes),
+};
+
+/* GET path with tok (NULL: no Authorization) through server_dispatch;
+ * the caller frees it. */
+static struct http_req *
+joined_get(const char *path, const char *tok)
+{
+	struct http_req *r = req_new();
+
+	r->path = path;
+	r->content_length = -1;
+	r->authorization = tok ? arena_printf(ta, "Bearer %s", tok) : NULL;
+	memset(&seen, 0, sizeof(seen));
+	server_dispatch(&joined_mod, r);
+	return r;
+}
+
+/* Asserts r is the 401 auth_verify's refusal gives, for why. */
+static void
+assert_refused_401(const struct http_req *r, const char *why)
+{
+	assert_error(r, 401, "unauthorized");
+	assert_string_equal(resp_str(r, "error.message"), why);
+	assert_string_equal(header_value(r, "WWW-Authenticate"), "Bearer");
+}
+
+static void
+test_joined_read_settles_the_caller_from_its_own_row(void **state)
+{
+	struct http_req *r;
+
+	(void)state;
+	account_active();
+	r = joined_get("/api/v1/joined/11", good_token());
+	assert_int_equal(r->status, 200);
+	assert_int_equal(seen.bound, 7);
+	assert_true(seen.who.authenticated);
+	assert_int_equal(seen.who.account_id, 7);
+	assert_int_equal(seen.who.agency_id, 3);
+	assert_int_equal(seen.who.roles, ROLE_AGENCY_OFFICER |
+	    ROLE_FOCAL_POINT);
+	assert_string_equal(seen.who.jti, "jti-1");
+	/* The account's columns are gone: the answer is the record's. */
+	assert_int_equal(seen.ncols, 2);
+	assert_int_equal(json_object_object_length(r->resp), 2);
+	assert_string_equal(resp_str(r, "title"), "Hộ tịch");
+	assert_null(r->pending);
+	req_free(r);
+}
+
+static void
+test_joined_read_narrows_roles_to_the_database(void **state)
+{
+	struct http_req *r;
+
+	(void)state;
+	account_active();
+	account.roles = ROLE_AGENCY_OFFICER | ROLE_DIC_ADMIN;
+	r = joined_get("/api/v1/joined/11", good_token());
+	assert_int_equal(r->status, 200);
+	/* focal_point removed in the database; dic_admin never claimed. */
+	assert_int_equal(seen.who.roles, ROLE_AGENCY_OFFICER);
+	req_free(r);
+}
+
+static void
+test_joined_read_refuses_an_account_not_active_or_elsewhere(void **state)
+{
+	static const char *const statuses[] = { "disabled", "revoked", NULL };
+	struct http_req *r;
+
+	(void)state;
+	for (size_t i = 0; i < NPARAMS(statuses); i++) {
+		account_active();
+		account.status = statuses[i];
+		r = joined_get("/api/v1/joined/11", good_token());
+		assert_int_equal(seen.reached, 1);
+		assert_refused_401(r, "the account is not active");
+		assert_false(r->who.authenticated);
+		req_free(r);
+	}
+	account_active();
+	account.agency = 4;
+	r = joined_get("/api/v1/joined/11", good_token());
+	assert_refused_401(r, "the account is not active");
+	assert_false(r->who.authenticated);
+	req_free(r);
+}
+
+static void
+test_joined_read_checks_the_times_by_the_database_clock(void **state)
+{
+	struct http_req *r;
+
+	(void)state;
+	/* The token: nbf and iat NOW, exp NOW + 900, 60 s of skew. */
+	account_active();
+	account.now = NOW + 900 + 61;
+	r = joined_get("/api/v1/joined/11", good_token());
+	assert_refused_401(r, "the token has expired");
+	req_free(r);
+	account.now = NOW - 61;
+	r = joined_get("/api/v1/joined/11", good_token());
+	assert_refused_401(r, "the token is not valid yet");
+	req_free(r);
+	account.now = NOW + 900 + 60;
+	r = joined_get("/api/v1/joined/11", good_token());
+	assert_int_equal(r->status, 200);
+	req_free(r);
+	/* The account before the times, as auth_verify: a disabled account
+	 * with an expired token is "not active". */
+	account.status = "disabled";
+	account.now = NOW + 5000;
+	r = joined_get("/api/v1/joined/11", good_token());
+	assert_refused_401(r, "the account is not active");
+	req_free(r);
+}
+
+static void
+test_joined_read_confines_a_system_account_as_dispatch_does(void **state)
+{
+	json_object *roles = json_object_new_array();
+	struct http_req *r;
+	char *sys;
+
+	(void)state;
+	json_object_array_add(roles, json_object_new_string("system"));
+	sys = token_with("roles", roles, false);
+	account_active();
+	account.roles = ROLE_SYSTEM;
+	account.grant = 41;
+	/* Off its grant's routes: answered as a caller of no agency. */
+	r = joined_get("/api/v1/joined/11", sys);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(seen.who.roles, ROLE_SYSTEM);
+	assert_int_equal(seen.who.grant_id, 41);
+	assert_int_equal(seen.who.agency_id, AGENCY_NONE);
+	req_free(r);
+	/* On them, itself. */
+	r = joined_get("/api/v1/grant-joined/11", sys);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(seen.who.agency_id, 3);
+	req_free(r);
+	/* Without a grant, confined everywhere. */
+	account.grant = 0;
+	r = joined_get("/api/v1/grant-joined/11", sys);
+	assert_int_equal(seen.who.agency_id, AGENCY_NONE);
+	req_free(r);
+}
+
+static void
+test_joined_read_without_a_token_where_optional_is_public(void **state)
+{
+	struct http_req *r;
+
+	(void)state;
+	/* No account to join: the statement binds 0 and reads none. */
+	account_active();
+	account.status = NULL;
+	r = joined_get("/api/v1/maybe-joined/11", NULL);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(seen.bound, 0);
+	assert_false(seen.who.authenticated);
+	assert_int_equal(seen.ncols, 2);
+	req_free(r);
+	/* Where the token is required, dispatch refuses before the
+	 * handler; a bad token too. */
+	r = joined_get("/api/v1/joined/11", NULL);
+	assert_int_equal(seen.reached, 0);
+	assert_refused_401(r, "a bearer token is required");
+	req_free(r);
+	r = joined_get("/api/v1/maybe-joined/11", "x.y.z");
+	assert_int_equal(seen.reached, 0);
+	assert_error(r, 401, "unauthorized");
+	req_free(r);
+}
+
+static void
+test_joined_read_that_never_settles_is_500(void **state)
+{
+	struct http_req *r;
+
+	(void)state;
+	account_active();
+	r = joined_get("/api/v1/forgets/11", good_token());
+	assert_int_equal(seen.reached, 1);
+	assert_error(r, 500, "internal_error");
+	assert_null(r->pending);
+	req_free(r);
+}
+
 int
 main(void)
 {
@@ -1126,6 +1412,13 @@ main(void)
 		T(test_tampered_token_is_refused),
 		T(test_oversized_token_is_refused),
 		T(test_garbage_is_refused),
+		T(test_joined_read_settles_the_caller_from_its_own_row),
+		T(test_joined_read_narrows_roles_to_the_database),
+		T(test_joined_read_refuses_an_account_not_active_or_elsewhere),
+		T(test_joined_read_checks_the_times_by_the_database_clock),
+		T(test_joined_read_confines_a_system_account_as_dispatch_does),
+		T(test_joined_read_without_a_token_where_optional_is_public),
+		T(test_joined_read_that_never_settles_is_500),
 #undef T
 	};
 	int failed;

@@ -412,6 +412,54 @@ test_many_columns_as_jsonc_writes_them(void **state)
 	arena_free(a);
 }
 
+/* db_rows_drop (rows.c): rows less some columns read as rows that never
+ * had them, in every row, with any number of columns. */
+static void
+test_dropped_columns_leave_the_rows_as_if_never_selected(void **state)
+{
+	static const char *const drop[] = { "c1", "c4", "nope", "c69", NULL };
+	static const size_t ncols[] = { 6, 70 };
+
+	(void)state;
+	for (size_t t = 0; t < NPARAMS(ncols); t++) {
+		size_t nc = ncols[t], nk = 0;
+		const char *names[70], *knames[70];
+		enum col_kind kinds[70], kkinds[70];
+		struct arena *a = arena_new();
+		struct db_rows *all, *kept;
+		char *want, *got;
+
+		for (size_t c = 0; c < nc; c++) {
+			names[c] = arena_printf(a, "c%zu", c);
+			kinds[c] = c % 2 ? COL_INT : COL_STR;
+			if (c != 1 && c != 4 && c != 69) {
+				knames[nk] = names[c];
+				kkinds[nk++] = kinds[c];
+			}
+		}
+		all = rows_new(a, 3, nc, names, kinds);
+		kept = rows_new(a, 3, nk, knames, kkinds);
+		for (size_t row = 0; row < 3; row++)
+			for (size_t c = 0, k = 0; c < nc; c++) {
+				const char *v = (row + c) % 5 == 0 ? NULL :
+				    c % 2 ? arena_printf(a, "%zu", row * 100 + c) :
+				    arena_printf(a, "r%zu c%zu", row, c);
+
+				cells(a, all, row, c, v);
+				if (c != 1 && c != 4 && c != 69)
+					cells(a, kept, row, k++, v);
+			}
+		want = jsonc_text(kept);
+		db_rows_drop(all, drop);
+		assert_int_equal(all->ncols, nk);
+		got = jsonc_text(all);
+		assert_string_equal(got, want);
+		free(want);
+		free(got);
+		arena_free(a);
+	}
+}
+
 /* JSON columns are written without json-c when json-c would print the
  * text back unchanged but for its whitespace; every other text must still
  * come out as json-c prints it. */
@@ -689,6 +737,8 @@ main(void)
 		    test_bytes_that_are_not_utf8_become_replacement_characters),
 		cmocka_unit_test(test_random_text_in_many_rows),
 		cmocka_unit_test(test_many_columns_as_jsonc_writes_them),
+		cmocka_unit_test(
+		    test_dropped_columns_leave_the_rows_as_if_never_selected),
 		cmocka_unit_test(test_json_column_texts_as_jsonc_prints_them),
 		cmocka_unit_test(test_random_json_columns_as_jsonc_prints_them),
 		cmocka_unit_test(test_page_body_and_cursor_as_http_reply_page),
