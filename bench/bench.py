@@ -3,6 +3,7 @@
 limits, measured in one run (issue 8; bench/README.md).
 
     ./stack bench [--smoke] [--only NAME[,NAME...]] [--keep]
+    ./stack bench --gateway-log [--smoke]
 
 Starts its own stack (a temporary STACK_VAR, a free loopback port),
 loads a province-sized catalog (bench/load.py), starts the limit programs
@@ -15,6 +16,10 @@ limit; at the end the peak RSS (VmHWM) of each kind of worker. Writes
 bench/RESULTS.md (between its markers) and bench/RESULTS.json; --smoke
 runs on tiny data for about 2 s per endpoint and writes nothing in the
 tree. Everything it starts, it stops, by pid; every run is bounded.
+
+--gateway-log measures the gateway's log at 20 million rows instead
+(issue 18): the opmon page's p99, `verify` rows a second, and a month's
+purge while calls go on (gateway_log_run).
 """
 
 import argparse
@@ -39,7 +44,8 @@ import urllib.parse
 
 SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(SRC, "bench")
-MODULES = ["auth", "catalog", "sharing", "suspension", "dispute", "report"]
+MODULES = ["auth", "catalog", "sharing", "suspension", "dispute", "report",
+           "gateway"]
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 MARK_BEGIN = "<!-- results: written by bench/bench.py, do not edit by hand -->"
 MARK_END = "<!-- end of results -->"
@@ -71,6 +77,25 @@ DOWNLOAD_BOUND = [("one row read, one durable commit, the bytes", (
         (-1, "nginx return 200", "total"),
         (1, "GET /agencies/{id} (token)", "total"),
         (-1, "point select: agencies", "total")))]
+
+# The gateway (issue 18): its two paths and their limits, nginx
+# proxy_pass straight to the same provider.
+PROXY_1K = "proxy_pass 1 KB JSON (nginx alone)"
+PROXY_100K = "proxy_pass 100 KB JSON (nginx alone)"
+GW_1K = "gateway call, 1 KB, not narrowed"
+GW_NARROW = "gateway call, 100 records narrowed to 4 of 8 fields"
+# What the gateway does alone (bench/gwcost.c), printed under the table.
+GW_SIGN = "assertion RS256 signature (jws_sign)"
+# Any gateway call costs at least what the proxy costs (the TLS front,
+# a client of the provider, the provider), a FastCGI read (its one check
+# statement: the point select less nginx's cheapest answer), a durable
+# commit's MariaDB CPU (its log row) and the assertion's signature.
+GATEWAY_BOUND = [("the proxy, one read, one durable commit, the signature",
+                  ((1, PROXY_1K, "total"),
+                   (1, "point select: agencies", "total"),
+                   (-1, "nginx return 200", "total"),
+                   (1, "durable INSERT, 16 connections", "mariadb"),
+                   (1, GW_SIGN, "total")))]
 
 QUERIES = [("dữ liệu dân cư", "du lieu dan cu"), ("đất đai", "dat dai"),
            ("y tế", "y te"), ("giấy phép lái xe", "giay phep lai xe"),
@@ -216,6 +241,12 @@ class Stack:
     def __init__(self, var, build, workers):
         self.var, self.build, self.workers = var, build, workers
         self.port = free_port()
+        # the benchmark's provider: a plain HTTP server block of the same
+        # nginx on loopback (Stack.start_limits), which the configuration
+        # must allow as an upstream (docs/gateway.md)
+        self.upstream_port = free_port()
+        while self.upstream_port == self.port:
+            self.upstream_port = free_port()
         self.run = os.path.join(var, "run")
         self.mycnf = os.path.join(var, "my.cnf")
         self.conf = os.path.join(var, "datashare.conf")
@@ -225,6 +256,7 @@ class Stack:
                         STACK_DEMO="0", STACK_SKIP_INSTALL="1",
                         STACK_SKIP_BUILD="1", STACK_BUILD=build,
                         STACK_WORKERS=str(workers),
+                        STACK_GATEWAY_NETWORKS="127.0.0.0/8",
                         # the token endpoint is measured, not rate limited
                         STACK_TOKEN_RATE="100000r/s",
                         STACK_TOKEN_BURST="100000",
@@ -332,7 +364,7 @@ class Stack:
         return out
 
     # the limit programs behind the same nginx
-    def start_limits(self, bindir, tables):
+    def start_limits(self, bindir, tables, opmon=False):
         env = dict(os.environ,
                    BENCH_DB_SOCKET=self.conf_values["db_socket"],
                    BENCH_DB_USER=self.conf_values["db_user"],
@@ -344,6 +376,10 @@ class Stack:
         if "datasets" in tables:
             progs["point-datasets"] = [os.path.join(bindir, "pointselect"),
                                        "", "", "datasets"]
+        if opmon:
+            for name in ("opmon", "opmon-service"):
+                progs[f"point-{name}"] = [os.path.join(bindir, "pointselect"),
+                                          "", "", name]
         locations = []
         for name, argv in progs.items():
             sock = os.path.join(self.run, f"bench-{name}.sock")
@@ -363,6 +399,19 @@ class Stack:
             f"        location /bench/static/ {{ alias "
             f"{os.path.join(self.var, 'warehouse')}/; types {{ }} "
             f"default_type \"text/csv; charset=utf-8\"; }}\n")
+        http_blocks = ""
+        if os.path.exists(os.path.join(self.run, "gateway.sock")):
+            http_blocks = self.upstream_blocks()
+            # the gateway's limit: nginx proxy_pass straight to the same
+            # provider, with kept-alive connections to it
+            locations.append(
+                "        location /bench/proxy/ {\n"
+                "            proxy_pass http://bench_provider/lgsp/;\n"
+                "            proxy_http_version 1.1;\n"
+                "            proxy_set_header Connection \"\";\n"
+                "            proxy_buffer_size 16k;\n"
+                "            proxy_buffers 16 16k;\n"
+                "        }\n")
         for name in progs:
             sock = os.path.join(self.run, f"bench-{name}.sock")
             for _ in range(100):
@@ -374,12 +423,33 @@ class Stack:
                 time.sleep(0.05)
             else:
                 raise Fail(f"{name}: no socket")
-        self.patch_nginx(locations)
+        self.patch_nginx(locations, http_blocks)
 
-    def patch_nginx(self, locations):
-        """Adds the limit programs' locations to this stack's rendered
-        nginx config (only here, never to nginx/datashare.conf.in) and
-        reloads it."""
+    def upstream_blocks(self):
+        """The benchmark's provider (issue 18): plain HTTP on loopback,
+        serving the JSON answers of write_answers from VAR/upstream/lgsp/,
+        and the upstream group through which the proxy limit reaches it
+        with kept-alive connections."""
+        root = os.path.join(self.var, "upstream")
+        self.answers = write_answers(os.path.join(root, "lgsp"))
+        return (f"    # bench/bench.py: the gateway's provider and the "
+                f"proxy limit's way to it\n"
+                f"    server {{\n"
+                f"        listen 127.0.0.1:{self.upstream_port};\n"
+                f"        root {root};\n"
+                f"        location /lgsp/ {{ }}\n"
+                f"        location / {{ return 404; }}\n"
+                f"    }}\n"
+                f"    upstream bench_provider {{\n"
+                f"        server 127.0.0.1:{self.upstream_port};\n"
+                f"        keepalive 32;\n"
+                f"    }}\n\n")
+
+    def patch_nginx(self, locations, http_blocks=""):
+        """Adds the limit programs' locations (and http_blocks, server and
+        upstream blocks, before the stack's own server) to this stack's
+        rendered nginx config (only here, never to
+        nginx/datashare.conf.in) and reloads it."""
         path = os.path.join(self.var, "nginx/conf/datashare.conf")
         with open(path) as f:
             text = f.read()
@@ -389,6 +459,11 @@ class Stack:
                           text, count=1)
         if n != 1:
             raise Fail("no 'location = /nginx-ok' in the nginx config")
+        if http_blocks:
+            text, n = re.subn(r"(?m)^(    server \{)", lambda m: http_blocks
+                              + m.group(1), text, count=1)
+            if n != 1:
+                raise Fail("no server block in the nginx config")
         with open(path, "w") as f:
             f.write(text)
         nginx = ["nginx", "-p", os.path.join(self.var, "nginx") + "/", "-c",
@@ -419,10 +494,64 @@ class Stack:
             time.sleep(0.1)
 
 
+# ------------------------------------------------------------------ provider
+
+# The gateway benchmark's dataset fields (bench/load.py makes the dataset
+# with all eight); the records the provider answers have these keys.
+GW_FIELDS = ["ma_dinh_danh", "ho_ten", "ngay_sinh", "dia_chi", "ma_don_vi",
+             "so_luong", "ngay_cap_nhat", "ghi_chu"]
+# The narrowing grant's fields: an identity check's (4 of 8).
+GW_NARROW_FIELDS = GW_FIELDS[:4]
+GW_SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Đặng", "Bùi"]
+GW_NAMES = ["Thị Ánh Tuyết", "Văn Hùng", "Minh Châu", "Quốc Bảo",
+            "Thu Hằng", "Đức Thắng", "Ngọc Lan", "Hữu Phước"]
+
+
+def gw_record(i):
+    """One record of the provider's answer: the eight fields, Vietnamese
+    text, about 1 KB of UTF-8 (the note carries most of it)."""
+    note = ("Hồ sơ đã được xác minh tại bộ phận một cửa; công dân đã nộp "
+            "đủ giấy tờ theo quy định, gồm bản sao giấy khai sinh, giấy "
+            "xác nhận cư trú và ảnh chân dung. Cán bộ tiếp nhận đã đối "
+            "chiếu thông tin với cơ sở dữ liệu quốc gia về dân cư và không "
+            f"phát hiện sai lệch. Lần cập nhật thứ {i % 9 + 1}: điều chỉnh "
+            "địa chỉ thường trú theo quyết định sáp nhập đơn vị hành chính "
+            "cấp xã trên địa bàn tỉnh Phú Yên. Kết quả được trả cho hệ "
+            "thống một cửa của xã qua nền tảng tích hợp, chia sẻ dữ liệu "
+            f"cấp tỉnh (LGSP); mã hồ sơ 000.00.22.H{i:06d}.")
+    return {"ma_dinh_danh": f"0540{i:08d}",
+            "ho_ten": f"{GW_SURNAMES[i % 8]} {GW_NAMES[(i // 8) % 8]}",
+            "ngay_sinh": f"{1950 + i % 60}-{i % 12 + 1:02d}-{i % 28 + 1:02d}",
+            "dia_chi": f"Số {i % 300 + 1} đường Trần Hưng Đạo, phường "
+                       f"{i % 9 + 1}, thành phố Tuy Hòa, tỉnh Phú Yên",
+            "ma_don_vi": f"22{i % 1000:03d}",
+            "so_luong": i % 7 + 1,
+            "ngay_cap_nhat": f"2026-{i % 12 + 1:02d}-{i % 28 + 1:02d}"
+                             f"T08:{i % 60:02d}:00+07:00",
+            "ghi_chu": note}
+
+
+def write_answers(folder):
+    """The provider's two answers, {"data": [records], "total": n}: one
+    record (about 1 KB) and 100 records (about 100 KB). Returns their
+    sizes in bytes by file name."""
+    os.makedirs(folder, exist_ok=True)
+    sizes = {}
+    for name, n in (("record-1.json", 1), ("records-100.json", 100)):
+        text = json.dumps({"data": [gw_record(i) for i in range(n)],
+                           "total": n}, ensure_ascii=False,
+                          separators=(",", ":")).encode()
+        with open(os.path.join(folder, name), "wb") as f:
+            f.write(text)
+        sizes[name] = len(text)
+    return sizes
+
+
 # ------------------------------------------------------------------ build
 
-def build_limits(bindir):
-    """Compiles bench/*.c with the same compiler as the project."""
+def build_limits(bindir, build):
+    """Compiles bench/*.c with the same compiler as the project; gwcost.c
+    against the build's core library."""
     os.makedirs(bindir, exist_ok=True)
 
     def pkg(*names):
@@ -442,6 +571,15 @@ def build_limits(bindir):
         p = subprocess.run(cmd, capture_output=True, text=True)
         if p.returncode != 0:
             raise Fail(f"cannot build bench/{srcs[0]}:\n{p.stderr}")
+    core = os.path.join(build, "modules/core/libdscore.a")
+    cmd = [cc, *flags, "-I", os.path.join(SRC, "modules/core"), "-I", build,
+           *pkg("json-c", "libmariadb"), "-o", os.path.join(bindir, "gwcost"),
+           os.path.join(BENCH, "gwcost.c"), core,
+           *pkg("json-c", "libjwt", "libsodium", "libcrypto", "libmariadb"),
+           "-lfcgi"]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise Fail(f"cannot build bench/gwcost.c:\n{p.stderr}")
 
 
 def ensure_wrk():
@@ -537,11 +675,33 @@ class Runner:
             BENCH_DB_USER=pwd.getpwuid(os.geteuid()).pw_name,
             BENCH_DB_PASSWORD=""))
 
-    def measure(self, cmd, seconds, env=None):
+    def paced(self, ep, pause_ms, seconds, until=None, least=5.0):
+        """wrk at a steady rate (bench/bench_paced.lua: each connection
+        pauses pause_ms between its calls) for seconds, or, with until,
+        until until() is true (polled every 0.2 s, after at least `least`
+        seconds): wrk is then stopped with SIGINT, after which it prints
+        its figures as at the end of a run."""
+        lo, hi, stride, off = ep.ids
+        cmd = ["wrk", f"-t{self.opts.threads}", f"-c{self.opts.connections}",
+               f"-d{int(seconds)}s", "--latency", "--timeout", "10s", "-s",
+               os.path.join(BENCH, "bench_paced.lua"), self.url, "--",
+               ep.method, ep.path, ep.token or "-", ep.body or "-", str(lo),
+               str(hi), str(stride), str(off)]
+        return self.measure(cmd, seconds, env=dict(
+            os.environ, BENCH_PAUSE_MS=str(pause_ms)), until=until,
+            least=least)
+
+    def measure(self, cmd, seconds, env=None, until=None, least=0.0):
         before, _ = self.cpu()
         busy0, kids0, t0 = machine_busy(), children_ticks(), time.monotonic()
         p = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, env=env)
+        if until is not None:
+            while p.poll() is None and (time.monotonic() - t0 < least or
+                                        not until()):
+                time.sleep(0.2)
+            if p.poll() is None:
+                p.send_signal(signal.SIGINT)
         try:
             out, err = p.communicate(timeout=seconds + 60)
         except subprocess.TimeoutExpired:
@@ -614,6 +774,7 @@ def summarise(ep, rounds):
         per.append({
             "rps": r["requests"] / secs,
             "p50_ms": r["p50_us"] / 1000, "p99_ms": r["p99_us"] / 1000,
+            "max_ms": r.get("max_us", 0) / 1000,
             "errors": sum(v for k, v in r.items() if k.startswith("errors_")),
             "requests": r["requests"],
             "others_pct": r.get("others_pct", 0.0),
@@ -628,6 +789,7 @@ def summarise(ep, rounds):
         "p50_ms": med(p["p50_ms"] for p in per),
         "p99_ms": med(p["p99_ms"] for p in per),
         "p99_max_ms": max(p["p99_ms"] for p in per),
+        "max_ms": max(p["max_ms"] for p in per),
         "errors": sum(p["errors"] for p in per),
         "requests": sum(p["requests"] for p in per),
         "others_pct": med(p["others_pct"] for p in per),
@@ -654,8 +816,9 @@ class Setup:
              "--agencies", str(self.opts.agencies),
              "--datasets", str(self.opts.datasets),
              "--grants", str(self.opts.grants),
-             "--access-log", str(self.opts.access_log)],
-            capture_output=True, text=True, timeout=1800)
+             "--access-log", str(self.opts.access_log), "--gateway",
+             "--gateway-log", str(self.opts.gateway_log_rows)],
+            capture_output=True, text=True, timeout=4 * 3600)
         if p.returncode != 0:
             raise Fail(f"load.py failed:\n{p.stderr[-3000:]}")
         self.made = json.loads(p.stdout.strip().splitlines()[-1])
@@ -663,7 +826,8 @@ class Setup:
         # the catalog's to compute (modules/catalog/search_index.c). That
         # takes minutes: skipped when --only leaves search out.
         only = self.opts.only.lower()
-        if "catalog" in self.made and (not only.strip() or "search" in only):
+        if "catalog" in self.made and not self.opts.gateway_log and (
+                not only.strip() or "search" in only):
             t_ix = time.monotonic()
             self.stack.admin("search", "index", timeout=1800)
             self.made["seconds"]["search index"] = round(
@@ -729,6 +893,9 @@ class Setup:
             eps += self.catalog_endpoints(officer_tok)
         if "sharing" in made:
             eps += self.sharing_endpoints()
+        if "gateway_dataset" in made.get("catalog", {}) and \
+                "grants" in tables:
+            eps += self.gateway_endpoints(officer_tok)
         return eps
 
     def catalog_endpoints(self, token):
@@ -792,6 +959,78 @@ class Setup:
                      module="sharing", limit="durable INSERT, 16 connections",
                      target=("ratio", 0.5), expect=201,
                      note="a request, its audit row and a notification"),
+        ]
+
+    def gateway_world(self, provider_tok):
+        """The gateway's benchmark service and its two callers, made
+        through the API as a province makes them (docs/gateway.md): the
+        first agency registers a service with a code and the benchmark's
+        provider as upstream_url on the dataset of eight fields that
+        bench/load.py made; two other agencies ask for it, one for every
+        field, one for four; the provider approves both and issues each
+        grant a system account. Returns (path prefix, token of the grant
+        of every field, token of the grant of four, service id)."""
+        if getattr(self, "gw", None):
+            return self.gw
+        c, (a_first, _) = self.made["catalog"], self.made["agencies"]
+        ds = c["gateway_dataset"]
+        agency_code = f"BENCH{a_first:05d}"
+        code = "tra-cuu-cong-dan"
+        svc = self.http.json("POST", "/api/v1/services", provider_tok, {
+            "dataset_id": ds, "name": "Tra cứu thông tin công dân",
+            "protocol": "rest",
+            "endpoint": "https://lgsp.phuyen.gov.vn/tra-cuu-cong-dan",
+            "version": "1.0", "code": code,
+            "upstream_url": f"http://127.0.0.1:"
+                            f"{self.stack.upstream_port}/lgsp/",
+            "records_pointer": "/data", "narrow": True,
+            "log_mode": "metadata"}, expect=(201,))
+        tokens = []
+        for k, fields in ((1, GW_FIELDS), (2, GW_NARROW_FIELDS)):
+            consumer = self.stack.account(a_first + k, "agency_officer")
+            ctok = self.http.token(consumer)
+            req = self.http.json("POST", "/api/v1/sharing-requests", ctok, {
+                "dataset_id": ds, "service_id": svc["id"],
+                "purpose": "Xác minh thông tin công dân khi giải quyết "
+                           "thủ tục hành chính",
+                "legal_basis": "Nghị định 47/2020/NĐ-CP",
+                "fields": fields, "term": "indefinite"}, expect=(201,))
+            grant = self.http.json(
+                "POST", f"/api/v1/sharing-requests/{req['id']}/approve",
+                provider_tok, {})["grant"]
+            acc = self.http.json(
+                "POST", f"/api/v1/grants/{grant['id']}/accounts",
+                provider_tok, {"name": f"He thong mot cua {k}"},
+                expect=(201,))
+            tokens.append(acc)
+        self.gw = (f"/gw/{agency_code}/{code}", tokens[0], tokens[1],
+                   svc["id"])
+        return self.gw
+
+    def gateway_endpoints(self, provider_tok):
+        """The gateway's two paths beside nginx proxy_pass to the same
+        provider (issue 18's benchmark): a call in metadata mode answered
+        with 1 KB and not narrowed (the grant holds every field), and a
+        call whose 100-record answer is narrowed to the four fields of the
+        other grant."""
+        prefix, every, four, _ = self.gateway_world(provider_tok)
+        sizes = self.stack.answers
+        return [
+            Endpoint(PROXY_1K, "limit", path="/bench/proxy/record-1.json",
+                     note=f"nginx proxy_pass, {sizes['record-1.json']} B"),
+            Endpoint(PROXY_100K, "limit",
+                     path="/bench/proxy/records-100.json",
+                     note=f"nginx proxy_pass, "
+                          f"{sizes['records-100.json']} B"),
+            Endpoint(GW_1K, "path", path=f"{prefix}/record-1.json",
+                     token=self.http.token(every), module="gateway",
+                     limit=PROXY_1K, target=("ratio", 0.5),
+                     note="checks, assertion, upstream, log row",
+                     bound=GATEWAY_BOUND),
+            Endpoint(GW_NARROW, "path", path=f"{prefix}/records-100.json",
+                     token=self.http.token(four), module="gateway",
+                     limit=PROXY_100K, target=("ratio", 0.3),
+                     note="the same, the answer read whole and narrowed"),
         ]
 
     def upload(self, token, ds, gid):
@@ -1044,22 +1283,430 @@ def report(info, results, eps, mem, notes):
 
 
 def write_results(text, raw):
+    write_section(text, MARK_BEGIN, MARK_END, "RESULTS.json", raw)
+
+
+def write_section(text, begin, end, json_name, raw):
+    """Writes text between the markers begin and end of bench/RESULTS.md
+    (the text around them is kept; missing markers are added at the end)
+    and raw to bench/<json_name>."""
     path = os.path.join(BENCH, "RESULTS.md")
     try:
         with open(path) as f:
             old = f.read()
     except OSError:
-        old = "# Benchmark results\n\n" + MARK_BEGIN + "\n" + MARK_END + "\n"
-    if MARK_BEGIN not in old or MARK_END not in old:
-        old += "\n" + MARK_BEGIN + "\n" + MARK_END + "\n"
-    head, rest = old.split(MARK_BEGIN, 1)
-    tail = rest.split(MARK_END, 1)[1]
+        old = "# Benchmark results\n\n"
+    if begin not in old or end not in old:
+        old += "\n" + begin + "\n" + end + "\n"
+    head, rest = old.split(begin, 1)
+    tail = rest.split(end, 1)[1]
     with open(path + ".tmp", "w") as f:
-        f.write(head + MARK_BEGIN + "\n" + text + MARK_END + tail)
+        f.write(head + begin + "\n" + text + end + tail)
     os.replace(path + ".tmp", path)
-    with open(os.path.join(BENCH, "RESULTS.json"), "w") as f:
+    with open(os.path.join(BENCH, json_name), "w") as f:
         json.dump(raw, f, indent=1, ensure_ascii=False)
         f.write("\n")
+
+
+# ------------------------------------------------------------------ gateway
+
+def gateway_alone(stack, bindir, opts):
+    """bench/gwcost.c: the gateway's own pieces alone, with the stack's
+    signing key and the provider's 100-record answer. Each becomes a
+    result with its CPU as "app" (for the bound of GATEWAY_BOUND) and no
+    row of the table."""
+    answer = os.path.join(stack.var, "upstream", "lgsp", "records-100.json")
+    p = subprocess.run([os.path.join(bindir, "gwcost"),
+                        stack.conf_values["jwt_keys_dir"], answer, "/data",
+                        ",".join(GW_NARROW_FIELDS),
+                        "50" if opts.smoke else "400"],
+                       capture_output=True, text=True, timeout=600)
+    if p.returncode != 0:
+        raise Fail(f"gwcost: {p.stderr.strip()}")
+    out = {}
+    for line in p.stdout.splitlines():
+        if line.startswith("GWCOST "):
+            r = json.loads(line[7:])
+            out[r["name"]] = {"alone": r, "rps": 0, "errors": 0,
+                              "cpu_us": {"app": r["us"], "nginx": 0,
+                                         "mariadb": 0}}
+    if GW_SIGN not in out:
+        raise Fail(f"gwcost printed no signature: {p.stdout}")
+    return out
+
+
+def gateway_notes(results, stack):
+    """What the gateway's pieces cost alone, under its rows."""
+    alone = [r["alone"] for r in results.values() if "alone" in r]
+    if not alone:
+        return []
+    parts = []
+    for a in alone:
+        extra = ""
+        if "out_bytes" in a:
+            extra = (f" ({a['bytes']:,} bytes -> {a['out_bytes']:,}, "
+                     f"{a['removed']} fields removed)")
+        elif "bytes" in a:
+            extra = f" ({a['bytes']:,} bytes)"
+        parts.append(f"{a['name']}{extra} {a['us']:,.0f} µs")
+    note = ("The gateway's own pieces alone (`bench/gwcost.c`, CPU µs a "
+            "call, best of 5 runs): " + "; ".join(parts) + ".")
+    sizes = getattr(stack, "answers", {})
+    if sizes:
+        note += (f" The provider's answers: {sizes['record-1.json']:,} and "
+                 f"{sizes['records-100.json']:,} bytes of JSON "
+                 f"(`{{\"data\": [...], \"total\": n}}`, 8 fields a record).")
+    return [note]
+
+
+GWLOG_BEGIN = ("<!-- gateway-log results: written by bench/bench.py "
+               "--gateway-log, do not edit by hand -->")
+GWLOG_END = "<!-- end of gateway-log results -->"
+
+
+class PhaseWatch:
+    """Which step of datashare-admin's purge MariaDB is running, sampled
+    every half second from the process list: the chain's walk (its
+    verification before anything is removed) or the DELETE."""
+
+    def __init__(self, stack):
+        import threading
+        self.stack, self.seen, self.stop = stack, [], False
+        self.t = threading.Thread(target=self.loop, daemon=True)
+        self.t.start()
+
+    def loop(self):
+        while not self.stop:
+            try:
+                rows = self.stack.sql(
+                    "SELECT LEFT(info, 40) FROM information_schema.processlist "
+                    "WHERE info LIKE 'DELETE FROM access_log%' OR (info "
+                    "LIKE 'SELECT id, created_at%' AND info LIKE "
+                    "'%WHERE seq > %')")
+            except (Fail, subprocess.TimeoutExpired):
+                rows = []
+            phase = None
+            for (info,) in rows:
+                phase = "delete" if info.startswith("DELETE") else \
+                    (phase or "walk")
+            self.seen.append((time.monotonic(), phase))
+            time.sleep(0.5)
+
+    def now(self):
+        return self.seen[-1][1] if self.seen else None
+
+    def close(self):
+        self.stop = True
+        self.t.join(5)
+
+
+def history_length(stack):
+    """InnoDB's history list: undo records its purge has still to apply
+    (the deleted rows' index entries are removed by it, after commit)."""
+    text = "\n".join("\t".join(r) for r in stack.sql(
+        "SHOW ENGINE INNODB STATUS"))
+    m = re.search(r"History list length (\d+)", text.replace("\\n", "\n"))
+    return int(m.group(1)) if m else 0
+
+
+def table_size(stack):
+    """The access log's size as InnoDB reports it, and the files."""
+    stack.sql("ANALYZE TABLE access_log")
+    r = stack.sql(
+        "SELECT table_rows, data_length, index_length, data_free "
+        "FROM information_schema.tables WHERE table_schema = 'datashare' "
+        "AND table_name = 'access_log'")[0]
+    datadir = os.path.join(stack.var, "mysql")
+
+    def du(path):
+        total = 0
+        for root, _, files in os.walk(path):
+            for f in files:
+                try:
+                    total += os.stat(os.path.join(root, f)).st_blocks * 512
+                except OSError:
+                    pass
+        return total
+    ibd = os.path.join(datadir, "datashare", "access_log.ibd")
+    return {"rows_estimate": int(r[0]), "data_bytes": int(r[1]),
+            "index_bytes": int(r[2]), "free_bytes": int(r[3]),
+            "ibd_file_bytes": os.stat(ibd).st_blocks * 512
+            if os.path.exists(ibd) else 0,
+            "ibdata_bytes": sum(os.stat(os.path.join(datadir, f)).st_blocks
+                                * 512 for f in os.listdir(datadir)
+                                if f.startswith(("ibdata", "undo"))),
+            "datadir_bytes": du(datadir)}
+
+
+def timed_admin(stack, runner, *args, timeout=4 * 3600):
+    """Runs datashare-admin, returning its output, the seconds it took and
+    the CPU seconds of MariaDB and of datashare-admin itself."""
+    before, _ = runner.cpu()
+    kids, t = children_ticks(), time.monotonic()
+    out = stack.admin(*args, timeout=timeout)
+    after, _ = runner.cpu()
+    return out, time.monotonic() - t, {
+        "mariadb_s": (after["mariadb"] - before["mariadb"]) / CLK_TCK,
+        "admin_s": (children_ticks() - kids) / CLK_TCK}
+
+
+def gib(n):
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
+
+
+def gateway_log_run(stack, setup, opts, bindir, tmp, tables, durability):
+    """The gateway's log at 20 million rows (issue 18): what the loader
+    made and what it takes on disk, the opmon page's p99 (the endpoint
+    when it exists, and the SQL page it implies), `verify` rows a second,
+    and a month's purge while calls go on: their p99 before, during and
+    after it. Writes its own section of bench/RESULTS.md and
+    bench/RESULTS-gateway-log.json."""
+    made = setup.made
+    g = made.get("gateway_log")
+    if not g or not g.get("rows"):
+        raise Fail("no gateway rows were loaded: is migration 0012 applied?")
+    runner = Runner(stack, opts, bindir, tmp)
+    http = Http(stack.port)
+    res = {"loaded": g, "load_seconds": made["seconds"]}
+    log(f"gateway log: {g['rows']:,} rows loaded in "
+        f"{made['seconds'].get('gateway log')} s; measuring its size")
+    res["size"] = table_size(stack)
+    res["disk"] = shutil.disk_usage(tmp)._asdict()
+    stack.start_limits(bindir, tables, opmon=True)
+    a_first = made["agencies"][0]
+    officer_tok = http.token(stack.account(a_first, "agency_officer"))
+    admin_tok = http.token(stack.admin_creds)
+    prefix, every, _, svc_id = setup.gateway_world(officer_tok)
+
+    # -- the opmon page: random day-long ranges of the loaded months
+    lo, hi = g["request_in_ms"]
+    rnd = __import__("random").Random(18)
+    starts = [rnd.randrange(lo, hi - 86400000) for _ in range(5000)]
+    busy = g["busiest_service"]
+    files = {}
+    for name, fmt in (
+            ("sql", "/bench/point/opmon/{t}"),
+            ("sql-service", f"/bench/point/opmon-service/{busy}/{{t}}"),
+            ("api", "/api/v1/opmon/records?records_from={t}&records_to={u}"
+                    "&limit=100"),
+            ("api-service", "/api/v1/opmon/records?records_from={t}"
+                            f"&records_to={{u}}&service_id={busy}&limit=100")):
+        files[name] = os.path.join(tmp, f"opmon-{name}.txt")
+        with open(files[name], "w") as f:
+            for t in starts:
+                f.write(fmt.format(t=t, u=t + 86400000) + "\n")
+    eps = [Endpoint("opmon page, SQL alone: every service (DIC)", "limit",
+                    path="@" + files["sql"], module="point-opmon",
+                    target=("p99", 20.0)),
+           Endpoint("opmon page, SQL alone: one service (its provider)",
+                    "limit", path="@" + files["sql-service"],
+                    module="point-opmon-service", target=("p99", 20.0)),
+           Endpoint("GET /api/v1/opmon/records (DIC)", "path",
+                    path="@" + files["api"], token=admin_tok,
+                    module="gateway", target=("p99", 20.0)),
+           Endpoint("GET /api/v1/opmon/records?service_id= (DIC)", "path",
+                    path="@" + files["api-service"], token=admin_tok,
+                    module="gateway", target=("p99", 20.0))]
+    results = {}
+    for ep in eps:
+        st, body, _ = http.request("GET", ep.probe_path(), ep.token)
+        if st != 200:
+            results[ep.name] = {"skipped": f"probe answered {st}"}
+            log(f"{ep.name}: probe answered {st}: {body[:160]!r}")
+            continue
+        page = json.loads(body)
+        if len(page["records"]) != 100 or not page["next_records_from"]:
+            raise Fail(f"{ep.name}: not a full page: {body[:300]!r}")
+        log(f"measuring {ep.name}")
+        r = results[ep.name] = runner.run(ep)
+        log(f"  {r['rps']:.0f} req/s, p50 {r['p50_ms']:.2f} ms, p99 "
+            f"{r['p99_ms']:.2f} ms, errors {r['errors']}")
+    verdicts(results, eps)
+    res["opmon"] = results
+
+    # -- verify: the whole chain walked and hashed again
+    log("datashare-admin verify over the whole log")
+    stack.admin("seal")
+    out, secs, cpu = timed_admin(stack, runner, "verify")
+    m = re.search(r"access: intact: (\d+) rows", out)
+    if not m:
+        raise Fail(f"the loaded chain does not verify: {out}")
+    res["verify"] = {"rows": int(m.group(1)), "seconds": secs,
+                     "rows_per_s": int(m.group(1)) / secs, **cpu,
+                     "output": out.strip()}
+    log(f"  {int(m.group(1)):,} rows in {secs:.0f} s: "
+        f"{int(m.group(1)) / secs:,.0f} rows/s")
+
+    # -- a month's purge while calls go on, at a steady rate
+    call = Endpoint(GW_1K, "path", path=f"{prefix}/record-1.json",
+                    token=http.token(every), module="gateway")
+    pause = max(1, int(1000 * opts.connections / opts.gateway_log_rate))
+    quick = opts.smoke
+    phases = {}
+    log(f"calls at about {opts.gateway_log_rate}/s before the purge")
+    runner.paced(call, pause, 5 if quick else 10)      # warm-up
+    phases["before"] = runner.paced(call, pause, 10 if quick else 60)
+    older = stack.sql("SELECT COUNT(*) FROM access_log WHERE created_at < "
+                      "UTC_TIMESTAMP(6) - INTERVAL 92 DAY")[0][0]
+    res["purge_due_rows"] = int(older)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DS_")}
+    cmd = [stack.admin_exe, "--config", stack.conf, "access-log", "purge",
+           "--days", "92"]
+    log(f"purging the month older than 92 days ({int(older):,} rows) "
+        f"while calls go on")
+    watch = PhaseWatch(stack)
+    t = time.monotonic()
+    purge = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=env)
+    # the walk (verification), then the DELETE, each its own wrk run
+    phases["during: the chain's walk"] = runner.paced(
+        call, pause, 4 * 3600, until=lambda: purge.poll() is not None or
+        watch.now() == "delete", least=2)
+    if purge.poll() is None:
+        phases["during: the DELETE"] = runner.paced(
+            call, pause, 4 * 3600, until=lambda: purge.poll() is not None,
+            least=1)
+    out, err = purge.communicate(timeout=4 * 3600)
+    watch.close()
+    purge_s = time.monotonic() - t
+    walk = [ts for ts, ph in watch.seen if ph == "walk"]
+    delete = [ts for ts, ph in watch.seen if ph == "delete"]
+    res["purge"] = {"exit": purge.returncode, "seconds": purge_s,
+                    "output": (out + err).strip()[-1500:],
+                    "walk_s": (walk[-1] - walk[0]) if walk else None,
+                    "delete_s": (delete[-1] - delete[0]) if delete else None}
+    log(f"  purge exited {purge.returncode} after {purge_s:.0f} s: "
+        f"{(out + err).strip()[-300:]}")
+    # InnoDB removes the deleted rows' entries after the commit
+    hist0 = history_length(stack)
+    res["history_after_purge"] = hist0
+    phases["after: InnoDB's purge of the deleted rows"] = runner.paced(
+        call, pause, 60 if quick else 900,
+        until=lambda: history_length(stack) < 20000, least=10)
+    phases["after, quiet"] = runner.paced(call, pause, 10 if quick else 60)
+    res["calls"] = {k: summarise(call, [v]) for k, v in phases.items()}
+    res["calls_pause_ms"] = pause
+    res["size_after"] = table_size(stack)
+    stack.admin("seal")
+    out, secs, cpu = timed_admin(stack, runner, "verify")
+    m = re.search(r"access: intact: (\d+) rows", out)
+    if not m:
+        raise Fail(f"the chain does not verify after the purge: {out}")
+    res["verify_after"] = {"rows": int(m.group(1)), "seconds": secs,
+                           "rows_per_s": int(m.group(1)) / secs, **cpu,
+                           "output": out.strip()}
+    info = {"machine": machine(), "versions": versions(),
+            "settings": {k: getattr(opts, k) for k in (
+                "workers", "connections", "threads", "warmup", "rounds",
+                "seconds", "smoke", "gateway_log_rows",
+                "gateway_log_rate")},
+            "buffer_pool_bytes": int(durability[2]),
+            "data": describe_data(made, opts)}
+    text = gateway_log_report(info, res, eps)
+    raw = {"info": info, "results": res}
+    if opts.smoke or opts.no_write:
+        with open(os.path.join(tmp, "RESULTS-gateway-log.md"), "w") as f:
+            f.write(text)
+    else:
+        write_section(text, GWLOG_BEGIN, GWLOG_END,
+                      "RESULTS-gateway-log.json", raw)
+    print(text)
+    bad = [n for n, r in results.items() if r.get("errors")]
+    bad += [k for k, v in res["calls"].items() if v["errors"]]
+    if res["purge"]["exit"] != 0:
+        bad.append("the purge")
+    if opts.smoke and bad:
+        raise Fail(f"smoke: not working: {', '.join(bad)}")
+
+
+def gateway_log_report(info, res, eps):
+    L = []
+    m, g, sz = info["machine"], res["loaded"], res["size"]
+    L.append(f"Run of {m['date']} on {m['cores']} cores ({m['cpu']}), "
+             f"{m['memory_gib']} GiB, Linux {m['kernel']}; "
+             f"{info['versions']['mariadb']}, InnoDB buffer pool "
+             f"{gib(info['buffer_pool_bytes'])}.")
+    L.append("")
+    days = g["days"]
+    L.append(f"The log: {g['rows']:,} gateway calls ({info['data']}; "
+             f"{g['callers']} grants with a service, a few of them making "
+             f"most calls) over {days} days ending {g['end_days']} days "
+             f"ago, sealed by the loader as chain_seal.c seals them, "
+             f"loaded in {res['load_seconds'].get('gateway log')} s. "
+             f"On disk: access_log {gib(sz['data_bytes'])} of rows and "
+             f"{gib(sz['index_bytes'])} of indexes (InnoDB's figures; "
+             f"the .ibd file {gib(sz['ibd_file_bytes'])}); the whole "
+             f"datadir {gib(sz['datadir_bytes'])}.")
+    L.append("")
+    L.append("| what | req/s | p50 ms | p99 ms | server CPU µs/req: app "
+             "+ nginx + db = total | target | met | wrk / others' CPU |")
+    L.append("|---|---:|---:|---:|---:|---|:-:|---:|")
+    for ep in eps:
+        r = res["opmon"].get(ep.name)
+        if r is None:
+            continue
+        if "skipped" in r:
+            L.append(f"| {ep.name} | not measured: {r['skipped']} | | | | "
+                     f"| | |")
+            continue
+        c = r["cpu_us"]
+        L.append(f"| {ep.name} | {fmt(r['rps'])} | {fmt(r['p50_ms'], 2)} | "
+                 f"{fmt(r['p99_ms'], 2)} | {fmt(c['app'])} + "
+                 f"{fmt(c['nginx'])} + {fmt(c['mariadb'])} = "
+                 f"{fmt(cpu_total(r))} | {r.get('target', '')} | "
+                 f"{'yes' if r.get('met') else '**no**'} | "
+                 f"{r['client_pct']:.0f}% / {r['others_pct']:.0f}% |")
+    L.append("")
+    v, va = res["verify"], res["verify_after"]
+    L.append(f"`datashare-admin verify`: {v['rows']:,} rows in "
+             f"{v['seconds']:,.0f} s, **{v['rows_per_s']:,.0f} rows a "
+             f"second** (CPU: datashare-admin {v['admin_s']:,.0f} s, "
+             f"MariaDB {v['mariadb_s']:,.0f} s); after the purge "
+             f"{va['rows']:,} rows in {va['seconds']:,.0f} s, "
+             f"{va['rows_per_s']:,.0f} rows a second.")
+    L.append("")
+    p = res["purge"]
+    L.append(f"The purge (`datashare-admin access-log purge --days 92`, "
+             f"{res['purge_due_rows']:,} rows older than 92 days) exited "
+             f"{p['exit']} after {p['seconds']:,.0f} s (its walk of the "
+             f"chain ~{fmt(p['walk_s'])} s, its DELETE "
+             f"~{fmt(p['delete_s'])} s, as sampled from the process "
+             f"list): `{p['output'][-400:]}`. InnoDB's history list "
+             f"after it: {res['history_after_purge']:,}.")
+    L.append("")
+    L.append(f"Gateway calls during it ({GW_1K}), {info['settings']['connections']} "
+             f"connections each pausing {res['calls_pause_ms']} ms between "
+             f"calls (about {info['settings']['gateway_log_rate']} a "
+             f"second):")
+    L.append("")
+    L.append("| phase | seconds | calls/s | p50 ms | p99 ms | max ms | "
+             "p99 / before | errors | others' CPU |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    base = res["calls"]["before"]["p99_ms"]
+    for k, c in res["calls"].items():
+        r = c["rounds"][0]
+        secs = r["requests"] / max(r["rps"], 1e-9)
+        L.append(f"| {k} | {secs:,.0f} | {fmt(c['rps'])} | "
+                 f"{fmt(c['p50_ms'], 2)} | {fmt(c['p99_ms'], 2)} | "
+                 f"{fmt(c.get('max_ms'), 1)} | {c['p99_ms'] / base:.2f} | "
+                 f"{c['errors']} | {c['others_pct']:.0f}% |")
+    during = [c["p99_ms"] for k, c in res["calls"].items()
+              if k.startswith("during")]
+    worst = max(during) if during else 0
+    L.append("")
+    L.append(f"Target: the calls' p99 during the purge at most twice "
+             f"before it: {worst:.2f} ms against {base:.2f} ms, "
+             f"{worst / base:.2f} x: "
+             f"{'met' if worst <= 2 * base else '**not met**'}.")
+    sa = res["size_after"]
+    L.append("")
+    L.append(f"After the purge: access_log {gib(sa['data_bytes'])} of rows "
+             f"and {gib(sa['index_bytes'])} of indexes, "
+             f"{gib(sa['free_bytes'])} free inside the file (InnoDB keeps "
+             f"the pages); the .ibd file {gib(sa['ibd_file_bytes'])}; "
+             f"system tablespace and undo {gib(sa['ibdata_bytes'])}; the "
+             f"datadir {gib(sa['datadir_bytes'])}.")
+    return "\n".join(L) + "\n"
 
 
 # ------------------------------------------------------------------ main
@@ -1086,11 +1733,29 @@ def parse_args():
                          "(for profiling one endpoint)")
     ap.add_argument("--no-write", action="store_true",
                     help="print the results, leave bench/RESULTS.md alone")
+    ap.add_argument("--gateway-log", action="store_true",
+                    help="instead of the endpoints: the gateway's log at "
+                         "20,000,000 rows (opmon page p99, verify rows a "
+                         "second, a month's purge while calls go on); about "
+                         "an hour and 20 GB of disk")
+    ap.add_argument("--gateway-log-rows", type=int,
+                    help="gateway calls loaded into the access log in that "
+                         "mode (20,000,000; with --smoke 30,000)")
+    ap.add_argument("--gateway-log-rate", type=int, default=200,
+                    help="calls a second during the purge (paced)")
     a = ap.parse_args()
     base = SMOKE if a.smoke else FULL
     for k, v in base.items():
         if getattr(a, k, None) is None:
             setattr(a, k, v)
+    if a.gateway_log:
+        # The log is the gateway's alone: the purge removes the chain's
+        # oldest rows, which must be its oldest month of calls.
+        a.access_log = 0
+        if a.gateway_log_rows is None:
+            a.gateway_log_rows = 30000 if a.smoke else 20000000
+    else:
+        a.gateway_log_rows = 0
     # The smoke run only proves that everything answers: no paired
     # rounds, which would double its time.
     a.no_pair = a.no_pair or a.smoke
@@ -1106,7 +1771,8 @@ def main():
     # Bounded whatever happens: the finally below stops the stack.
     signal.signal(signal.SIGALRM, on_alarm)
     signal.signal(signal.SIGTERM, on_alarm)
-    signal.alarm(300 if opts.smoke else 2400)
+    signal.alarm((900 if opts.smoke else 5 * 3600) if opts.gateway_log
+                 else (300 if opts.smoke else 2400))
     build = os.environ.get("STACK_BUILD", os.path.join(SRC, "build"))
     tmp = tempfile.mkdtemp(prefix="datashare-bench.")
     stack = Stack(tmp, build, opts.workers)
@@ -1115,7 +1781,7 @@ def main():
     try:
         ensure_wrk()
         bindir = os.path.join(tmp, "bin")
-        build_limits(bindir)
+        build_limits(bindir, build)
         log(f"starting a stack in {tmp} on port {stack.port}")
         stack.up()
         stack.sql("CREATE DATABASE IF NOT EXISTS bench_insert;\n"
@@ -1135,6 +1801,12 @@ def main():
             out = stack.admin("verify")
             if "intact" not in out:
                 raise Fail(f"the loaded chains do not verify: {out}")
+        if opts.gateway_log:
+            gateway_log_run(stack, setup, opts, bindir, tmp, tables,
+                            durability)
+            log(f"done in {time.monotonic() - t0:.0f} s")
+            ok = True
+            return 0
         stack.start_limits(bindir, tables)
         eps = setup.endpoints(tables)
         runner = Runner(stack, opts, bindir, tmp)
@@ -1167,6 +1839,8 @@ def main():
             log(f"  {r['rps']:.0f} req/s (min {r['rps_min']:.0f}, max "
                 f"{r['rps_max']:.0f}), p50 {r['p50_ms']:.2f} ms, p99 "
                 f"{r['p99_ms']:.2f} ms, errors {r['errors']}")
+        if GW_SIGN in wanted:
+            results.update(gateway_alone(stack, bindir, opts))
         verdicts(results, eps)
         mem = memory(stack, pss_peak)
         # Every write of the run was sealed by the modules' masters while
@@ -1186,7 +1860,8 @@ def main():
                 "load_seconds": made["load_seconds"],
                 "durability": {"innodb_flush_log_at_trx_commit": durability[0],
                                "log_bin": durability[1]}}
-        notes = not_measured(made, tables) + bounds(results, eps)
+        notes = not_measured(made, tables) + bounds(results, eps) + \
+            gateway_notes(results, stack)
         notes.append("After the run, `datashare-admin seal` then `verify`: "
                      + " ".join(chains.split()))
         text = report(info, results, [e for e in eps if e.name in results],
@@ -1199,7 +1874,8 @@ def main():
         else:
             write_results(text, raw)
         print(text)
-        bad = [n for n, r in results.items() if "skipped" in r or r["errors"]]
+        bad = [n for n, r in results.items()
+               if "skipped" in r or r.get("errors")]
         log(f"done in {time.monotonic() - t0:.0f} s")
         if opts.smoke and bad:
             raise Fail(f"smoke: not working: {', '.join(bad)}")

@@ -2,7 +2,8 @@
 """Loads a province-sized catalog into a datashare database, fast.
 
     load.py --mycnf VAR/my.cnf --out DIR [--agencies N --datasets N
-            --grants N --access-log N]
+            --grants N --access-log N] [--gateway]
+            [--gateway-log N --gateway-log-days D --gateway-log-end-days E]
 
 Generates tab-separated files in DIR and loads them with LOAD DATA LOCAL
 INFILE as MariaDB's root over the stack's unix socket (never through the
@@ -10,8 +11,11 @@ API: a million access-log rows through HTTP would take longer than the
 benchmark). It follows the schema of each applied migration and loads only
 the tables that exist: foundation (0001: agencies), catalog (0002:
 databases, datasets, services, search documents), sharing (0003: requests,
-grants, access log with its hash chain, one warehouse file). It prints one
-JSON line describing what it made (id ranges the benchmark draws from).
+grants, access log with its hash chain, one warehouse file) and, asked
+to, what the gateway's benchmark needs (0012: a dataset of eight fields
+for the benchmark's service; N gateway calls in the access log, sealed
+like the rest). It prints one JSON line describing what it made (id
+ranges the benchmark draws from).
 
 Rows are made with explicit ids from the table's current maximum + 1, so
 the benchmark knows its ranges without asking. Accounts are not made here:
@@ -107,15 +111,29 @@ class Db:
     def next_id(self, table):
         return int(self.value(f"SELECT COALESCE(MAX(id), 0) + 1 FROM `{table}`"))
 
-    def load(self, path, table, cols):
+    def load(self, path, table, cols, unique_checks=False):
         """LOAD DATA with the checks a bulk load may skip: the generator
         makes consistent rows, and InnoDB would check each foreign key and
-        unique key row by row otherwise."""
+        unique key row by row otherwise.
+
+        unique_checks=True keeps them for a table that the modules read
+        while it is loaded: with both checks off, MariaDB (10.6+, MDEV-515)
+        loads an empty table in bulk under a table lock, and a module
+        master's sealing SELECT on the access log that began just before
+        was seen to hang with the LOAD for good (10.11.19, the gateway's
+        20-million-row load: both threads waiting in InnoDB, neither
+        timing out). Kept on, the load is row by row, as any insert."""
         collist = ", ".join(f"`{c}`" for c in cols)
         self.run("SET SESSION foreign_key_checks = 0;\n"
-                 "SET SESSION unique_checks = 0;\n"
+                 f"SET SESSION unique_checks = {int(unique_checks)};\n"
                  f"LOAD DATA LOCAL INFILE '{path}' INTO TABLE `{table}` "
                  f"CHARACTER SET utf8mb4 ({collist});\n", local=True)
+
+
+def columns(db, table):
+    return {r[0] for r in db.run(
+        "SELECT column_name FROM information_schema.columns "
+        f"WHERE table_schema = 'datashare' AND table_name = '{table}'")}
 
 
 def write_rows(path, rows):
@@ -158,7 +176,7 @@ def classification_of(dataset_id):
     return "open" if r < 3 else ("restricted" if r == 9 else "shared")
 
 
-def load_catalog(db, out, agencies, n_datasets, rnd, now):
+def load_catalog(db, out, agencies, n_datasets, rnd, now, gateway=False):
     a_first, a_last = agencies
     n_agencies = a_last - a_first + 1
     per_db = max(1, n_datasets // (2 * n_agencies))
@@ -195,6 +213,14 @@ def load_catalog(db, out, agencies, n_datasets, rnd, now):
     while len(datasets) < n_datasets:
         datasets.append(dataset_row(ds_id, db_id - 1, rnd, now))
         ds_id += 1
+    # The gateway benchmark's dataset: all eight fields, shared, in the
+    # first agency's shared database, outside the range the benchmark
+    # draws ids from (its id would give it another class by id % 10).
+    gw_dataset = None
+    if gateway:
+        gw_dataset = ds_id
+        datasets.append(dataset_row(gw_dataset, db_first, rnd, now,
+                                    fields=FIELDS, cls="shared"))
     write_rows(os.path.join(out, "databases.tsv"), dbs)
     db.load(os.path.join(out, "databases.tsv"), "databases",
             ["id", "agency_id", "kind", "name", "managing_unit", "objective",
@@ -210,13 +236,16 @@ def load_catalog(db, out, agencies, n_datasets, rnd, now):
             ["id", "dataset_id", "agency_id", "name", "protocol", "endpoint",
              "version", "guide", "status"])
     search_documents(db)
-    return {"databases": [db_first, db_id - 1],
+    made = {"databases": [db_first, db_id - 1],
             "datasets": [ds_first, ds_id - 1],
             "services": [sv_first, sv_first + len(services) - 1],
             "per_database": per_db}
+    if gw_dataset is not None:
+        made["gateway_dataset"] = gw_dataset
+    return made
 
 
-def dataset_row(ds_id, db_id, rnd, now):
+def dataset_row(ds_id, db_id, rnd, now, fields=None, cls=None):
     kind = KINDS[ds_id % len(KINDS)]
     subject = SUBJECTS[(ds_id // 7) % len(SUBJECTS)]
     place = PLACES[(ds_id // 3) % len(PLACES)]
@@ -227,13 +256,13 @@ def dataset_row(ds_id, db_id, rnd, now):
                    f"định kỳ; liên quan đến {other}. Phục vụ thủ tục hành "
                    f"chính và khai thác dùng chung.")
     keywords = json.dumps([subject, place, other], ensure_ascii=False)
-    fields = dataset_fields(ds_id)
+    fields = fields or dataset_fields(ds_id)
     fields_json = json.dumps([{"name": f[0], "type": f[1], "meaning": f[2],
                                "personal": f[3]} for f in fields],
                              ensure_ascii=False)
     published = now - datetime.timedelta(days=1 + ds_id % 300,
                                           seconds=ds_id % 86400)
-    cls = classification_of(ds_id)
+    cls = cls or classification_of(ds_id)
     due = published + datetime.timedelta(days=91) if cls == "open" else None
     return (ds_id, db_id, title, description, keywords, "monthly", cls, 0,
             "published", dt(published), fields_json,
@@ -375,10 +404,179 @@ def load_access_log(db, out, meta, n_log, hot_rows, rnd, now):
             f.write("\t".join(tsv(v) for v in row + [seq, prev, h]))
             f.write("\n")
             prev = h
-    db.load(path, "access_log", cols)
+    db.load(path, "access_log", cols, unique_checks=True)
     db.run(f"UPDATE chain_heads SET seq = {seq}, hash = '{prev}' "
            f"WHERE chain = 'access'")
     return [first, first + n_log - 1]
+
+
+# ------------------------------------------------------------------ gateway
+
+# A gateway call's operational fields (0012), hashed as the chain's last
+# column "tail" (chain_seal.c, ACCESS_TAIL): CONCAT_WS(0x1f, 'gateway',
+# each of these with NULL as \N).
+GATEWAY_TAIL = ["method", "request_in_ms", "request_out_ms",
+                "response_in_ms", "response_out_ms", "succeeded",
+                "fault_code", "fault_text", "request_bytes",
+                "request_sha256", "bodies_kept"]
+EMPTY_SHA = hashlib.sha256(b"").hexdigest()
+# What calls end in, by share of a thousand: (outcome, status, fault code,
+# fault text). The provider's own 4xx/5xx are delivered; the gateway's
+# refusals and failures carry its codes (docs/gateway.md).
+GATEWAY_ENDS = ([("delivered", 200, None, None)] * 950 +
+                [("delivered", 404, None, None)] * 8 +
+                [("delivered", 500, None, None)] * 2 +
+                [("refused", 401, "unauthorized", "the token has expired")] * 8 +
+                [("refused", 403, "grant_suspended", "the grant is suspended")] * 6 +
+                [("refused", 429, "rate_limited", "the grant's calls a "
+                  "minute reached the service's limit")] * 11 +
+                [("failed", 502, "upstream_unreachable", "the provider's "
+                  "service cannot be reached")] * 9 +
+                [("failed", 504, "upstream_timeout", "the provider did not "
+                  "answer within the service's timeout")] * 6)
+
+
+def gateway_callers(db, out):
+    """The grants whose dataset has a service, each with a system account
+    (made here, with a secret hash nothing verifies: these accounts only
+    appear in the log, no one logs in with them)."""
+    rows = db.run(
+        "SELECT g.id, g.provider_agency_id, g.consumer_agency_id, "
+        "g.dataset_id, MIN(s.id), pa.code FROM grants g "
+        "JOIN services s ON s.dataset_id = g.dataset_id "
+        "JOIN agencies pa ON pa.id = g.provider_agency_id "
+        "WHERE g.status = 'active' GROUP BY g.id ORDER BY g.id")
+    if not rows:
+        sys.exit("load.py: no grant on a dataset with a service: load the "
+                 "catalog and sharing first")
+    first = db.next_id("accounts")
+    accounts, callers = [], []
+    for k, (gid, prov, cons, ds, svc, pcode) in enumerate(rows):
+        aid = first + k
+        accounts.append((aid, cons, f"He thong goi LGSP {gid}",
+                         f"bench-gw-{gid}-{aid}", "!", 32, "active", gid))
+        callers.append((int(gid), int(prov), int(cons), int(ds), int(svc),
+                        pcode, aid))
+    path = os.path.join(out, "gw_accounts.tsv")
+    write_rows(path, accounts)
+    db.load(path, "accounts", ["id", "agency_id", "name", "client_id",
+                               "secret_hash", "roles", "status", "grant_id"])
+    return callers
+
+
+def load_gateway_log(db, out, n, days, end_days, rnd, now, chunk=500000):
+    """n gateway calls over `days` days ending `end_days` days ago, one
+    row each in the access log, sealed into the 'access' chain exactly as
+    chain_seal.c hashes them (the operational fields as the tail column),
+    so that datashare-admin verify passes. Written and loaded in chunks,
+    each chunk loaded while the next is written; a chunk's file is removed
+    once loaded. Returns the id range and the time range (ms)."""
+    import threading
+    head = db.run("SELECT seq, hash FROM chain_heads WHERE chain = 'access'")
+    seq, prev = int(head[0][0]), head[0][1]
+    if int(db.value("SELECT COUNT(*) FROM access_log WHERE seq IS NULL")):
+        sys.exit("load.py: the access log has unsealed rows; load into a "
+                 "fresh stack")
+    callers = gateway_callers(db, out)
+    # a few grants make most calls, as in a province
+    weights = [1.0 / (k + 1) ** 0.8 for k in range(len(callers))]
+    picks = rnd.choices(range(len(callers)), weights, k=65536)
+    first = db.next_id("access_log")
+    epoch = datetime.datetime(1970, 1, 1)
+    end_ms = int((now - epoch).total_seconds() * 1000) - end_days * 86400000
+    start_ms = end_ms - days * 86400000
+    step = (end_ms - start_ms) / max(1, n)
+    digests = [hashlib.sha256(b"%d" % k).hexdigest() for k in range(4096)]
+    cols = ACCESS_COLS + ["kind"] + GATEWAY_TAIL + ["seq", "prev_hash",
+                                                     "hash"]
+    US = "\x1f"
+    sha256 = hashlib.sha256
+    loader, lo, part = None, 0, 0
+    while lo < n:
+        path = os.path.join(out, f"gw_log_{part}.tsv")
+        hi = min(n, lo + chunk)
+        with open(path, "w", encoding="utf-8", newline="\n") as f:
+            lines = []
+            for i in range(lo, hi):
+                gid, prov, cons, ds, svc, pcode, acc = callers[
+                    picks[i & 65535]]
+                r = rnd.random()
+                t_in = start_ms + int(i * step)
+                end = GATEWAY_ENDS[int(r * 1000)]
+                outcome, status, fault, text = end
+                get = (i % 7) != 0
+                method = "GET" if get else "POST"
+                req_bytes = "0" if get else str(200 + i % 1800)
+                req_sha = EMPTY_SHA if get else digests[(i * 7) & 4095]
+                rid = f"{(first + i) * 2654435761 & (2**64 - 1):016x}" \
+                      f"{i:016x}"
+                if outcome == "refused":
+                    t_out = t_rin = t_rout = "\\N"
+                    done = t_in + 2
+                    acct = "\\N" if status == 401 else str(acc)
+                    agency = "\\N" if status == 401 else str(cons)
+                    grant = "\\N" if status == 401 else str(gid)
+                    consumer = "\\N" if status == 401 else str(cons)
+                    resp_bytes = str(130 + len(text))
+                    narrowed = "0"
+                else:
+                    out_ms = t_in + 1 + (i & 1)
+                    rin = out_ms + 8 + int(r * 97731) % 240
+                    rout = rin + (i * 13) % 40
+                    t_out, t_rin, t_rout = str(out_ms), str(rin), str(rout)
+                    done = rout + 1
+                    acct, agency, grant, consumer = (str(acc), str(cons),
+                                                     str(gid), str(cons))
+                    resp_bytes = str(120 if outcome == "failed" else
+                                     900 + (i * 31) % 99000)
+                    narrowed = "1" if (outcome == "delivered" and
+                                       status == 200 and i % 5 < 3) else "0"
+                created = epoch + datetime.timedelta(milliseconds=done,
+                                                     microseconds=i % 997)
+                delivered = outcome == "delivered"
+                row = [str(first + i), dt(created), acct, agency, grant,
+                       str(prov), consumer, str(ds), str(svc), "\\N",
+                       f"/gw/{pcode}/dv-{svc}/ho-so/{(i * 17) % 100000}"
+                       f"?trang={i % 9 + 1}",
+                       outcome, "\\N" if delivered else fault, str(status),
+                       resp_bytes, digests[(i * 3 + 1) & 4095], narrowed,
+                       f"10.{(cons >> 8) & 255}.{cons & 255}.{gid % 250 + 2}",
+                       rid]
+                tail = [method, str(t_in), t_out, t_rin, t_rout,
+                        "1" if delivered and status < 500 else "0",
+                        fault or "\\N", text or "\\N", req_bytes, req_sha,
+                        "0"]
+                content = US.join(row) + US + "gateway" + US + \
+                    US.join(tail) + US
+                h = sha256(f"{prev}\n{content}".encode()).hexdigest()
+                seq += 1
+                lines.append("\t".join(row) + "\tgateway\t" +
+                             "\t".join(tail) + f"\t{seq}\t{prev}\t{h}\n")
+                prev = h
+                if len(lines) >= 10000:
+                    f.write("".join(lines))
+                    lines = []
+            f.write("".join(lines))
+        lo = hi
+        if loader is not None:
+            loader.join()
+        loader = threading.Thread(target=load_and_remove, args=(
+            db, path, cols))
+        loader.start()
+        part += 1
+    if loader is not None:
+        loader.join()
+    db.run(f"UPDATE chain_heads SET seq = {seq}, hash = '{prev}' "
+           f"WHERE chain = 'access'")
+    return {"rows": n, "ids": [first, first + n - 1],
+            "request_in_ms": [start_ms, end_ms], "callers": len(callers),
+            "busiest_service": callers[0][4],
+            "days": days, "end_days": end_days}
+
+
+def load_and_remove(db, path, cols):
+    db.load(path, "access_log", cols, unique_checks=True)
+    os.remove(path)
 
 
 # --------------------------------------------------------------------- main
@@ -397,6 +595,15 @@ def main():
     ap.add_argument("--creator", type=int, default=1,
                     help="account id recorded as creator of requests")
     ap.add_argument("--seed", type=int, default=47)
+    ap.add_argument("--gateway", action="store_true",
+                    help="also a dataset of all eight fields for the "
+                         "gateway's benchmark service")
+    ap.add_argument("--gateway-log", type=int, default=0,
+                    help="gateway calls to write into the access log")
+    ap.add_argument("--gateway-log-days", type=int, default=91,
+                    help="the days the gateway calls span")
+    ap.add_argument("--gateway-log-end-days", type=int, default=31,
+                    help="how many days ago the last loaded call was")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     rnd = random.Random(args.seed)
@@ -410,7 +617,10 @@ def main():
     if {"databases", "datasets", "services"} <= tables:
         t = time.monotonic()
         made["catalog"] = load_catalog(db, args.out, made["agencies"],
-                                       args.datasets, rnd, now)
+                                       args.datasets, rnd, now,
+                                       gateway=args.gateway and
+                                       "upstream_url" in columns(db,
+                                                                 "services"))
         made["seconds"]["catalog"] = round(time.monotonic() - t, 1)
     if made.get("catalog") and {"grants", "sharing_requests",
                                 "access_log"} <= tables:
@@ -421,6 +631,13 @@ def main():
                                        args.access_log, hot, rnd, now,
                                        args.creator)
         made["seconds"]["sharing"] = round(time.monotonic() - t, 1)
+    if args.gateway_log and made.get("sharing") and \
+            "request_in_ms" in columns(db, "access_log"):
+        t = time.monotonic()
+        made["gateway_log"] = load_gateway_log(
+            db, args.out, args.gateway_log, args.gateway_log_days,
+            args.gateway_log_end_days, rnd, now)
+        made["seconds"]["gateway log"] = round(time.monotonic() - t, 1)
     db.run("ANALYZE TABLE " + ", ".join(
         f"`{t}`" for t in ("agencies", "databases", "datasets", "services",
                            "search_documents", "sharing_requests", "grants",
